@@ -1,0 +1,359 @@
+"""The ``maturity`` command line (also ``python -m bot``)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, NoReturn
+
+log = logging.getLogger("maturity.cli")
+
+
+class UsageError(Exception):
+    """User error: printed as one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="maturity", description="MLOps maturity assessments in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+
+    serve = sub.add_parser("serve", help="HTTP mode: serve /slack/events and /healthz (production server)")
+    serve.add_argument("--port", type=_port, default=None, help="port (default: $PORT or 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="interface to bind (default: 0.0.0.0)")
+    serve.add_argument("--threads", type=_positive, default=16, help="request threads (default: 16)")
+
+    sub.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)")
+
+    demo = sub.add_parser("demo", help="run a whole assessment against a built-in stand-in Slack")
+    demo.add_argument("--out", type=Path, default=Path("demo-output"), help="folder for the demo's files")
+    demo.add_argument("--members", type=_positive, default=5, help="simulated team size (default: 5)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed of the simulated answers")
+
+    frameworks = sub.add_parser("frameworks", help="list the frameworks")
+    frameworks.add_argument("--json", action="store_true", help="machine-readable output")
+
+    score = sub.add_parser("score", help="score a CSV of responses (respondent,question_id,level[,comment])")
+    score.add_argument("file", type=Path, metavar="FILE")
+    score.add_argument("--framework", required=True, metavar="ID")
+    score.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sub.add_parser("migrate", help="bring the database schema to the newest version")
+    return parser
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--port must be a number, got {value!r}") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"--port must be between 1 and 65535, got {port}")
+    return port
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {number}")
+    return number
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from bot.config import ConfigError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, ConfigError) as exc:
+        print(f"maturity: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+# --- frameworks and scoring ------------------------------------------------------------------------
+
+
+def cmd_frameworks(args: argparse.Namespace) -> int:
+    from conversations.frameworks import get_frameworks
+
+    frameworks = get_frameworks()
+    data = [
+        {
+            "id": f.id,
+            "name": f.name,
+            "version": f.version,
+            "default": f.default,
+            "scale": {"min": f.scale.min, "max": f.scale.max},
+            "levels": [{"level": lv.value, "name": lv.name} for lv in f.levels],
+            "dimensions": [
+                {"id": d.id, "name": d.name, "weight": d.weight, "questions": [q.id for q in d.questions]}
+                for d in f.dimensions
+            ],
+        }
+        for f in frameworks.values()
+    ]
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    for f in data:
+        default = " (default)" if f["default"] else ""
+        print(f"{f['id']}{default} — {f['name']} v{f['version']}")
+        print(
+            f"  scale {f['scale']['min']}–{f['scale']['max']}: "
+            + ", ".join(f"{lv['level']} {lv['name']}" for lv in f["levels"])
+        )
+        for d in f["dimensions"]:
+            print(
+                f"  {d['name']} (weight {d['weight']:.2f}, {len(d['questions'])} questions): "
+                + " ".join(d["questions"])
+            )
+        print()
+    return 0
+
+
+def read_responses_csv(path: Path, framework_id: str) -> tuple[Any, list[Any]]:
+    """Parse a responses CSV; UsageError names the file, line and field at fault."""
+    from conversations.frameworks import UnknownFrameworkError, get_framework
+    from scoring.types import Answer
+
+    try:
+        framework = get_framework(framework_id)
+    except UnknownFrameworkError as exc:
+        raise UsageError(str(exc).strip("'\"")) from None
+    spec = framework.spec()
+    known = set(spec.question_ids)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    answers: list[Answer] = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = [h.strip() for h in reader.fieldnames or []]
+            missing = [c for c in ("respondent", "question_id", "level") if c not in header]
+            if missing:
+                raise UsageError(
+                    f"{path}: header must be respondent,question_id,level[,comment] (missing {', '.join(missing)})"
+                )
+            reader.fieldnames = header
+            for row in reader:
+                line = reader.line_num
+                respondent = (row.get("respondent") or "").strip()
+                question_id = (row.get("question_id") or "").strip()
+                raw = (row.get("level") or "").strip()
+                if not respondent:
+                    raise UsageError(f"{path}:{line}: respondent is empty")
+                if question_id not in known:
+                    raise UsageError(f"{path}:{line}: unknown question_id {question_id!r} for {framework.id}")
+                if raw in ("", "?"):
+                    level = None
+                else:
+                    try:
+                        level = int(raw)
+                    except ValueError:
+                        raise UsageError(f"{path}:{line}: level {raw!r} is not a whole number (or ? / empty)") from None
+                    if not spec.scale.contains(level):
+                        raise UsageError(f"{path}:{line}: level {level} is outside {spec.scale.min}–{spec.scale.max}")
+                answers.append(Answer(respondent, question_id, level))
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not a UTF-8 text file") from None
+    except csv.Error as exc:
+        raise UsageError(f"{path}: not a readable CSV ({exc})") from None
+    return framework, answers
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from conversations.frameworks import get_roadmaps
+    from scoring import format_score, reference_level, score, select_roadmap
+
+    framework, answers = read_responses_csv(args.file, args.framework)
+    spec = framework.spec()
+    result = score(spec, answers)
+    roadmap = select_roadmap(get_roadmaps(), reference_level(spec, result.level)) if result.level is not None else None
+    if args.json:
+        print(json.dumps(score_json(framework, result, roadmap), indent=2))
+        return 0
+    print(f"{framework.name} ({framework.id} v{framework.version}) — {result.respondents} respondents")
+    level = f"Level {result.level} ({framework.level_name(result.level)})" if result.level is not None else "no level"
+    print(f"Overall: {format_score(result.overall)} — {level}")
+    for d in result.dimensions:
+        dl = f"Level {d.level} ({framework.level_name(d.level)})" if d.level is not None else "not scored"
+        print(f"  {d.name:<28} {format_score(d.score):>5}  {dl}  (weight {d.weight:.2f})")
+    if result.weakest:
+        print(
+            "Weakest: " + "; ".join(f"{w.name} ({w.gap:.2f} short of Level {w.next_level})" for w in result.weakest[:3])
+        )
+    if result.disagreements:
+        print(
+            "Disagreement (2+ levels apart): "
+            + ", ".join(f"{q.question_id} {min(q.levels)}–{max(q.levels)}" for q in result.disagreements)
+        )
+    if roadmap is not None and roadmap.next is not None:
+        r = roadmap.next
+        print(f"Next: Roadmap {r.number} — {r.title}: {r.duration}, {r.cost}, team {r.team}")
+    return 0
+
+
+def score_json(framework: Any, result: Any, roadmap: Any) -> dict[str, Any]:
+    def rnd(x: float | None) -> float | None:
+        return None if x is None else round(x, 4)
+
+    return {
+        "framework": framework.id,
+        "framework_version": framework.version,
+        "respondents": result.respondents,
+        "overall": rnd(result.overall),
+        "level": result.level,
+        "level_name": framework.level_name(result.level) if result.level is not None else None,
+        "dimensions": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "weight": d.weight,
+                "score": rnd(d.score),
+                "level": d.level,
+                "answered_questions": d.answered_questions,
+            }
+            for d in result.dimensions
+        ],
+        "questions": [
+            {
+                "id": q.question_id,
+                "mean": rnd(q.mean),
+                "answered": q.answered,
+                "dont_know": q.dont_know,
+                "spread": q.spread,
+                "flagged": q.flagged,
+            }
+            for q in result.questions
+        ],
+        "disagreements": [q.question_id for q in result.disagreements],
+        "weakest": [
+            {
+                "id": w.dimension_id,
+                "score": rnd(w.score),
+                "next_level": w.next_level,
+                "gap": rnd(w.gap),
+                "priority": rnd(w.priority),
+            }
+            for w in result.weakest
+        ],
+        "roadmap": asdict(roadmap.next) if roadmap is not None and roadmap.next is not None else None,
+    }
+
+
+# --- database and servers --------------------------------------------------------------------------
+
+
+def _settings() -> Any:
+    from bot.config import load_settings
+
+    return load_settings()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.logs import setup_logging
+    from storage.db import Database
+    from storage.migrate import current_revision, upgrade
+
+    settings = _settings()
+    setup_logging(settings.log_level)
+    db = Database(settings.database_url)
+    try:
+        before = current_revision(db)
+        upgrade(db)
+        after = current_revision(db)
+    except Exception as exc:  # a database that cannot be reached is the user's to fix: say so in one line
+        raise UsageError(f"DATABASE_URL: cannot migrate {db.url.render_as_string()}: {_first_line(exc)}") from None
+    finally:
+        db.dispose()
+    print(f"database schema: {before or 'empty'} -> {after}")
+    return 0
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _open_database(settings: Any) -> Any:
+    from storage.db import Database
+    from storage.migrate import is_up_to_date
+
+    db = Database(settings.database_url)
+    try:
+        current = is_up_to_date(db)
+    except Exception as exc:
+        raise UsageError(f"DATABASE_URL: cannot reach the database: {_first_line(exc)}") from None
+    if not current:
+        raise UsageError("the database schema is not up to date: run `maturity migrate` first")
+    return db
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.logs import setup_logging
+    from bot.server import create_server, server_port
+
+    settings = _settings()
+    if args.port is not None:
+        settings.port = args.port
+    settings.require_http()
+    setup_logging(settings.log_level)
+    db = _open_database(settings)
+    app = build_app(settings, db)
+    server = create_server(app, db, host=args.host, port=settings.port, threads=args.threads)
+    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    log.info("serving", extra={"port": server_port(server), "path": "/slack/events"})
+    try:
+        server.run()
+    except (KeyboardInterrupt, OSError):
+        pass
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_socket(args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import build_app
+    from bot.logs import setup_logging
+
+    settings = _settings()
+    settings.require("slack_app_token", "slack_bot_token")
+    setup_logging(settings.log_level)
+    db = _open_database(settings)
+    app = build_app(settings, db)
+    SocketModeHandler(app, settings.secret("slack_app_token")).start()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(out=args.out, members=args.members, seed=args.seed)
+
+
+COMMANDS = {
+    "serve": cmd_serve,
+    "socket": cmd_socket,
+    "demo": cmd_demo,
+    "frameworks": cmd_frameworks,
+    "score": cmd_score,
+    "migrate": cmd_migrate,
+}

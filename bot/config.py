@@ -1,0 +1,123 @@
+"""Settings from the environment (or a ``.env`` file), validated at start.
+
+A missing or malformed setting stops the process with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.db import DatabaseURLError, normalize_url
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; ``str()`` names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite:///maturity.db"
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    scheduler_enabled: bool = True
+    port: int = 3000
+    log_level: str = "INFO"
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_client_id", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("xoxb-", "xoxp-")):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            normalize_url(value)
+        except DatabaseURLError as exc:
+            raise ValueError(str(exc).removeprefix("DATABASE_URL: ")) from None
+        return value
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 0 < value < 65536:
+            raise ValueError("must be between 1 and 65535")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    # -- derived -------------------------------------------------------------------------------
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    def secret(self, name: str) -> str | None:
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else None
+
+    def require(self, *names: str) -> None:
+        """ConfigError naming the first of ``names`` (field names) that is not set."""
+        for name in names:
+            if getattr(self, name) in (None, ""):
+                raise ConfigError(f"{name.upper()} is not set (required for this command)")
+
+    def require_http(self) -> None:
+        self.require("slack_signing_secret")
+        if self.slack_client_id and not self.slack_client_secret:
+            raise ConfigError("SLACK_CLIENT_SECRET is not set (SLACK_CLIENT_ID is set; OAuth needs both)")
+        if self.slack_client_secret and not self.slack_client_id:
+            raise ConfigError("SLACK_CLIENT_ID is not set (SLACK_CLIENT_SECRET is set; OAuth needs both)")
+        if not self.oauth_enabled and self.slack_bot_token is None:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is not set (or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs)"
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; ConfigError names the variable at fault."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        variable = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{variable}: {message}") from None

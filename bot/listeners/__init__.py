@@ -1,0 +1,18 @@
+"""Listeners, one module per Slack surface (as in Bolt's starter template)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.listeners import actions, commands, events
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.app import Services
+
+
+def register_listeners(app: App, services: Services) -> None:
+    commands.register(app, services)
+    actions.register(app, services)
+    events.register(app, services)

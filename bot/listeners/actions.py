@@ -1,0 +1,74 @@
+"""Button clicks on dimension messages: record the clicking user's level."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot import flows, messages
+from bot.listeners.slack_io import ephemeral
+from conversations.assessments import NoOpenAssessment, ThreadClosed
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.app import Services
+
+log = logging.getLogger("maturity.actions")
+
+
+def _decode(value: str | None) -> tuple[int, str, int | None] | None:
+    try:
+        data = json.loads(value or "")
+        assessment_id, question_id, level = data["a"], data["q"], data["l"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(assessment_id, int) or not isinstance(question_id, str):
+        return None
+    if level is not None and not isinstance(level, int):
+        return None
+    return assessment_id, question_id, level
+
+
+def register(app: App, services: Services) -> None:
+    service = services.assessments
+
+    @app.action(re.compile("^" + re.escape(messages.ANSWER_ACTION_PREFIX)))
+    def answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        channel_id = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
+        message = body.get("message") or {}
+        thread_ts = message.get("ts") or body.get("container", {}).get("message_ts")
+        decoded = _decode(action.get("value"))
+        if decoded is None:
+            log.warning("ignored a button with an unreadable value", extra={"action_id": action.get("action_id")})
+            return
+        assessment_id, question_id, level = decoded
+        try:
+            answered = service.answer_button(
+                workspace_id=context.team_id,
+                assessment_id=assessment_id,
+                question_id=question_id,
+                level=level,
+                user_id=user_id,
+            )
+        except ThreadClosed as exc:
+            ephemeral(
+                client,
+                channel_id,
+                user_id,
+                f"This assessment is {exc.status}; your click was not recorded.",
+                thread_ts,
+            )
+            return
+        except (NoOpenAssessment, ValueError) as exc:
+            log.warning("ignored a button for an unknown assessment or question", extra={"reason": str(exc)})
+            return
+        ephemeral(client, channel_id, user_id, messages.answer_confirmation(answered), thread_ts)
+        flows.refresh_dimension(client, service, context.team_id, assessment_id, answered.dimension.id)

@@ -1,0 +1,174 @@
+"""The ``/maturity`` slash command. Acks at once (within Slack's 3 s); slow work follows the ack."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import flows, messages
+from bot.listeners.slack_io import channel_members
+from conversations.assessments import AssessmentAlreadyOpen, NoOpenAssessment
+from conversations.commands import Command, CommandError, parse_command
+from conversations.frameworks import UnknownFrameworkError, get_framework, get_frameworks
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.app import Services
+
+log = logging.getLogger("maturity.commands")
+
+
+def _respond(respond: Respond, message: messages.Message) -> None:
+    respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+
+
+def register(app: App, services: Services) -> None:
+    service = services.assessments
+
+    @app.command("/maturity")
+    def maturity(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        try:
+            cmd = parse_command(command.get("text"))
+            if cmd.name == "assess" and cmd.args:
+                get_framework(cmd.args[0])  # an unknown id is answered before anything happens
+        except (CommandError, UnknownFrameworkError) as exc:
+            message = messages.usage_message(str(exc).strip("'\""))
+            ack(text=message.text, blocks=message.blocks)
+            return
+        if cmd.name == "help":
+            message = messages.help_message(get_frameworks().values())
+            ack(text=message.text, blocks=message.blocks)
+            return
+        ack()
+        workspace_id = context.team_id or command.get("team_id")
+        channel_id = command["channel_id"]
+        user_id = command["user_id"]
+        handler = HANDLERS[cmd.name]
+        handler(
+            cmd,
+            client=client,
+            respond=respond,
+            service=service,
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            channel_name=command.get("channel_name"),
+            user_id=user_id,
+            bot_user_id=context.bot_user_id,
+        )
+
+
+def _assess(cmd: Command, *, client, respond, service, workspace_id, channel_id, channel_name, user_id, **_) -> None:  # type: ignore[no-untyped-def]
+    try:
+        flows.open_assessment(
+            client,
+            service,
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            channel_name=channel_name,
+            user_id=user_id,
+            framework_id=cmd.args[0] if cmd.args else None,
+        )
+    except AssessmentAlreadyOpen as exc:
+        respond(
+            text=(
+                f"An assessment is already open in this channel (#{exc.assessment_id}, `{exc.framework_id}`, "
+                f"opened by <@{exc.opened_by}> on {exc.opened_at:%Y-%m-%d}). Answer in its threads, "
+                f"or close it first with `/maturity finish` (or `/maturity cancel`)."
+            ),
+            response_type="ephemeral",
+        )
+    except flows.ChannelUnreachable as exc:
+        respond(
+            text=(
+                f"I can't post in this channel ({exc.error}). Invite me with `/invite @maturity` "
+                f"and run `/maturity assess` again."
+            ),
+            response_type="ephemeral",
+        )
+
+
+def _status(cmd: Command, *, client, respond, service, workspace_id, channel_id, bot_user_id, **_) -> None:  # type: ignore[no-untyped-def]
+    try:
+        status = service.status(workspace_id, channel_id)
+    except NoOpenAssessment:
+        respond(text=_no_open(), response_type="ephemeral")
+        return
+    members = channel_members(client, channel_id, bot_user_id)
+    _respond(respond, messages.status_message(status, members))
+
+
+def _finish(cmd: Command, *, client, respond, service, workspace_id, channel_id, user_id, bot_user_id, **_) -> None:  # type: ignore[no-untyped-def]
+    try:
+        flows.finish_assessment(
+            client,
+            service,
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            bot_user_id=bot_user_id,
+        )
+    except NoOpenAssessment:
+        respond(text=_no_open(), response_type="ephemeral")
+    except flows.ChannelUnreachable as exc:
+        respond(
+            text=f"The assessment is closed but I can't post the summary here ({exc.error}).",
+            response_type="ephemeral",
+        )
+
+
+def _cancel(cmd: Command, *, client, respond, service, workspace_id, channel_id, user_id, **_) -> None:  # type: ignore[no-untyped-def]
+    try:
+        assessment = service.cancel(workspace_id=workspace_id, channel_id=channel_id, user_id=user_id)
+    except NoOpenAssessment:
+        respond(text=_no_open(), response_type="ephemeral")
+        return
+    for thread in assessment.threads:
+        flows.refresh_dimension(client, service, workspace_id, assessment.id, thread.dimension_id)
+    respond(
+        text=f"Assessment #{assessment.id} is cancelled; no summary was posted and its answers are not scored.",
+        response_type="ephemeral",
+    )
+
+
+def _history(cmd: Command, *, respond, service, workspace_id, channel_id, **_) -> None:  # type: ignore[no-untyped-def]
+    _respond(respond, messages.history_message(service.history(workspace_id, channel_id), get_frameworks()))
+
+
+def _roadmap(cmd: Command, *, respond, service, workspace_id, channel_id, **_) -> None:  # type: ignore[no-untyped-def]
+    result = service.latest_result(workspace_id, channel_id)
+    if result is None:
+        respond(
+            text="No finished assessment in this channel yet: run `/maturity assess`, then `/maturity finish`.",
+            response_type="ephemeral",
+        )
+        return
+    _respond(respond, messages.roadmap_message(result))
+
+
+def _schedule(cmd: Command, *, respond, **_) -> None:  # type: ignore[no-untyped-def]
+    respond(
+        text=(
+            "Recurring check-ins are not switched on in this version yet; nothing was changed. "
+            "Run `/maturity assess` when your team is ready."
+        ),
+        response_type="ephemeral",
+    )
+
+
+def _no_open() -> str:
+    return "No assessment is open in this channel. Start one with `/maturity assess`."
+
+
+HANDLERS = {
+    "assess": _assess,
+    "status": _status,
+    "finish": _finish,
+    "cancel": _cancel,
+    "history": _history,
+    "roadmap": _roadmap,
+    "schedule": _schedule,
+}

@@ -1,0 +1,46 @@
+"""The production HTTP server: Bolt's WSGI adapter behind waitress, plus GET /healthz."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from storage.db import Database
+
+log = logging.getLogger("maturity.server")
+EVENTS_PATH = "/slack/events"
+
+
+class WsgiApp:
+    """Routes ``/healthz`` itself and everything else (events, OAuth paths) to Bolt."""
+
+    def __init__(self, app: App, db: Database) -> None:
+        self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+        self.db = db
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            healthy = self.db.ping()
+            body = json.dumps({"status": "ok" if healthy else "database unreachable"}).encode()
+            start_response(
+                "200 OK" if healthy else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        return self.bolt(environ, start_response)
+
+
+def create_server(app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16) -> Any:
+    """A waitress server (not yet running); ``.run()`` serves, ``.close()`` stops; port 0 picks a free one."""
+    from waitress.server import create_server as waitress_server
+
+    return waitress_server(WsgiApp(app, db), host=host, port=port, threads=threads, ident="maturity")
+
+
+def server_port(server: Any) -> int:
+    return int(server.effective_port)

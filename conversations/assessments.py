@@ -1,0 +1,390 @@
+"""The assessment conversation: opening, answering in dimension threads, status, finishing.
+
+Slack-free: the bot layer calls these and renders what they return. Each method is one database
+unit of work, scoped by the workspace id of the request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from conversations.frameworks import Dimension, Framework, default_framework, get_framework
+from conversations.replies import ParsedReply, parse_reply
+from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, score, select_roadmap
+from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale
+from storage import repo
+from storage.db import Database
+from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment
+from storage.repo import AssessmentAlreadyOpen
+
+__all__ = [
+    "AssessmentAlreadyOpen",
+    "AssessmentService",
+    "NoOpenAssessment",
+    "ThreadClosed",
+]
+
+
+class NoOpenAssessment(Exception):
+    """There is no open assessment in the channel."""
+
+
+class ThreadClosed(Exception):
+    """An answer arrived for an assessment that is no longer open."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"this assessment is {status}")
+        self.status = status
+
+
+# --- framework snapshots: an assessment is always scored with the spec it was opened with ---------
+
+
+def spec_to_json(spec: FrameworkSpec) -> str:
+    return json.dumps(
+        {
+            "id": spec.id,
+            "version": spec.version,
+            "scale": [spec.scale.min, spec.scale.max],
+            "level_names": list(spec.level_names),
+            "dimensions": [
+                {"id": d.id, "name": d.name, "weight": d.weight, "question_ids": list(d.question_ids)}
+                for d in spec.dimensions
+            ],
+        },
+        separators=(",", ":"),
+    )
+
+
+def spec_from_json(raw: str) -> FrameworkSpec:
+    data = json.loads(raw)
+    return FrameworkSpec(
+        id=data["id"],
+        version=data["version"],
+        scale=Scale(*data["scale"]),
+        level_names=tuple(data["level_names"]),
+        dimensions=tuple(
+            DimensionSpec(d["id"], d["name"], d["weight"], tuple(d["question_ids"])) for d in data["dimensions"]
+        ),
+    )
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThreadAnswer:
+    """What a member's answer recorded: question id -> level (None = don't know)."""
+
+    assessment_id: int
+    dimension: Dimension
+    framework: Framework
+    recorded: dict[str, int | None]
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class DimensionProgress:
+    dimension_id: str
+    message_ts: str
+    respondents: int
+    answers_by_question: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Status:
+    assessment: Assessment
+    framework: Framework
+    respondents: frozenset[str]
+    progress: tuple[DimensionProgress, ...]
+
+
+@dataclass(frozen=True)
+class Result:
+    """A scored assessment, with the previous one of the team for comparison."""
+
+    assessment: Assessment
+    framework: Framework
+    spec: FrameworkSpec
+    score: AssessmentScore
+    roadmap: RoadmapChoice | None
+    previous: AssessmentScore | None = None
+    previous_assessment: Assessment | None = None
+    comments: tuple[Comment, ...] = field(default_factory=tuple)
+
+    @property
+    def delta(self):  # type: ignore[no-untyped-def]
+        return compare(self.previous, self.score) if self.previous is not None else None
+
+
+class AssessmentService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- opening -----------------------------------------------------------------------------------
+
+    def open(
+        self,
+        *,
+        workspace_id: str,
+        channel_id: str,
+        channel_name: str | None,
+        user_id: str | None,
+        framework_id: str | None = None,
+        trigger: str = "manual",
+    ) -> tuple[Assessment, Framework]:
+        """Open an assessment in a channel. Raises UnknownFrameworkError or AssessmentAlreadyOpen."""
+        with self.db.session() as s:
+            team = repo.get_team(s, workspace_id, channel_id)
+            if framework_id is None:
+                framework = get_framework(team.framework_id) if team else default_framework()
+            else:
+                framework = get_framework(framework_id)
+            team = repo.ensure_team(s, workspace_id, channel_id, channel_name=channel_name, framework_id=framework.id)
+            team.framework_id = framework.id
+            assessment = repo.create_assessment(
+                s,
+                team,
+                framework_id=framework.id,
+                framework_version=framework.version,
+                spec_json=spec_to_json(framework.spec()),
+                opened_by=user_id,
+                trigger=trigger,
+            )
+            s.flush()
+            return assessment, framework
+
+    def set_intro(self, workspace_id: str, assessment_id: int, ts: str) -> None:
+        with self.db.session() as s:
+            assessment = self._get(s, workspace_id, assessment_id)
+            assessment.intro_ts = ts
+
+    def add_thread(
+        self,
+        workspace_id: str,
+        assessment_id: int,
+        *,
+        dimension_id: str,
+        position: int,
+        channel_id: str,
+        ts: str,
+    ) -> None:
+        with self.db.session() as s:
+            assessment = self._get(s, workspace_id, assessment_id)
+            repo.add_thread(
+                s,
+                assessment,
+                dimension_id=dimension_id,
+                position=position,
+                channel_id=channel_id,
+                message_ts=ts,
+            )
+
+    # -- answering ---------------------------------------------------------------------------------
+
+    def is_dimension_thread(self, workspace_id: str, channel_id: str, thread_ts: str) -> bool:
+        with self.db.session() as s:
+            return repo.find_thread(s, workspace_id, channel_id, thread_ts) is not None
+
+    def thread_context(self, workspace_id: str, channel_id: str, thread_ts: str) -> tuple[Framework, Dimension] | None:
+        with self.db.session() as s:
+            thread = repo.find_thread(s, workspace_id, channel_id, thread_ts)
+            if thread is None:
+                return None
+            framework = get_framework(thread.assessment.framework_id)
+            return framework, framework.dimension(thread.dimension_id)
+
+    def answer_reply(
+        self, *, workspace_id: str, channel_id: str, thread_ts: str, user_id: str, text: str, message_ts: str
+    ) -> ThreadAnswer | None:
+        """Record a typed reply in a dimension thread. None if the thread is not a dimension's.
+
+        Raises ReplyError (unreadable; nothing changes) or ThreadClosed."""
+        with self.db.session() as s:
+            thread = repo.find_thread(s, workspace_id, channel_id, thread_ts)
+            if thread is None:
+                return None
+            assessment = thread.assessment
+            spec = spec_from_json(assessment.spec_json)
+            dim_spec = next(d for d in spec.dimensions if d.id == thread.dimension_id)
+            parsed: ParsedReply = parse_reply(
+                text,
+                question_count=len(dim_spec.question_ids),
+                scale_min=spec.scale.min,
+                scale_max=spec.scale.max,
+            )
+            if assessment.status != OPEN:
+                raise ThreadClosed(assessment.status)
+            recorded = {dim_spec.question_ids[n - 1]: level for n, level in parsed.answers.items()}
+            repo.upsert_responses(
+                s, assessment, user_id=user_id, answers=recorded, source="reply", message_ts=message_ts
+            )
+            if parsed.comment:
+                repo.add_comment(
+                    s,
+                    assessment,
+                    dimension_id=dim_spec.id,
+                    user_id=user_id,
+                    text=parsed.comment,
+                    message_ts=message_ts,
+                )
+            framework = get_framework(assessment.framework_id)
+            return ThreadAnswer(assessment.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
+
+    def answer_button(
+        self, *, workspace_id: str, assessment_id: int, question_id: str, level: int | None, user_id: str
+    ) -> ThreadAnswer:
+        """Record a button click. Raises ValueError for a question/level the assessment does not have,
+        ThreadClosed when it is no longer open."""
+        with self.db.session() as s:
+            assessment = self._get(s, workspace_id, assessment_id)
+            spec = spec_from_json(assessment.spec_json)
+            try:
+                dim_spec = spec.dimension_of(question_id)
+            except KeyError:
+                raise ValueError(f"unknown question {question_id!r}") from None
+            if level is not None and not spec.scale.contains(level):
+                raise ValueError(f"level {level} is outside {spec.scale.min}–{spec.scale.max}")
+            if assessment.status != OPEN:
+                raise ThreadClosed(assessment.status)
+            repo.upsert_responses(s, assessment, user_id=user_id, answers={question_id: level}, source="button")
+            framework = get_framework(assessment.framework_id)
+            return ThreadAnswer(assessment.id, framework.dimension(dim_spec.id), framework, {question_id: level}, None)
+
+    def progress(self, workspace_id: str, assessment_id: int, dimension_id: str) -> DimensionProgress:
+        with self.db.session() as s:
+            assessment = self._get(s, workspace_id, assessment_id)
+            return self._progress(s, assessment)[dimension_id]
+
+    def _progress(self, s, assessment: Assessment) -> dict[str, DimensionProgress]:  # type: ignore[no-untyped-def]
+        spec = spec_from_json(assessment.spec_json)
+        by_question = repo.respondents_by_question(s, assessment.workspace_id, assessment.id)
+        threads = {t.dimension_id: t.message_ts for t in assessment.threads}
+        out = {}
+        for dim in spec.dimensions:
+            people: set[str] = set()
+            for q in dim.question_ids:
+                people |= by_question.get(q, set())
+            out[dim.id] = DimensionProgress(
+                dim.id,
+                threads.get(dim.id, ""),
+                len(people),
+                {q: len(by_question.get(q, ())) for q in dim.question_ids},
+            )
+        return out
+
+    # -- status, finish, cancel --------------------------------------------------------------------
+
+    def status(self, workspace_id: str, channel_id: str) -> Status:
+        with self.db.session() as s:
+            assessment = repo.get_open_assessment(s, workspace_id, channel_id)
+            if assessment is None:
+                raise NoOpenAssessment()
+            respondents: set[str] = set()
+            for people in repo.respondents_by_question(s, workspace_id, assessment.id).values():
+                respondents |= people
+            progress = self._progress(s, assessment)
+            return Status(
+                assessment,
+                get_framework(assessment.framework_id),
+                frozenset(respondents),
+                tuple(progress.values()),
+            )
+
+    def open_assessment(self, workspace_id: str, channel_id: str) -> Assessment | None:
+        with self.db.session() as s:
+            return repo.get_open_assessment(s, workspace_id, channel_id)
+
+    def finish(self, *, workspace_id: str, channel_id: str, user_id: str | None, member_count: int | None) -> Result:
+        """Close the open assessment and score it. Raises NoOpenAssessment."""
+        with self.db.session() as s:
+            assessment = repo.get_open_assessment(s, workspace_id, channel_id)
+            if assessment is None:
+                raise NoOpenAssessment()
+            result = self._result(s, assessment, member_count)
+            repo.close_assessment(
+                s,
+                assessment,
+                status=CLOSED,
+                closed_by=user_id,
+                member_count=member_count,
+                overall=result.score.overall,
+                level=result.score.level,
+            )
+            return result
+
+    def cancel(self, *, workspace_id: str, channel_id: str, user_id: str | None) -> Assessment:
+        with self.db.session() as s:
+            assessment = repo.get_open_assessment(s, workspace_id, channel_id)
+            if assessment is None:
+                raise NoOpenAssessment()
+            repo.close_assessment(s, assessment, status=CANCELLED, closed_by=user_id)
+            return assessment
+
+    def get(self, workspace_id: str, assessment_id: int) -> Assessment:
+        with self.db.session() as s:
+            return self._get(s, workspace_id, assessment_id)
+
+    def set_summary_ts(self, workspace_id: str, assessment_id: int, ts: str) -> None:
+        with self.db.session() as s:
+            self._get(s, workspace_id, assessment_id).summary_ts = ts
+
+    # -- history -----------------------------------------------------------------------------------
+
+    def history(self, workspace_id: str, channel_id: str, limit: int = 20) -> Sequence[Assessment]:
+        with self.db.session() as s:
+            team = repo.get_team(s, workspace_id, channel_id)
+            if team is None:
+                return []
+            return repo.closed_assessments(s, workspace_id, team.id, limit)
+
+    def latest_result(self, workspace_id: str, channel_id: str) -> Result | None:
+        with self.db.session() as s:
+            team = repo.get_team(s, workspace_id, channel_id)
+            if team is None:
+                return None
+            closed = repo.closed_assessments(s, workspace_id, team.id, 1)
+            if not closed:
+                return None
+            return self._result(s, closed[0], closed[0].member_count)
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _get(self, s, workspace_id: str, assessment_id: int) -> Assessment:  # type: ignore[no-untyped-def]
+        assessment = repo.get_assessment(s, workspace_id, assessment_id)
+        if assessment is None:
+            raise NoOpenAssessment()
+        return assessment
+
+    def _score(self, s, assessment: Assessment, member_count: int | None) -> AssessmentScore:  # type: ignore[no-untyped-def]
+        spec = spec_from_json(assessment.spec_json)
+        answers = [
+            Answer(r.user_id, r.question_id, r.level)
+            for r in repo.list_responses(s, assessment.workspace_id, assessment.id)
+        ]
+        return score(spec, answers, member_count=member_count)
+
+    def _result(self, s, assessment: Assessment, member_count: int | None) -> Result:  # type: ignore[no-untyped-def]
+        from conversations.frameworks import get_roadmaps
+
+        spec = spec_from_json(assessment.spec_json)
+        current = self._score(s, assessment, member_count)
+        roadmap = None
+        if current.level is not None:
+            roadmap = select_roadmap(get_roadmaps(), reference_level(spec, current.level))
+        previous_assessment = repo.previous_closed_assessment(s, assessment)
+        previous = None
+        if previous_assessment is not None:
+            previous = self._score(s, previous_assessment, previous_assessment.member_count)
+        return Result(
+            assessment=assessment,
+            framework=get_framework(assessment.framework_id),
+            spec=spec,
+            score=current,
+            roadmap=roadmap,
+            previous=previous,
+            previous_assessment=previous_assessment,
+            comments=tuple(repo.list_comments(s, assessment.workspace_id, assessment.id)),
+        )

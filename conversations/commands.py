@@ -1,0 +1,51 @@
+"""The ``/maturity`` slash command's text: which subcommand, with which arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUBCOMMANDS: dict[str, str] = {
+    "assess": "`/maturity assess [framework]` — open an assessment in this channel",
+    "status": "`/maturity status` — who has answered so far",
+    "finish": "`/maturity finish` — close the assessment and post the summary",
+    "cancel": "`/maturity cancel` — drop the open assessment without a summary",
+    "history": "`/maturity history` — this channel's past assessments",
+    "roadmap": "`/maturity roadmap` — the roadmap for the next level",
+    "schedule": "`/maturity schedule quarterly|monthly|weekly|off|<cron>` — recurring check-ins",
+    "help": "`/maturity help` — how it works",
+}
+NO_ARGUMENTS = frozenset({"status", "finish", "cancel", "history", "roadmap", "help"})
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: tuple[str, ...] = ()
+
+    @property
+    def arg(self) -> str:
+        return " ".join(self.args)
+
+
+class CommandError(ValueError):
+    """The command could not be understood; ``str()`` is the one-line reason."""
+
+
+def usage() -> str:
+    return "Usage:\n" + "\n".join(f"• {line}" for line in SUBCOMMANDS.values())
+
+
+def parse_command(text: str | None) -> Command:
+    words = (text or "").split()
+    if not words:
+        raise CommandError("Tell me what to do.")
+    name, args = words[0].lower(), tuple(words[1:])
+    if name not in SUBCOMMANDS:
+        raise CommandError(f"I don't know the subcommand `{words[0][:40]}`.")
+    if name in NO_ARGUMENTS and args:
+        raise CommandError(f"`{name}` takes no arguments (got `{' '.join(args)[:60]}`).")
+    if name == "assess" and len(args) > 1:
+        raise CommandError("`assess` takes at most one framework id.")
+    if name == "schedule" and not args:
+        raise CommandError("`schedule` needs quarterly, monthly, weekly, off or a cron expression.")
+    return Command(name, args)

@@ -1,0 +1,117 @@
+"""Typed answers in a dimension's thread.
+
+Two forms, then an optional comment (kept as evidence):
+
+* levels in question order, separated by spaces or commas: ``3 2 4 1 we use MLflow``;
+  ``?`` or ``-`` means "don't know";
+* one or more ``N=L`` pairs (question number N, level L): ``2=3`` or ``1=2 4=? flaky alerts``.
+
+Anything else is unreadable and raises :class:`ReplyError`, whose message explains the format with
+an example for this dimension; nothing is recorded then.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DONT_KNOW_TOKENS = frozenset({"?", "-"})
+_TOKEN = re.compile(r"[^\s,]+")
+_LEVEL = re.compile(r"^(\d+|\?|-)$")
+_PAIR = re.compile(r"^(\d+)=(\d+|\?|-)$")
+_DECIMAL = re.compile(r"^\d+[.]\d+$")
+_LEADING_MENTION = re.compile(r"^\s*(<@[A-Z0-9]+(\|[^>]*)?>\s*)+")
+_COMMENT_LEAD = re.compile(r"^[\s\-—–:;,.|]+")
+_TRAILING_PUNCT = ".!;:)"
+MAX_COMMENT = 2000
+
+
+@dataclass(frozen=True)
+class ParsedReply:
+    answers: dict[int, int | None]  # question number (1-based) -> level, None = don't know
+    comment: str | None
+
+
+class ReplyError(ValueError):
+    """A reply that cannot be read; ``str()`` is the explanation to show the member."""
+
+    def __init__(self, problem: str, *, question_count: int, scale_min: int, scale_max: int) -> None:
+        self.problem = problem
+        self.example = example_reply(question_count, scale_min, scale_max)
+        super().__init__(
+            f"{problem} Reply with one level per question, in order, from {scale_min} to {scale_max} "
+            f"(`?` = don't know), then any comment — e.g. `{self.example}` — or answer one question "
+            f"with `N=L`, e.g. `2={min(scale_max, scale_min + 2)}`."
+        )
+
+
+def example_reply(question_count: int, scale_min: int, scale_max: int) -> str:
+    pattern = [2, 1, 3, 2, 1]
+    levels = [str(min(scale_max, scale_min + pattern[i % len(pattern)])) for i in range(question_count)]
+    return " ".join(levels) + " we track runs in MLflow"
+
+
+def _level(token: str, number: int, scale_min: int, scale_max: int, fail) -> int | None:  # type: ignore[no-untyped-def]
+    if token in DONT_KNOW_TOKENS:
+        return None
+    value = int(token)
+    if not scale_min <= value <= scale_max:
+        fail(f"Question {number}: {value} is not a level here (levels go from {scale_min} to {scale_max}).")
+    return value
+
+
+def parse_reply(text: str, *, question_count: int, scale_min: int, scale_max: int) -> ParsedReply:
+    """Read a typed reply for a dimension with ``question_count`` questions on the given scale."""
+
+    def fail(problem: str) -> None:
+        raise ReplyError(problem, question_count=question_count, scale_min=scale_min, scale_max=scale_max)
+
+    if question_count < 1:
+        raise ValueError("question_count must be at least 1")
+    body = _LEADING_MENTION.sub("", text or "")
+    tokens = list(_TOKEN.finditer(body))
+    if not tokens:
+        fail("I couldn't find any answers in that reply.")
+
+    def word(match: re.Match[str]) -> str:
+        token = match.group()
+        return token if _DECIMAL.match(token) else token.rstrip(_TRAILING_PUNCT) or token
+
+    answers: dict[int, int | None] = {}
+    end = 0
+    first = word(tokens[0])
+    if _PAIR.match(first):
+        for match in tokens:
+            pair = _PAIR.match(word(match))
+            if not pair:
+                break
+            number = int(pair.group(1))
+            if not 1 <= number <= question_count:
+                fail(f"There is no question {number} in this thread (it has {question_count}).")
+            if number in answers:
+                fail(f"Question {number} is answered twice in that reply.")
+            answers[number] = _level(pair.group(2), number, scale_min, scale_max, fail)
+            end = match.end()
+    elif _LEVEL.match(first):
+        for match in tokens:
+            token = word(match)
+            if _PAIR.match(token):
+                fail("Please use either levels in order or `N=L` pairs, not both in one reply.")
+            if not _LEVEL.match(token):
+                if _DECIMAL.match(token):
+                    fail(f"`{token}` is not a whole level.")
+                break
+            if len(answers) == question_count:
+                if token in DONT_KNOW_TOKENS:
+                    break  # a dash after the last level starts the comment
+                fail(f"This thread has {question_count} questions, but that reply gives more levels.")
+            number = len(answers) + 1
+            answers[number] = _level(token, number, scale_min, scale_max, fail)
+            end = match.end()
+    elif _DECIMAL.match(first):
+        fail(f"`{first}` is not a whole level.")
+    else:
+        fail("I couldn't read levels at the start of that reply.")
+
+    comment = _COMMENT_LEAD.sub("", body[end:]).strip()
+    return ParsedReply(answers=answers, comment=comment[:MAX_COMMENT] or None)

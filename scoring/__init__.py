@@ -1,0 +1,36 @@
+"""The pure scoring engine: no Slack, no database, no file I/O."""
+
+from scoring.deltas import AssessmentDelta, DimensionDelta, arrow, compare
+from scoring.engine import (
+    AssessmentScore,
+    DimensionScore,
+    QuestionScore,
+    WeakDimension,
+    score,
+    weakest_dimensions,
+)
+from scoring.formatting import format_score
+from scoring.roadmaps import RoadmapChoice, reference_level, select_roadmap
+from scoring.types import Answer, DimensionSpec, FrameworkSpec, Roadmap, Scale
+
+__all__ = [
+    "Answer",
+    "AssessmentDelta",
+    "AssessmentScore",
+    "DimensionDelta",
+    "DimensionScore",
+    "DimensionSpec",
+    "FrameworkSpec",
+    "QuestionScore",
+    "Roadmap",
+    "RoadmapChoice",
+    "Scale",
+    "WeakDimension",
+    "arrow",
+    "compare",
+    "format_score",
+    "reference_level",
+    "score",
+    "select_roadmap",
+    "weakest_dimensions",
+]

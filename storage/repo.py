@@ -1,0 +1,324 @@
+"""Queries. Every function that reads or writes a workspace's data takes its ``workspace_id`` and
+filters by it, so a request signed for one workspace can never reach another's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    CLOSED,
+    OPEN,
+    Assessment,
+    Comment,
+    DimensionThread,
+    ProcessedEvent,
+    Response,
+    Team,
+    Workspace,
+    utcnow,
+)
+
+
+class AssessmentAlreadyOpen(Exception):
+    """The team already has an open assessment. Carries plain values (not the ORM object, which
+    the rolled-back session expires)."""
+
+    def __init__(self, assessment: Assessment) -> None:
+        super().__init__(f"assessment {assessment.id} is already open in this channel")
+        self.assessment_id = assessment.id
+        self.framework_id = assessment.framework_id
+        self.opened_by = assessment.opened_by
+        self.opened_at = assessment.opened_at
+        self.intro_ts = assessment.intro_ts
+
+
+def _insert(session: Session, model: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
+# --- workspaces and teams -------------------------------------------------------------------------
+
+
+def ensure_workspace(session: Session, workspace_id: str, name: str | None = None) -> Workspace:
+    stmt = _insert(session, Workspace).values(id=workspace_id, name=name, created_at=utcnow())
+    session.execute(stmt.on_conflict_do_nothing(index_elements=[Workspace.id]))
+    workspace = session.get(Workspace, workspace_id)
+    assert workspace is not None
+    if name and workspace.name != name:
+        workspace.name = name
+    return workspace
+
+
+def get_team(session: Session, workspace_id: str, channel_id: str) -> Team | None:
+    return session.scalar(select(Team).where(Team.workspace_id == workspace_id, Team.channel_id == channel_id))
+
+
+def ensure_team(
+    session: Session, workspace_id: str, channel_id: str, *, channel_name: str | None, framework_id: str
+) -> Team:
+    ensure_workspace(session, workspace_id)
+    stmt = _insert(session, Team).values(
+        workspace_id=workspace_id,
+        channel_id=channel_id,
+        channel_name=channel_name,
+        framework_id=framework_id,
+        created_at=utcnow(),
+    )
+    session.execute(stmt.on_conflict_do_nothing(index_elements=[Team.workspace_id, Team.channel_id]))
+    team = get_team(session, workspace_id, channel_id)
+    assert team is not None
+    if channel_name and team.channel_name != channel_name:
+        team.channel_name = channel_name
+    return team
+
+
+# --- assessments ----------------------------------------------------------------------------------
+
+
+def get_open_assessment(session: Session, workspace_id: str, channel_id: str) -> Assessment | None:
+    return session.scalar(
+        select(Assessment)
+        .join(Team, Assessment.team_id == Team.id)
+        .where(
+            Assessment.workspace_id == workspace_id,
+            Team.workspace_id == workspace_id,
+            Team.channel_id == channel_id,
+            Assessment.status == OPEN,
+        )
+    )
+
+
+def get_assessment(session: Session, workspace_id: str, assessment_id: int) -> Assessment | None:
+    return session.scalar(
+        select(Assessment).where(Assessment.workspace_id == workspace_id, Assessment.id == assessment_id)
+    )
+
+
+def create_assessment(
+    session: Session,
+    team: Team,
+    *,
+    framework_id: str,
+    framework_version: int,
+    spec_json: str,
+    opened_by: str | None,
+    trigger: str = "manual",
+) -> Assessment:
+    """Open an assessment; AssessmentAlreadyOpen if the team has one open (checked by the database)."""
+    existing = get_open_assessment(session, team.workspace_id, team.channel_id)
+    if existing is not None:
+        raise AssessmentAlreadyOpen(existing)
+    assessment = Assessment(
+        workspace_id=team.workspace_id,
+        team_id=team.id,
+        framework_id=framework_id,
+        framework_version=framework_version,
+        spec_json=spec_json,
+        status=OPEN,
+        trigger=trigger,
+        opened_by=opened_by,
+        opened_at=utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(assessment)
+    except IntegrityError:
+        existing = get_open_assessment(session, team.workspace_id, team.channel_id)
+        if existing is None:
+            raise
+        raise AssessmentAlreadyOpen(existing) from None
+    return assessment
+
+
+def add_thread(
+    session: Session,
+    assessment: Assessment,
+    *,
+    dimension_id: str,
+    position: int,
+    channel_id: str,
+    message_ts: str,
+) -> DimensionThread:
+    thread = DimensionThread(
+        workspace_id=assessment.workspace_id,
+        assessment_id=assessment.id,
+        dimension_id=dimension_id,
+        position=position,
+        channel_id=channel_id,
+        message_ts=message_ts,
+    )
+    session.add(thread)
+    session.flush()
+    return thread
+
+
+def find_thread(session: Session, workspace_id: str, channel_id: str, message_ts: str) -> DimensionThread | None:
+    return session.scalar(
+        select(DimensionThread).where(
+            DimensionThread.workspace_id == workspace_id,
+            DimensionThread.channel_id == channel_id,
+            DimensionThread.message_ts == message_ts,
+        )
+    )
+
+
+def close_assessment(
+    session: Session,
+    assessment: Assessment,
+    *,
+    status: str = CLOSED,
+    closed_by: str | None,
+    member_count: int | None = None,
+    overall: float | None = None,
+    level: int | None = None,
+) -> None:
+    assessment.status = status
+    assessment.closed_by = closed_by
+    assessment.closed_at = utcnow()
+    assessment.member_count = member_count
+    assessment.overall = overall
+    assessment.level = level
+
+
+def previous_closed_assessment(session: Session, assessment: Assessment) -> Assessment | None:
+    """The team's last closed assessment of the same framework before this one."""
+    return session.scalar(
+        select(Assessment)
+        .where(
+            Assessment.workspace_id == assessment.workspace_id,
+            Assessment.team_id == assessment.team_id,
+            Assessment.framework_id == assessment.framework_id,
+            Assessment.status == CLOSED,
+            Assessment.id != assessment.id,
+            Assessment.opened_at <= assessment.opened_at,
+        )
+        .order_by(Assessment.opened_at.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+
+
+def closed_assessments(session: Session, workspace_id: str, team_id: int, limit: int = 20) -> Sequence[Assessment]:
+    return session.scalars(
+        select(Assessment)
+        .where(
+            Assessment.workspace_id == workspace_id,
+            Assessment.team_id == team_id,
+            Assessment.status == CLOSED,
+        )
+        .order_by(Assessment.closed_at.desc(), Assessment.id.desc())
+        .limit(limit)
+    ).all()
+
+
+# --- responses and comments -----------------------------------------------------------------------
+
+
+def upsert_responses(
+    session: Session,
+    assessment: Assessment,
+    *,
+    user_id: str,
+    answers: Mapping[str, int | None],
+    source: str,
+    message_ts: str | None = None,
+) -> None:
+    """Record a member's answers; a later answer to the same question replaces the earlier one."""
+    if not answers:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "workspace_id": assessment.workspace_id,
+            "assessment_id": assessment.id,
+            "question_id": question_id,
+            "user_id": user_id,
+            "level": level,
+            "source": source,
+            "message_ts": message_ts,
+            "answered_at": now,
+        }
+        for question_id, level in answers.items()
+    ]
+    stmt = _insert(session, Response).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Response.assessment_id, Response.question_id, Response.user_id],
+        set_={
+            "level": stmt.excluded.level,
+            "source": stmt.excluded.source,
+            "message_ts": stmt.excluded.message_ts,
+            "answered_at": stmt.excluded.answered_at,
+        },
+    )
+    session.execute(stmt)
+
+
+def add_comment(
+    session: Session, assessment: Assessment, *, dimension_id: str, user_id: str, text: str, message_ts: str
+) -> None:
+    stmt = _insert(session, Comment).values(
+        workspace_id=assessment.workspace_id,
+        assessment_id=assessment.id,
+        dimension_id=dimension_id,
+        user_id=user_id,
+        text=text,
+        message_ts=message_ts,
+        created_at=utcnow(),
+    )
+    session.execute(stmt.on_conflict_do_nothing(index_elements=[Comment.assessment_id, Comment.message_ts]))
+
+
+def list_responses(session: Session, workspace_id: str, assessment_id: int) -> Sequence[Response]:
+    return session.scalars(
+        select(Response)
+        .where(Response.workspace_id == workspace_id, Response.assessment_id == assessment_id)
+        .order_by(Response.answered_at, Response.id)
+    ).all()
+
+
+def list_comments(session: Session, workspace_id: str, assessment_id: int) -> Sequence[Comment]:
+    return session.scalars(
+        select(Comment)
+        .where(Comment.workspace_id == workspace_id, Comment.assessment_id == assessment_id)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+
+
+def respondents_by_question(session: Session, workspace_id: str, assessment_id: int) -> dict[str, set[str]]:
+    rows = session.execute(
+        select(Response.question_id, Response.user_id).where(
+            Response.workspace_id == workspace_id, Response.assessment_id == assessment_id
+        )
+    ).all()
+    out: dict[str, set[str]] = {}
+    for question_id, user_id in rows:
+        out.setdefault(question_id, set()).add(user_id)
+    return out
+
+
+def count_responses(session: Session, workspace_id: str, assessment_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Response)
+            .where(Response.workspace_id == workspace_id, Response.assessment_id == assessment_id)
+        )
+        or 0
+    )
+
+
+# --- Slack event de-duplication -------------------------------------------------------------------
+
+
+def claim_event(session: Session, event_id: str, workspace_id: str | None) -> bool:
+    """True the first time an event id is seen; False for a retried delivery of the same event."""
+    stmt = _insert(session, ProcessedEvent).values(event_id=event_id, workspace_id=workspace_id, received_at=utcnow())
+    stmt = stmt.on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id]).returning(ProcessedEvent.event_id)
+    return session.execute(stmt).scalar() is not None

@@ -1,0 +1,187 @@
+"""The ``maturity`` command line: real processes for exit codes, in-process for output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+HAND_WORKED = """respondent,question_id,level,comment
+ana,pp-collaboration,2,
+ana,pp-handoff,2,
+ana,pp-incidents,1,pager only
+ben,pp-collaboration,3,
+ben,pp-handoff,?,
+ben,pp-incidents,1,
+ana,md-reproducibility,1,
+ana,md-tracking,1,
+ana,md-training-automation,1,
+ana,md-data-management,1,
+ben,md-reproducibility,1,
+ben,md-tracking,3,we use MLflow
+ben,md-training-automation,1,
+ben,md-data-management,1,
+ana,ds-frequency,0,
+ana,ds-testing,0,
+ana,ds-rollback,0,
+ana,ds-ab-testing,0,
+"""
+
+
+def run(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=60
+    )
+
+
+def test_frameworks_json_lists_the_pinned_frameworks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["frameworks", "--json"]) == 0
+    data = {f["id"]: f for f in json.loads(capsys.readouterr().out)}
+    ml = data["maturity-levels"]
+    assert (ml["scale"]["min"], ml["scale"]["max"]) == (0, 4)
+    assert [lv["name"] for lv in ml["levels"]] == [
+        "Manual",
+        "DevOps no MLOps",
+        "Automated Training",
+        "Automated Deployment",
+        "Full MLOps",
+    ]
+    assert [(d["name"], d["weight"], len(d["questions"])) for d in ml["dimensions"]] == [
+        ("People & Process", 0.30, 3),
+        ("Model Development", 0.25, 4),
+        ("Deployment & Serving", 0.25, 4),
+        ("Monitoring & Operations", 0.20, 5),
+    ]
+    disc = data["discovery"]
+    assert (disc["scale"]["min"], disc["scale"]["max"]) == (1, 5)
+    assert [lv["name"] for lv in disc["levels"]] == ["Ad Hoc", "Developing", "Defined", "Measured", "Optimizing"]
+    assert [(d["name"], d["weight"]) for d in disc["dimensions"]] == [
+        ("Feature Engineering", 0.15),
+        ("Model Development", 0.20),
+        ("Deployment & Serving", 0.20),
+        ("Monitoring & Observability", 0.15),
+        ("Automation & Workflows", 0.10),
+        ("Governance & Compliance", 0.10),
+        ("Business Value", 0.10),
+    ]
+    assert all(3 <= len(d["questions"]) <= 5 for d in disc["dimensions"])
+
+
+def test_score_matches_the_seed_formula_by_hand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # People & Process: question means 2.5, 2 (ben: don't know), 1 -> 5.5/3 = 1.8333
+    # Model Development: 1, 2, 1, 1 -> 1.25;  Deployment & Serving: 0;  Monitoring: unscored
+    # Overall = (0.30*1.8333 + 0.25*1.25 + 0.25*0) / (0.30+0.25+0.25) = 0.8625/0.8 = 1.078125 -> Level 1
+    csv_file = tmp_path / "responses.csv"
+    csv_file.write_text(HAND_WORKED)
+    assert main(["score", str(csv_file), "--framework", "maturity-levels", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["overall"] == pytest.approx(1.078125, abs=1e-4)
+    assert (out["level"], out["level_name"]) == (1, "DevOps no MLOps")
+    dims = {d["id"]: d["score"] for d in out["dimensions"]}
+    assert list(dims.values()) == [pytest.approx(1.8333, abs=1e-4), 1.25, 0.0, None]
+    assert out["disagreements"] == ["md-tracking"]
+    assert out["respondents"] == 2
+    assert out["roadmap"]["number"] == 2
+
+    assert main(["score", str(csv_file), "--framework", "maturity-levels"]) == 0
+    text = capsys.readouterr().out
+    assert "Overall: 1.08 — Level 1 (DevOps no MLOps)" in text
+    assert "1.83" in text and "1.25" in text and "Roadmap 2" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("who,question_id,level\n", "missing respondent"),
+        ("respondent,question_id,level\nana,nope,1\n", ":2: unknown question_id 'nope'"),
+        ("respondent,question_id,level\nana,pp-handoff,7\n", ":2: level 7 is outside 0–4"),
+        ("respondent,question_id,level\nana,pp-handoff,two\n", ":2: level 'two' is not a whole number"),
+        ("respondent,question_id,level\n,pp-handoff,1\n", ":2: respondent is empty"),
+    ],
+)
+def test_score_rejects_bad_files_with_one_line(tmp_path: Path, content: str, message: str) -> None:
+    csv_file = tmp_path / "bad.csv"
+    csv_file.write_text(content)
+    result = run("score", str(csv_file), "--framework", "maturity-levels")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "required"),
+        (("launch",), "invalid choice: 'launch'"),
+        (("score", "x.csv"), "--framework"),
+        (("score", "missing.csv", "--framework", "maturity-levels"), "missing.csv: no such file"),
+        (("score", "missing.csv", "--framework", "nope"), "unknown framework 'nope'"),
+        (("serve", "--port", "http"), "--port must be a number"),
+        (("serve", "--port", "70000"), "between 1 and 65535"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(args: tuple[str, ...], message: str, tmp_path: Path) -> None:
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({}, "SLACK_SIGNING_SECRET is not set"),
+        ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN is not set"),
+        ({"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "nope"}, "SLACK_BOT_TOKEN: must be a bot token"),
+        ({"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "SCHEDULER_ENABLED": "maybe"}, "SCHEDULER_ENABLED"),
+        ({"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": "ftp://x"}, "SLACK_API_URL"),
+        ({"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"SLACK_SIGNING_SECRET": "s", "SLACK_CLIENT_ID": "123"}, "SLACK_CLIENT_SECRET is not set"),
+        ({"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "PORT": "0"}, "PORT"),
+        ({"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1"}, "run `maturity migrate` first"),
+    ],
+)
+def test_serve_names_the_missing_or_malformed_setting(tmp_path: Path, extra: dict, message: str) -> None:
+    result = run("serve", cwd=tmp_path, env=_env(tmp_path, **extra))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_socket_needs_the_app_token(tmp_path: Path) -> None:
+    result = run("socket", cwd=tmp_path, env=_env(tmp_path, SLACK_BOT_TOKEN="xoxb-1"))
+    assert result.returncode == 2
+    assert "SLACK_APP_TOKEN is not set" in result.stderr
+
+
+def test_migrate_creates_the_schema_and_is_idempotent(tmp_path: Path) -> None:
+    env = _env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'm.db'}")
+    first = run("migrate", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "empty ->" in first.stdout
+    second = run("migrate", cwd=tmp_path, env=env)
+    assert second.returncode == 0
+    assert "empty" not in second.stdout
+
+
+def test_migrate_names_an_unreachable_database(tmp_path: Path) -> None:
+    env = _env(tmp_path, DATABASE_URL="postgresql://postgres@127.0.0.1:1/none")
+    result = run("migrate", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("maturity: error: DATABASE_URL: cannot migrate")
+    assert len(result.stderr.strip().splitlines()) == 1

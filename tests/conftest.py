@@ -1,0 +1,149 @@
+"""Shared fixtures: a real database (SQLite and PostgreSQL), the stand-in Slack, the real app over HTTP.
+
+PostgreSQL tests run against ``MATURITY_TEST_POSTGRES_URL`` (default: the local server's ``test``
+database, in a schema of their own). Where it cannot be reached they are skipped — except under CI
+(``CI`` set), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import Base
+
+PG_URL = os.environ.get("MATURITY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_SCHEMA = "maturity_test"
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+UNDER_CI = bool(os.environ.get("CI"))
+
+
+def pg_url(schema: str = PG_SCHEMA) -> str:
+    url = make_url(PG_URL)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+def reset_pg_schema(schema: str) -> None:
+    admin = Database(PG_URL)
+    try:
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_ready() -> str:
+    admin = Database(PG_URL, connect_args={"connect_timeout": 3})
+    try:
+        reachable = admin.ping()
+    finally:
+        admin.dispose()
+    if not reachable:
+        message = f"PostgreSQL is unreachable at {PG_URL}"
+        if UNDER_CI:
+            pytest.fail(message + " (CI must run the PostgreSQL tests)", pytrace=False)
+        pytest.skip(message)
+    reset_pg_schema(PG_SCHEMA)
+    db = Database(pg_url())
+    upgrade(db)
+    db.dispose()
+    return pg_url()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    db.dispose()
+    return path
+
+
+def _truncate_all(db: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database: every storage test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "maturity.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        database = Database(f"sqlite:///{path}")
+    else:
+        database = Database(request.getfixturevalue("_pg_ready"))
+        _truncate_all(database)
+    yield database
+    database.dispose()
+
+
+# --- the real app over HTTP against the stand-in Slack --------------------------------------------
+
+TEAM = "T0000001"
+CHANNEL = "C0TEAM001"
+MEMBERS = ["U0ANA0001", "U0BEN0002", "U0CAT0003", "U0DAN0004"]
+
+
+@dataclass
+class Running:
+    url: str
+    slack: object
+    driver: object
+    db: Database
+    app: object
+
+
+@pytest.fixture
+def slack() -> Iterator[object]:
+    from bot.standin import StandInSlack
+
+    stand_in = StandInSlack(team_id=TEAM)
+    stand_in.start()
+    for i, user in enumerate(MEMBERS):
+        stand_in.add_user(user, ["ana", "ben", "cat", "dan"][i], ["Ana", "Ben", "Cat", "Dan"][i])
+    stand_in.add_channel(CHANNEL, "ml-platform", members=list(MEMBERS))
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def running(db: Database, slack: object) -> Iterator[Running]:
+    """``maturity serve``'s app and server, on a free port, against the stand-in Slack."""
+    from bot.app import build_app
+    from bot.config import load_settings
+    from bot.driver import SlackDriver
+    from bot.server import create_server, server_port
+
+    settings = load_settings(
+        database_url=db.url.render_as_string(hide_password=False),
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.url,  # type: ignore[attr-defined]
+        scheduler_enabled=False,
+    )
+    app = build_app(settings, db)
+    server = create_server(app, db, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server_port(server)}"
+    driver = SlackDriver(url + "/slack/events", SIGNING_SECRET, slack=slack, team_id=TEAM)
+    try:
+        yield Running(url=url, slack=slack, driver=driver, db=db, app=app)
+    finally:
+        server.close()
+        thread.join(timeout=5)

@@ -1,0 +1,87 @@
+"""manifest.yml is valid against Slack's published schema and names what the code uses."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMAS = ROOT.parent / "shared" / "slack"
+
+# Web API methods the bot calls -> the bot scope each needs (public channels; private ones need groups:*)
+METHOD_SCOPES = {
+    "chat_postMessage": {"chat:write"},
+    "chat_postEphemeral": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "reactions_add": {"reactions:write"},
+    "conversations_members": {"channels:read", "groups:read"},
+    "users_info": {"users:read"},
+    "views_publish": set(),
+    "views_open": set(),
+    "files_upload_v2": {"files:write"},
+}
+EVENT_SUBSCRIPTIONS = {"message": {"message.channels", "message.groups"}}
+EVENT_SCOPES = {"message.channels": "channels:history", "message.groups": "groups:history"}
+
+
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def code() -> str:
+    return "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py") if p.name not in {"standin.py", "driver.py"})
+
+
+def test_manifest_validates_against_slacks_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from referencing import Registry, Resource
+
+    if not (SCHEMAS / "manifest.schema.json").exists():
+        pytest.skip("../shared/slack is not beside this checkout")
+    top = json.loads((SCHEMAS / "manifest.schema.json").read_text())
+    registry = Registry()
+    for path in (SCHEMAS / "schemas").glob("*.json"):
+        schema = json.loads(path.read_text())
+        url = f"https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/{path.name}"
+        registry = registry.with_resource(url, Resource.from_contents(schema))
+    validator = jsonschema.Draft7Validator(top, registry=registry)
+    errors = sorted(validator.iter_errors(manifest()), key=lambda e: list(e.path))
+    assert errors == [], [f"{list(e.path)}: {e.message}" for e in errors]
+    # and the versioned schema directly, for clearer messages
+    v1 = json.loads((SCHEMAS / "schemas" / "manifest.schema.1.0.0.json").read_text())
+    jsonschema.validate(manifest(), v1)
+
+
+def test_manifest_names_every_event_and_scope_the_code_uses() -> None:
+    m = manifest()
+    scopes = set(m["oauth_config"]["scopes"]["bot"])
+    events = set(m["settings"]["event_subscriptions"]["bot_events"])
+    source = code()
+    used_events = set(re.findall(r"@app\.event\(\"([a-z_.]+)\"\)", source))
+    assert used_events, "no event listener found: the scan is broken"
+    for event in used_events:
+        assert EVENT_SUBSCRIPTIONS.get(event, {event}) <= events, event
+    for event in events:
+        if event in EVENT_SCOPES:
+            assert EVENT_SCOPES[event] in scopes
+    used_methods = {m for m in METHOD_SCOPES if re.search(rf"\.{m}\(", source)}
+    assert "chat_postMessage" in used_methods
+    for method in used_methods:
+        assert METHOD_SCOPES[method] <= scopes, method
+    assert "/maturity" in {c["command"] for c in m["features"]["slash_commands"]}
+    assert "commands" in scopes
+    assert m["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_manifest_asks_for_no_scope_the_code_does_not_use() -> None:
+    scopes = set(manifest()["oauth_config"]["scopes"]["bot"])
+    source = code()
+    needed = {"commands"} | {EVENT_SCOPES[e] for e in manifest()["settings"]["event_subscriptions"]["bot_events"]}
+    for method, method_scopes in METHOD_SCOPES.items():
+        if re.search(rf"\.{method}\(", source):
+            needed |= method_scopes
+    assert scopes <= needed, scopes - needed
