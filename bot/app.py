@@ -74,7 +74,6 @@ def build_app(settings: Settings, db: Database, *, listener_threads: int = 16) -
     services = Services(settings=settings, db=db, assessments=AssessmentService(db))
     app = App(
         signing_secret=settings.secret("slack_signing_secret"),
-        token=settings.secret("slack_bot_token"),
         client=make_client(settings, settings.secret("slack_bot_token")),
         process_before_response=False,
         listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),

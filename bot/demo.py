@@ -1,0 +1,239 @@
+"""``maturity demo``: a whole assessment with no Slack account.
+
+Starts the real app over HTTP (waitress, Bolt, signature checks, a real SQLite database) against
+the built-in stand-in Slack, lets a simulated team answer — buttons and typed replies, a "don't
+know", an unreadable reply and its correction, a changed answer, comments, and members who
+disagree — finishes, and prints the channel as people would see it. Files land in ``--out``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import secrets
+import threading
+import time
+from pathlib import Path
+
+from bot.cli import score_json
+from conversations.frameworks import default_framework
+from storage import repo
+
+TEAM_ID = "T0DEMO001"
+CHANNEL = "C0DEMO001"
+PEOPLE = [
+    ("U0DEMO0001", "ana", "Ana Lima"),
+    ("U0DEMO0002", "ben", "Ben Okafor"),
+    ("U0DEMO0003", "chen", "Chen Wei"),
+    ("U0DEMO0004", "dana", "Dana Cruz"),
+    ("U0DEMO0005", "eli", "Eli Novak"),
+    ("U0DEMO0006", "fay", "Fay Ortiz"),
+    ("U0DEMO0007", "gus", "Gus Berg"),
+    ("U0DEMO0008", "hana", "Hana Sato"),
+]
+COMMENTS = [
+    "we track runs in MLflow but not everyone uses it",
+    "deploys still need a ticket to the platform team",
+    "drift checks exist for the fraud model only",
+    "on-call gets paged but has no model runbook",
+    "cost dashboards are per cluster, not per model",
+]
+
+
+def _wait_quiet(slack, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the bot has stopped calling the stand-in Slack (its work after each ack is done)."""
+    deadline = time.time() + timeout
+    seen, still_since = -1, time.time()
+    while time.time() < deadline:
+        count = len(slack.calls)
+        if count != seen:
+            seen, still_since = count, time.time()
+        elif time.time() - still_since > 0.4:
+            return
+        time.sleep(0.05)
+
+
+def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
+    from bot.app import build_app
+    from bot.config import load_settings
+    from bot.driver import SlackDriver
+    from bot.logs import setup_logging
+    from bot.server import create_server, server_port
+    from bot.standin import StandInSlack
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    members = max(2, min(members, len(PEOPLE)))
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    db_path = out / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    setup_logging("WARNING")
+
+    signing_secret = secrets.token_hex(16)
+    team = PEOPLE[:members]
+    names = {uid: real for uid, _, real in team}
+    slack = StandInSlack(team_id=TEAM_ID, team_name="Acme ML").start()
+    for uid, handle, real in team:
+        slack.add_user(uid, handle, real)
+    slack.add_channel(CHANNEL, "ml-platform", members=[uid for uid, _, _ in team])
+
+    db = Database(f"sqlite:///{db_path}")
+    upgrade(db)
+    settings = load_settings(
+        database_url=f"sqlite:///{db_path}",
+        slack_bot_token="xoxb-demo-token",
+        slack_signing_secret=signing_secret,
+        slack_api_url=slack.url,
+        scheduler_enabled=False,
+    )
+    app = build_app(settings, db)
+    server = create_server(app, db, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, name="demo-server", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server_port(server)}"
+    driver = SlackDriver(f"{url}/slack/events", signing_secret, slack=slack, team_id=TEAM_ID)
+    framework = default_framework()
+    print(f"maturity demo: the app is serving {url}/slack/events against a stand-in Slack at {slack.url}")
+    print(f"Team #ml-platform: {', '.join(names.values())}. Framework: {framework.name}.\n")
+
+    try:
+        lead = team[0][0]
+        driver.slash("assess", user_id=lead, channel_id=CHANNEL)
+        slack.wait_for("chat.postMessage", count=1 + len(framework.dimensions), timeout=15)
+        _wait_quiet(slack)
+        with db.session() as s:
+            assessment = repo.get_open_assessment(s, TEAM_ID, CHANNEL)
+            assert assessment is not None
+            assessment_id = assessment.id
+            threads = {t.dimension_id: t.message_ts for t in assessment.threads}
+
+        # Each member has a "true" level for the team, and answers around it; one is an optimist.
+        for index, (uid, _, _) in enumerate(team):
+            base = {d.id: rng.choice([1, 1, 2, 2, 3]) for d in framework.dimensions}
+            optimist = index == 1
+            for d_index, dimension in enumerate(framework.dimensions):
+                levels: list[int | None] = []
+                for _ in dimension.questions:
+                    level = base[dimension.id] + rng.choice([-1, 0, 0, 0, 1]) + (1 if optimist else 0)
+                    levels.append(max(framework.scale.min, min(framework.scale.max, level)))
+                if index == 2 and d_index == 0:
+                    levels[0] = None  # "don't know"
+                use_buttons = index % 3 == 2
+                if use_buttons:
+                    for question, level in zip(dimension.questions, levels, strict=True):
+                        driver.click(
+                            user_id=uid,
+                            channel_id=CHANNEL,
+                            message_ts=threads[dimension.id],
+                            action_id=f"answer:{question.id}:{'dk' if level is None else level}",
+                            value=json.dumps({"a": assessment_id, "q": question.id, "l": level}),
+                            block_id=f"q:{question.id}",
+                        )
+                    continue
+                if index == 3 and d_index == 1:
+                    driver.reply(user_id=uid, channel_id=CHANNEL, thread_ts=threads[dimension.id], text="we're ok-ish")
+                text = " ".join("?" if lv is None else str(lv) for lv in levels)
+                if rng.random() < 0.45:
+                    text += " " + rng.choice(COMMENTS)
+                driver.reply(user_id=uid, channel_id=CHANNEL, thread_ts=threads[dimension.id], text=text)
+            _wait_quiet(slack)
+        # The lead changes one answer after reading the thread.
+        first_dim = framework.dimensions[0]
+        driver.reply(
+            user_id=lead,
+            channel_id=CHANNEL,
+            thread_ts=threads[first_dim.id],
+            text="2=1 after Ben's point, hand-offs are still by email",
+        )
+        _wait_quiet(slack)
+
+        driver.slash("status", user_id=lead, channel_id=CHANNEL)
+        _wait_quiet(slack)
+        status_text = (
+            slack.render_blocks(slack.response_url_posts[-1].get("blocks"), users=names)
+            if slack.response_url_posts
+            else ""
+        )
+        driver.slash("finish", user_id=lead, channel_id=CHANNEL)
+        slack.wait_for("chat.postMessage", count=2 + len(framework.dimensions), timeout=15)
+        _wait_quiet(slack)
+
+        transcript = slack.transcript(CHANNEL, users=names)
+        summary_post = slack.calls_to("chat.postMessage")[-1]
+        summary_blocks = slack.render_blocks(summary_post.params.get("blocks"), users=names)
+        transcript += "\n\n--- the summary message as Slack shows it (Block Kit) ---\n" + summary_blocks
+        clickers = sorted(
+            {
+                names[c.params["user"]]
+                for c in slack.calls_to("chat.postEphemeral")
+                if c.params["text"].startswith("Recorded") and c.params["user"] in names
+            }
+            - {names[m.user] for m in slack.messages(CHANNEL) if m.user in names}
+        )
+        if clickers:
+            transcript += f"\n\n({', '.join(clickers)} answered with buttons: clicks are not visible in the channel)"
+        print(transcript)
+        if status_text:
+            print(f"\n--- ephemeral to {names[lead]} after /maturity status ---\n{status_text}")
+        hidden = [e for e in slack.ephemerals() if "couldn't record" in e.text]
+        if hidden:
+            print(f"\n--- ephemeral to {names[hidden[0].user]} after an unreadable reply ---\n{hidden[0].text}")
+        print()
+
+        files = _write_outputs(out, db, assessment_id, names, transcript)
+        check = _recheck(out / "responses.csv", framework.id)
+        summary = json.loads((out / "summary.json").read_text())
+        matches = abs(check - summary["overall"]) < 1e-9
+        print(
+            f"Re-scored from responses.csv with `maturity score`: overall {check:.2f} "
+            f"(summary says {summary['overall']:.2f}) — {'match' if matches else 'MISMATCH'}"
+        )
+        print("Files written to " + str(out.resolve()) + ": " + ", ".join(files))
+        return 0 if matches else 1
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        slack.stop()
+        db.dispose()
+
+
+def _write_outputs(out: Path, db, assessment_id: int, names: dict[str, str], transcript: str) -> list[str]:  # type: ignore[no-untyped-def]
+    from conversations.assessments import AssessmentService
+
+    service = AssessmentService(db)
+    result = service.latest_result(TEAM_ID, CHANNEL)
+    assert result is not None and result.assessment.id == assessment_id
+    (out / "transcript.txt").write_text(transcript + "\n", encoding="utf-8")
+    data = score_json(result.framework, result.score, result.roadmap)
+    data["overall"] = result.score.overall
+    (out / "summary.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    with db.session() as s:
+        rows = repo.list_responses(s, TEAM_ID, assessment_id)
+        comments = {(c.user_id, c.message_ts): c.text for c in repo.list_comments(s, TEAM_ID, assessment_id)}
+    with (out / "responses.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["respondent", "question_id", "level", "comment"])
+        for row in rows:
+            writer.writerow(
+                [
+                    names.get(row.user_id, row.user_id),
+                    row.question_id,
+                    "?" if row.level is None else row.level,
+                    comments.get((row.user_id, row.message_ts or ""), ""),
+                ]
+            )
+    return ["transcript.txt", "summary.json", "responses.csv", "demo.db"]
+
+
+def _recheck(csv_path: Path, framework_id: str) -> float:
+    """Score the exported CSV the way `maturity score` does: the same shared engine, from a file."""
+    from bot.cli import read_responses_csv
+    from scoring import score
+
+    framework, answers = read_responses_csv(csv_path, framework_id)
+    result = score(framework.spec(), answers)
+    assert result.overall is not None
+    return result.overall
