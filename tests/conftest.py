@@ -23,7 +23,8 @@ from storage.migrate import upgrade
 from storage.models import Base
 
 PG_URL = os.environ.get("MATURITY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PG_SCHEMA = "maturity_test"
+# A schema of this run's own, so that two test runs on one server never see each other's rows.
+PG_SCHEMA = f"maturity_test_{os.getpid()}"
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 UNDER_CI = bool(os.environ.get("CI"))
@@ -44,8 +45,17 @@ def reset_pg_schema(schema: str) -> None:
         admin.dispose()
 
 
+def drop_pg_schema(schema: str) -> None:
+    admin = Database(PG_URL)
+    try:
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def _pg_ready() -> str:
+def _pg_ready() -> Iterator[str]:
     admin = Database(PG_URL, connect_args={"connect_timeout": 3})
     try:
         reachable = admin.ping()
@@ -60,7 +70,8 @@ def _pg_ready() -> str:
     db = Database(pg_url())
     upgrade(db)
     db.dispose()
-    return pg_url()
+    yield pg_url()
+    drop_pg_schema(PG_SCHEMA)
 
 
 @pytest.fixture(scope="session")

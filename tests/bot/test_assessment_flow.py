@@ -303,3 +303,13 @@ def test_healthz(running: Running) -> None:
     with urllib.request.urlopen(running.url + "/healthz", timeout=5) as response:
         assert response.status == 200
         assert json.loads(response.read()) == {"status": "ok"}
+
+
+def test_the_command_is_acknowledged_before_the_slow_work(running: Running) -> None:
+    r = running
+    r.slack.delay("chat.postMessage", seconds=2.0, times=1)  # Slack's Web API is slow today
+    response = r.driver.slash("assess", user_id=ANA, channel_id=CHANNEL)
+    assert response.status == 200
+    # the ack came back while the first post was still in flight
+    assert r.slack.calls_to("chat.postMessage") == []
+    assert len(r.slack.wait_for("chat.postMessage", count=5, timeout=15)) == 5
