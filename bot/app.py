@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -17,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
+from bot.installation import BOT_SCOPES, InstallationStore, TokenCipher, state_store
 from bot.listeners import register_listeners
 from conversations.assessments import AssessmentService
 from storage import repo
@@ -30,6 +32,12 @@ class Services:
     settings: Settings
     db: Database
     assessments: AssessmentService
+    installation_store: InstallationStore | None = None
+
+    def workspace_gone(self, workspace_id: str | None, reason: str) -> int:
+        """The app lost its access to a workspace: pause what would post there. Returns how many
+        schedules were paused."""
+        return 0
 
 
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -69,15 +77,46 @@ def _dedupe_events(db: Database) -> Callable[..., Any]:
     return middleware
 
 
-def build_app(settings: Settings, db: Database, *, listener_threads: int = 16) -> App:
-    """Bolt app with every listener registered. Single-workspace (SLACK_BOT_TOKEN) for now."""
-    services = Services(settings=settings, db=db, assessments=AssessmentService(db))
-    app = App(
-        signing_secret=settings.secret("slack_signing_secret"),
-        client=make_client(settings, settings.secret("slack_bot_token")),
-        process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
+def installation_store(settings: Settings, db: Database) -> InstallationStore | None:
+    """The OAuth installation store (tokens encrypted when TOKEN_ENCRYPTION_KEY is set); None in
+    single-workspace mode."""
+    if not settings.oauth_enabled:
+        return None
+    key = settings.secret("token_encryption_key")
+    return InstallationStore(
+        client_id=str(settings.slack_client_id), engine=db.engine, cipher=TokenCipher(key) if key else None
     )
+
+
+def build_app(settings: Settings, db: Database, *, listener_threads: int = 16) -> App:
+    """Bolt app with every listener registered: single-workspace with SLACK_BOT_TOKEN, or
+    multi-workspace OAuth installs with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET."""
+    store = installation_store(settings, db)
+    services = Services(settings=settings, db=db, assessments=AssessmentService(db), installation_store=store)
+    common: dict[str, Any] = {
+        "signing_secret": settings.secret("slack_signing_secret"),
+        "process_before_response": False,
+        "listener_executor": ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener"),
+    }
+    if store is not None:
+        app = App(
+            client=make_client(settings),
+            installation_store=store,
+            oauth_settings=OAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=settings.secret("slack_client_secret"),
+                scopes=BOT_SCOPES,
+                installation_store=store,
+                installation_store_bot_only=True,
+                state_store=state_store(db.engine),
+                install_path="/slack/install",
+                redirect_uri_path="/slack/oauth_redirect",
+            ),
+            installation_store_bot_only=True,
+            **common,
+        )
+    else:
+        app = App(client=make_client(settings, settings.secret("slack_bot_token")), **common)
     app.use(_dedupe_events(db))
 
     @app.error

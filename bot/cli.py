@@ -50,6 +50,10 @@ def build_parser() -> Parser:
     score.add_argument("--json", action="store_true", help="machine-readable output")
 
     sub.add_parser("migrate", help="bring the database schema to the newest version")
+
+    purge = sub.add_parser("purge", help="delete everything stored for one workspace (tokens and data)")
+    purge.add_argument("--team", required=True, metavar="T…", help="the workspace (Slack team) id")
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return parser
 
 
@@ -286,6 +290,35 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    import re
+
+    from storage import repo
+
+    team = args.team.strip()
+    if not re.fullmatch(r"[TE][A-Z0-9]{2,31}", team):
+        raise UsageError(f"--team must be a Slack workspace id such as T0123ABCD, got {args.team!r}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"purging {team} deletes its tokens and every assessment: add --yes to confirm")
+        answer = input(f"Delete every token, team, assessment and answer of workspace {team}? Type its id: ")
+        if answer.strip() != team:
+            print("nothing deleted")
+            return 1
+    settings = _settings()
+    db = _open_database(settings)
+    try:
+        with db.session() as session:
+            counts = repo.purge_workspace(session, team)
+    finally:
+        db.dispose()
+    if not counts:
+        print(f"nothing stored for {team}")
+        return 0
+    print(f"purged {team}: " + ", ".join(f"{name} {n}" for name, n in sorted(counts.items())))
+    return 0
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
@@ -356,4 +389,5 @@ COMMANDS = {
     "frameworks": cmd_frameworks,
     "score": cmd_score,
     "migrate": cmd_migrate,
+    "purge": cmd_purge,
 }

@@ -19,8 +19,8 @@ def alembic_config(url: str | URL) -> Config:
     return cfg
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (default: the newest)."""
+def upgrade(db: Database, revision: str = "heads") -> None:
+    """Bring the schema to ``revision`` (default: the newest, on every branch)."""
     cfg = alembic_config(db.url)
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -28,15 +28,15 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
 
 def head_revision() -> str:
+    """The newest revision(s), comma-separated if branches have not been merged yet."""
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    head = script.get_current_head()
-    assert head is not None
-    return head
+    return ",".join(sorted(script.get_heads()))
 
 
 def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
 def is_up_to_date(db: Database) -> bool:

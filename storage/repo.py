@@ -322,3 +322,25 @@ def claim_event(session: Session, event_id: str, workspace_id: str | None) -> bo
     stmt = _insert(session, ProcessedEvent).values(event_id=event_id, workspace_id=workspace_id, received_at=utcnow())
     stmt = stmt.on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id]).returning(ProcessedEvent.event_id)
     return session.execute(stmt).scalar() is not None
+
+
+# --- purge ----------------------------------------------------------------------------------------
+
+
+def purge_workspace(session: Session, workspace_id: str) -> dict[str, int]:
+    """Delete everything stored for a workspace: every table with a ``workspace_id`` column, the
+    workspace row, and slack-sdk's installation rows (``team_id``). Returns rows deleted per table."""
+    from storage.models import Base
+
+    counts: dict[str, int] = {}
+    for table in reversed(Base.metadata.sorted_tables):  # children before parents
+        column = table.c.get("workspace_id")
+        if column is None and table.name in ("slack_installations", "slack_bots"):
+            column = table.c.team_id
+        if column is None:
+            continue
+        result = session.execute(table.delete().where(column == workspace_id))
+        counts[table.name] = result.rowcount or 0
+    result = session.execute(Workspace.__table__.delete().where(Workspace.id == workspace_id))
+    counts["workspaces"] = result.rowcount or 0
+    return {name: n for name, n in counts.items() if n}

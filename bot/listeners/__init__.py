@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.listeners import actions, commands, events
+from bot.listeners import actions, commands, events, lifecycle
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -16,3 +16,4 @@ def register_listeners(app: App, services: Services) -> None:
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)
+    lifecycle.register(app, services)
