@@ -80,8 +80,15 @@ def test_manifest_names_every_event_and_scope_the_code_uses() -> None:
 def test_manifest_asks_for_no_scope_the_code_does_not_use() -> None:
     scopes = set(manifest()["oauth_config"]["scopes"]["bot"])
     source = code()
-    needed = {"commands"} | {EVENT_SCOPES[e] for e in manifest()["settings"]["event_subscriptions"]["bot_events"]}
+    events = manifest()["settings"]["event_subscriptions"]["bot_events"]
+    needed = {"commands"} | {EVENT_SCOPES[e] for e in events if e in EVENT_SCOPES}
     for method, method_scopes in METHOD_SCOPES.items():
         if re.search(rf"\.{method}\(", source):
             needed |= method_scopes
     assert scopes <= needed, scopes - needed
+
+
+def test_the_oauth_install_asks_for_the_manifests_scopes() -> None:
+    from bot.installation import BOT_SCOPES
+
+    assert set(BOT_SCOPES) == set(manifest()["oauth_config"]["scopes"]["bot"])
