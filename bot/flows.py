@@ -4,6 +4,8 @@ threads, refresh a dimension message's progress, finish and post the summary."""
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -88,28 +90,64 @@ def open_assessment(
     return Opened(assessment.id, framework, intro_ts)
 
 
+class _Coalescer:
+    """Runs at most one refresh per key at a time; requests that arrive meanwhile make the running
+    one go round again (reading fresh counts), so the last render always reflects the last commit
+    and a burst of answers costs a few chat.update calls, not one each."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state: dict[tuple[str, int, str], bool] = {}  # key -> "asked again while running"
+
+    def run(self, key: tuple[str, int, str], work: Callable[[], None]) -> None:
+        with self._lock:
+            if key in self._state:
+                self._state[key] = True
+                return
+            self._state[key] = False
+        try:
+            while True:
+                work()
+                with self._lock:
+                    if not self._state[key]:
+                        del self._state[key]
+                        return
+                    self._state[key] = False
+        except BaseException:
+            with self._lock:
+                self._state.pop(key, None)
+            raise
+
+
+_refreshes = _Coalescer()
+
+
 def refresh_dimension(
     client: WebClient, service: AssessmentService, workspace_id: str, assessment_id: int, dimension_id: str
 ) -> None:
-    """Re-render a dimension message with the current answer counts."""
-    progress = service.progress(workspace_id, assessment_id, dimension_id)
-    assessment = service.get(workspace_id, assessment_id)
-    framework = get_framework(assessment.framework_id)
-    position = next(i for i, d in enumerate(framework.dimensions, 1) if d.id == dimension_id)
-    thread = next(t for t in assessment.threads if t.dimension_id == dimension_id)
-    update(
-        client,
-        thread.channel_id,
-        thread.message_ts,
-        messages.dimension_message(
-            framework,
-            framework.dimension(dimension_id),
-            position,
-            assessment_id,
-            progress,
-            closed=assessment.status != "open",
-        ),
-    )
+    """Re-render a dimension message with the current answer counts (coalesced per message)."""
+
+    def render() -> None:
+        progress = service.progress(workspace_id, assessment_id, dimension_id)
+        assessment = service.get(workspace_id, assessment_id)
+        framework = get_framework(assessment.framework_id)
+        position = next(i for i, d in enumerate(framework.dimensions, 1) if d.id == dimension_id)
+        thread = next(t for t in assessment.threads if t.dimension_id == dimension_id)
+        update(
+            client,
+            thread.channel_id,
+            thread.message_ts,
+            messages.dimension_message(
+                framework,
+                framework.dimension(dimension_id),
+                position,
+                assessment_id,
+                progress,
+                closed=assessment.status != "open",
+            ),
+        )
+
+    _refreshes.run((workspace_id, assessment_id, dimension_id), render)
 
 
 def finish_assessment(

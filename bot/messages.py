@@ -30,6 +30,7 @@ from conversations.frameworks import Dimension, Framework
 from scoring import arrow, format_score
 
 MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
 MAX_BLOCK_TEXT = 12_000  # Slack rejects messages past ~13k characters of block text
 MAX_SECTION = 3000
 ANSWER_ACTION_PREFIX = "answer:"
@@ -53,14 +54,15 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def finalize(text: str, blocks: Sequence[Block]) -> Message:
-    """Serialise blocks (validating field lengths) within Slack's per-message limits."""
+def finalize(text: str, blocks: Sequence[Block], *, max_blocks: int = MAX_BLOCKS) -> Message:
+    """Serialise blocks (validating field lengths) within Slack's per-message limits (50 blocks per
+    message, 100 per view) and the ~13k characters of block text; the rest is cut with a note."""
     out: list[dict] = []
     total = 0
     for block in blocks:
         data = block.to_dict()
         size = len(json.dumps(data))
-        if len(out) == MAX_BLOCKS - 1 or total + size > MAX_BLOCK_TEXT:
+        if len(out) == max_blocks - 1 or total + size > MAX_BLOCK_TEXT:
             out.append(
                 ContextBlock(
                     elements=[MarkdownTextObject(text="_(more in the full report: `/maturity history`)_")]
@@ -208,18 +210,21 @@ def unreadable_reply(explanation: str) -> str:
 # --- status, summary, history ----------------------------------------------------------------------
 
 
-def status_message(status: Status, members: Iterable[str] | None) -> Message:
+def status_message(status: Status, members: Iterable[str] | None, *, anonymous: bool = False) -> Message:
     fw = status.framework
     a = status.assessment
     names = {d.id: d.name for d in fw.dimensions}
     lines = [f"• {esc(names.get(p.dimension_id, p.dimension_id))}: {_progress_line(p)}" for p in status.progress]
     waiting = sorted(set(members or ()) - status.respondents)
+    answered = len(status.respondents)
     text = (
         f"Assessment #{a.id} ({fw.name}) opened {_when(a.opened_at)}: "
-        f"{len(status.respondents)} people have answered so far."
+        f"{answered} {'person has' if answered == 1 else 'people have'} answered so far."
     )
     body = text + "\n" + "\n".join(lines)
-    if members is not None:
+    if members is not None and anonymous:
+        body += f"\nAnonymity mode: {len(waiting)} of {len(set(members))} members have not answered yet."
+    elif members is not None:
         body += "\n" + (
             "Everyone in the channel has answered."
             if not waiting
@@ -378,3 +383,76 @@ def help_message(frameworks: Iterable[Framework]) -> Message:
 def usage_message(problem: str) -> Message:
     text = f"{problem} {usage()}"
     return finalize(text, [SectionBlock(text=md(text))])
+
+
+def settings_message(channel_name: str | None, anonymous: bool, changed: bool = False) -> Message:
+    where = f"#{channel_name}" if channel_name else "this channel"
+    state = "on" if anonymous else "off"
+    verb = "is now" if changed else "is"
+    detail = (
+        "Summaries, digests and exports show aggregates only, and I never say who answered what."
+        if anonymous
+        else "Status lists who has not answered yet; exports include who answered what."
+    )
+    text = f"Anonymity mode for {where} {verb} {state}. {detail}"
+    return finalize(
+        text,
+        [
+            SectionBlock(text=md(text)),
+            ContextBlock(elements=[md("Change it with `/maturity settings anonymous on|off` or from the app's Home.")]),
+        ],
+    )
+
+
+def home_view(overviews: Sequence, frameworks: dict[str, Framework]) -> dict:
+    """The App Home tab: the member's teams, their level, last and open assessments, a mini history."""
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="MLOps maturity"))]
+    if not overviews:
+        blocks.append(
+            SectionBlock(
+                text=md(
+                    "You have not taken part in an assessment yet. Run `/maturity assess` in your team's "
+                    "channel: I post one thread per dimension and the team answers there."
+                )
+            )
+        )
+    for team in overviews:
+        fw = frameworks.get(team.framework_id)
+        latest = team.recent[0] if team.recent else None
+        where = f"<#{team.channel_id}>"
+        if latest is not None and fw is not None and latest.level is not None:
+            level = f"*Level {latest.level} — {esc(fw.level_name(latest.level))}* ({format_score(latest.overall)})"
+            when = f"last assessed {_when(latest.closed_at)}"
+        else:
+            level, when = "_no finished assessment yet_", ""
+        name = esc(fw.name) if fw else team.framework_id
+        lines = [f"{where} · {name}", f"{level} {('· ' + when) if when else ''}".strip()]
+        if team.recent:
+            history = " → ".join(format_score(a.overall) for a in reversed(team.recent))
+            lines.append(f"History: {history}")
+        if team.open is not None:
+            lines.append(f"Assessment #{team.open.id} is open since {_when(team.open.opened_at)}.")
+        if team.anonymous:
+            lines.append("Anonymity mode is on.")
+        blocks.append(DividerBlock())
+        blocks.append(SectionBlock(text=md("\n".join(lines))))
+        buttons = []
+        if team.open is None:
+            buttons.append(
+                ButtonElement(
+                    text=PlainTextObject(text="Start an assessment"),
+                    action_id="home:assess",
+                    value=team.channel_id,
+                    style="primary",
+                )
+            )
+        buttons.append(
+            ButtonElement(
+                text=PlainTextObject(text="Anonymity: turn off" if team.anonymous else "Anonymity: turn on"),
+                action_id="home:anonymous",
+                value=json.dumps({"c": team.channel_id, "on": not team.anonymous}),
+            )
+        )
+        blocks.append(ActionsBlock(block_id=f"home:{team.channel_id}", elements=buttons))
+    message = finalize("MLOps maturity", blocks, max_blocks=MAX_VIEW_BLOCKS)
+    return {"type": "home", "blocks": message.blocks}

@@ -119,6 +119,16 @@ class Result:
         return compare(self.previous, self.score) if self.previous is not None else None
 
 
+@dataclass(frozen=True)
+class TeamOverview:
+    channel_id: str
+    channel_name: str | None
+    framework_id: str
+    anonymous: bool
+    recent: tuple[Assessment, ...]  # closed, newest first
+    open: Assessment | None
+
+
 class AssessmentService:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -330,6 +340,36 @@ class AssessmentService:
     def set_summary_ts(self, workspace_id: str, assessment_id: int, ts: str) -> None:
         with self.db.session() as s:
             self._get(s, workspace_id, assessment_id).summary_ts = ts
+
+    # -- team settings -----------------------------------------------------------------------------
+
+    def is_anonymous(self, workspace_id: str, channel_id: str) -> bool:
+        with self.db.session() as s:
+            team = repo.get_team(s, workspace_id, channel_id)
+            return bool(team and team.anonymous)
+
+    def set_anonymous(self, workspace_id: str, channel_id: str, channel_name: str | None, anonymous: bool) -> None:
+        with self.db.session() as s:
+            team = repo.get_team(s, workspace_id, channel_id)
+            if team is None:
+                team = repo.ensure_team(
+                    s, workspace_id, channel_id, channel_name=channel_name, framework_id=default_framework().id
+                )
+            team.anonymous = anonymous
+
+    def teams_of_user(self, workspace_id: str, user_id: str) -> list[TeamOverview]:
+        """The teams (channels) a member has taken part in, with their latest results, newest first."""
+        with self.db.session() as s:
+            overviews = []
+            for team in repo.teams_of_user(s, workspace_id, user_id):
+                closed = repo.closed_assessments(s, workspace_id, team.id, 6)
+                open_one = repo.get_open_assessment(s, workspace_id, team.channel_id)
+                overviews.append(
+                    TeamOverview(
+                        team.channel_id, team.channel_name, team.framework_id, team.anonymous, tuple(closed), open_one
+                    )
+                )
+            return overviews
 
     # -- history -----------------------------------------------------------------------------------
 

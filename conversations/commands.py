@@ -12,9 +12,11 @@ SUBCOMMANDS: dict[str, str] = {
     "history": "`/maturity history` — this channel's past assessments",
     "roadmap": "`/maturity roadmap` — the roadmap for the next level",
     "schedule": "`/maturity schedule quarterly|monthly|weekly|off|<cron>` — recurring check-ins",
+    "settings": "`/maturity settings [anonymous on|off]` — this channel's settings",
     "help": "`/maturity help` — how it works",
 }
-NO_ARGUMENTS = frozenset({"status", "finish", "cancel", "history", "roadmap", "help"})
+NO_ARGUMENTS = frozenset({"status", "finish", "cancel", "history", "roadmap", "help", "export"})
+ON_OFF = {"on": True, "true": True, "yes": True, "off": False, "false": False, "no": False}
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ def parse_command(text: str | None) -> Command:
         raise CommandError(f"`{name}` takes no arguments (got `{' '.join(args)[:60]}`).")
     if name == "assess" and len(args) > 1:
         raise CommandError("`assess` takes at most one framework id.")
+    if name == "settings" and args:
+        if len(args) != 2 or args[0].lower() not in ("anonymous", "anonymity") or args[1].lower() not in ON_OFF:
+            raise CommandError("`settings` takes `anonymous on` or `anonymous off`.")
+        return Command(name, ("anonymous", "on" if ON_OFF[args[1].lower()] else "off"))
     if name == "schedule" and not args:
         raise CommandError("`schedule` needs quarterly, monthly, weekly, off or a cron expression.")
     return Command(name, args)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -80,6 +82,9 @@ class Team(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     channel_name: Mapped[str | None] = mapped_column(String(255))
     framework_id: Mapped[str] = mapped_column(String(64))
+    # Anonymity mode: summaries, digests and exports show aggregates only, and the bot never says
+    # who answered what.
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -80,6 +80,29 @@ def ensure_team(
     return team
 
 
+def teams_of_user(session: Session, workspace_id: str, user_id: str, limit: int = 10) -> Sequence[Team]:
+    """Teams where the member answered or opened an assessment, most recently active first."""
+    answered = (
+        select(Assessment.team_id)
+        .join(Response, Response.assessment_id == Assessment.id)
+        .where(Response.workspace_id == workspace_id, Response.user_id == user_id)
+    )
+    opened = select(Assessment.team_id).where(Assessment.workspace_id == workspace_id, Assessment.opened_by == user_id)
+    last_activity = (
+        select(Assessment.team_id, func.max(Assessment.opened_at).label("last"))
+        .where(Assessment.workspace_id == workspace_id)
+        .group_by(Assessment.team_id)
+        .subquery()
+    )
+    return session.scalars(
+        select(Team)
+        .join(last_activity, last_activity.c.team_id == Team.id)
+        .where(Team.workspace_id == workspace_id, Team.id.in_(answered.union(opened)))
+        .order_by(last_activity.c.last.desc())
+        .limit(limit)
+    ).all()
+
+
 # --- assessments ----------------------------------------------------------------------------------
 
 

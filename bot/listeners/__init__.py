@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.listeners import actions, commands, events, lifecycle
+from bot.listeners import actions, commands, events, home, lifecycle
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -17,3 +17,4 @@ def register_listeners(app: App, services: Services) -> None:
     actions.register(app, services)
     events.register(app, services)
     lifecycle.register(app, services)
+    home.register(app, services)

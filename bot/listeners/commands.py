@@ -98,7 +98,8 @@ def _status(cmd: Command, *, client, respond, service, workspace_id, channel_id,
         respond(text=_no_open(), response_type="ephemeral")
         return
     members = channel_members(client, channel_id, bot_user_id)
-    _respond(respond, messages.status_message(status, members))
+    anonymous = service.is_anonymous(workspace_id, channel_id)
+    _respond(respond, messages.status_message(status, members, anonymous=anonymous))
 
 
 def _finish(cmd: Command, *, client, respond, service, workspace_id, channel_id, user_id, bot_user_id, **_) -> None:  # type: ignore[no-untyped-def]
@@ -159,6 +160,15 @@ def _schedule(cmd: Command, *, respond, **_) -> None:  # type: ignore[no-untyped
     )
 
 
+def _settings(cmd: Command, *, respond, service, workspace_id, channel_id, channel_name, **_) -> None:  # type: ignore[no-untyped-def]
+    if cmd.args:
+        anonymous = cmd.args[1] == "on"
+        service.set_anonymous(workspace_id, channel_id, channel_name, anonymous)
+        _respond(respond, messages.settings_message(channel_name, anonymous, changed=True))
+        return
+    _respond(respond, messages.settings_message(channel_name, service.is_anonymous(workspace_id, channel_id)))
+
+
 def _no_open() -> str:
     return "No assessment is open in this channel. Start one with `/maturity assess`."
 
@@ -171,4 +181,5 @@ HANDLERS = {
     "history": _history,
     "roadmap": _roadmap,
     "schedule": _schedule,
+    "settings": _settings,
 }

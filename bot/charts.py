@@ -1,0 +1,266 @@
+"""Charts for reports: PNG bytes drawn with matplotlib's Agg backend (never a display, no network).
+
+* :func:`radar_chart` — the dimension scores of an assessment, and of the previous one, on the
+  framework's scale;
+* :func:`trend_chart` — the overall score of each assessment over time, over shaded level bands.
+
+Both are sized to stay readable in Slack's ~360 px preview (6 × 6 in at 110 dpi, large fonts) and
+are deterministic: the same input gives the same bytes (a bundled font, no timestamps or version in
+the PNG metadata). :func:`radar_figure` and :func:`trend_figure` return the figure itself, for
+callers (and tests) that want to inspect it before it is saved.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # before anything imports pyplot: never a display
+
+from matplotlib import dates as mdates  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from scoring import format_score  # noqa: E402
+
+__all__ = ["DPI", "FIGSIZE", "radar_chart", "radar_figure", "render_png", "trend_chart", "trend_figure"]
+
+FIGSIZE = (6.0, 6.0)  # inches
+DPI = 110
+LABEL_WIDTH = 14  # characters per line of a dimension label
+BAND_LABEL_WIDTH = 12  # characters per line of a level name beside the trend chart
+Y_MARGIN = 0.06  # room above and below the scale so that points on its ends are whole
+CURRENT_COLOR = "#1f6feb"
+PREVIOUS_COLOR = "#8a8f98"
+BAND_COLORS = ("#fde2e1", "#feedd6", "#fdf6c8", "#e3f4dc", "#d3efe9", "#dbe7fb", "#ece1f7")
+
+STYLE = {
+    "font.family": "DejaVu Sans",  # ships with matplotlib: the same glyphs on every machine
+    "font.size": 13,
+    "axes.titlesize": 15,
+    "axes.labelsize": 13,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 12,
+    "axes.unicode_minus": False,
+    "svg.hashsalt": "maturity",
+}
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def _new_figure() -> Figure:
+    # A bare Figure with its own Agg canvas: no pyplot state, safe in a server's threads.
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def render_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes, cropped to its artists (so nothing is clipped), without metadata."""
+    buffer = io.BytesIO()
+    with _style():
+        fig.savefig(
+            buffer,
+            format="png",
+            dpi=DPI,
+            bbox_inches="tight",
+            pad_inches=0.15,
+            facecolor="white",
+            metadata={"Software": None},
+        )
+    return buffer.getvalue()
+
+
+# --- values the charts need, from a Result, an AssessmentScore, a Framework or a FrameworkSpec ------
+
+
+def _score_of(value: Any) -> Any:
+    """An AssessmentScore from a Result (``.score``) or an AssessmentScore."""
+    return getattr(value, "score", value)
+
+
+def _scale_of(framework: Any) -> tuple[int, int]:
+    scale = framework.scale
+    return int(scale.min), int(scale.max)
+
+
+def _level_names(framework: Any) -> list[str]:
+    if hasattr(framework, "level_names"):
+        return list(framework.level_names)
+    return [level.name for level in framework.levels]
+
+
+def _label(value: Any, default: str) -> str:
+    """ "#12 · 2025-03-01 · 1.17" for a Result; ``default`` with the overall for a bare score."""
+    score = _score_of(value)
+    overall = format_score(score.overall) if score.overall is not None else "no score"
+    assessment = getattr(value, "assessment", None)
+    if assessment is None:
+        return f"{default} ({overall})"
+    when = assessment.closed_at or assessment.opened_at
+    date = f" · {when:%Y-%m-%d}" if when else ""
+    return f"#{assessment.id}{date} · {overall}"
+
+
+def _wrap(text: str, width: int = LABEL_WIDTH) -> str:
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)) or text
+
+
+# --- radar -----------------------------------------------------------------------------------------
+
+
+def radar_figure(result: Any, previous: Any = None) -> Figure:
+    """The radar chart's figure. ``result``: a Result or AssessmentScore; ``previous``: the one to
+    compare with (a Result or AssessmentScore; dimensions matched by id), or None for none."""
+    current = _score_of(result)
+    lo, hi = current.scale.min, current.scale.max
+    dims = list(current.dimensions)
+    n = len(dims)
+    if n < 3:
+        raise ValueError(f"a radar chart needs at least 3 dimensions, got {n}")
+    angles = [2 * math.pi * i / n for i in range(n)]
+    labels = [_wrap(d.name) + ("\n(no answers)" if d.score is None else "") for d in dims]
+
+    with _style():
+        fig = _new_figure()
+        ax = fig.add_subplot(projection="polar")
+        ax.set_theta_offset(math.pi / 2)  # the first dimension at the top
+        ax.set_theta_direction(-1)  # then clockwise, in reading order
+        ax.set_ylim(lo, hi)
+        ax.set_yticks(list(range(lo, hi + 1)))
+        ax.set_yticklabels([str(v) for v in range(lo, hi + 1)], color="#555555", fontsize=11)
+        ax.set_rlabel_position(180 / n)  # between the first two spokes
+        ax.set_xticks(angles)
+        ax.set_xticklabels(labels)
+        ax.tick_params(axis="x", pad=10)
+        for angle, tick in zip(angles, ax.get_xticklabels(), strict=True):
+            # Grow each label away from the plot so that long names never cross it.
+            x, y = math.sin(angle), math.cos(angle)
+            tick.set_horizontalalignment("left" if x > 0.1 else "right" if x < -0.1 else "center")
+            tick.set_verticalalignment("bottom" if y > 0.1 else "top" if y < -0.1 else "center")
+        ax.grid(color="#cccccc", linewidth=0.8)
+        ax.spines["polar"].set_color("#aaaaaa")
+
+        if previous is not None:
+            prev = _score_of(previous)
+            by_id = {d.id: d.score for d in prev.dimensions}
+            _polygon(
+                ax, angles, [by_id.get(d.id) for d in dims], lo, PREVIOUS_COLOR, "--", _label(previous, "previous")
+            )
+        _polygon(ax, angles, [d.score for d in dims], lo, CURRENT_COLOR, "-", _label(result, "this assessment"))
+
+        ax.set_title(f"Scores by dimension ({lo}–{hi})", pad=18)
+        handles, names = ax.get_legend_handles_labels()
+        fig.legend(handles[::-1], names[::-1], loc="outside lower center", ncols=1, frameon=False)  # this one first
+    return fig
+
+
+def _polygon(
+    ax: Any, angles: list[float], scores: list[float | None], lo: int, color: str, style: str, label: str
+) -> None:
+    """A closed outline through the scored dimensions (unscored ones are skipped), filled lightly."""
+    points = [(a, s) for a, s in zip(angles, scores, strict=True) if s is not None]
+    if not points:
+        ax.plot([], [], color=color, linestyle=style, linewidth=2.5, label=f"{label} (nothing scored)")
+        return
+    xs = [a for a, _ in points] + [points[0][0]]
+    ys = [s for _, s in points] + [points[0][1]]
+    ax.plot(xs, ys, color=color, linestyle=style, linewidth=2.5, marker="o", markersize=6, label=label, clip_on=False)
+    if len(points) >= 3:
+        ax.fill(xs, ys, color=color, alpha=0.15 if style == "-" else 0.06)
+
+
+def radar_chart(result: Any, previous: Any = None) -> bytes:
+    """PNG of the dimension scores of ``result`` (a Result or AssessmentScore) against ``previous``
+    (pass ``result.previous`` to compare with the team's previous assessment; None for no comparison).
+
+    An unscored dimension keeps its spoke, labelled "(no answers)", and is left out of the outline.
+    """
+    return render_png(radar_figure(result, previous))
+
+
+# --- trend -----------------------------------------------------------------------------------------
+
+
+def trend_figure(points: Sequence[tuple[datetime, float | None, int | None]], framework: Any) -> Figure:
+    """The trend chart's figure: ``points`` are (date, overall score, level); ``framework`` a
+    Framework or FrameworkSpec (its scale and level names). Points without a score are left out."""
+    lo, hi = _scale_of(framework)
+    names = _level_names(framework)
+    pts = sorted((p for p in points if p[1] is not None), key=lambda p: p[0])
+
+    with _style():
+        fig = _new_figure()
+        ax = fig.add_subplot()
+        ax.set_yticks(list(range(lo, hi + 1)))
+        ax.set_ylabel("Overall score")
+
+        # Level bands: [lower bound, next lower bound), lower bounds inclusive (min, 0.5, 1.5, ...),
+        # each named on the right, outside the plot, where no point can cover its name.
+        centers, band_labels = [], []
+        for i, level in enumerate(range(lo, hi + 1)):
+            bottom = float(lo) if level == lo else level - 0.5
+            top = float(hi) if level == hi else level + 0.5
+            ax.axhspan(bottom, top, color=BAND_COLORS[i % len(BAND_COLORS)], zorder=0, linewidth=0)
+            centers.append((bottom + top) / 2)
+            band_labels.append(f"{level} " + _wrap(names[i], BAND_LABEL_WIDTH).replace("\n", "\n   "))
+        bands = ax.twinx()
+        bands.set_ylim(lo - Y_MARGIN, hi + Y_MARGIN)
+        bands.set_yticks(centers, band_labels, fontsize=11, color="#444444")
+        bands.tick_params(axis="y", length=0, pad=6)
+        for spine in bands.spines.values():
+            spine.set_visible(False)
+        ax.set_ylim(lo - Y_MARGIN, hi + Y_MARGIN)
+
+        if pts:
+            xs = [mdates.date2num(p[0]) for p in pts]
+            ys = [float(p[1]) for p in pts]  # type: ignore[arg-type]
+            ax.plot(xs, ys, color=CURRENT_COLOR, linewidth=2.5, marker="o", markersize=8, zorder=3, clip_on=False)
+            shown = range(len(pts)) if len(pts) <= 8 else (len(pts) - 1,)
+            for i in shown:
+                above = ys[i] <= hi - 0.35
+                ax.annotate(
+                    format_score(ys[i]),
+                    (xs[i], ys[i]),
+                    xytext=(0, 10 if above else -12),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom" if above else "top",
+                    fontsize=12,
+                    fontweight="bold",
+                    color="#0b3d91",
+                    zorder=4,
+                )
+            first, last = pts[0][0], pts[-1][0]
+            margin = max((last - first) * 0.08, timedelta(days=7))
+            ax.set_xlim(mdates.date2num(first - margin), mdates.date2num(last + margin))
+            ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+            if len(pts) == 1:
+                ax.set_xticks(xs)
+        else:
+            ax.set_xticks([])
+            ax.text(0.5, 0.5, "no scored assessments yet", transform=ax.transAxes, ha="center", va="center")
+        ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.set_title("Overall score over time")
+    return fig
+
+
+def trend_chart(points: Sequence[tuple[datetime, float, int]], framework: Any) -> bytes:
+    """PNG of the overall score per assessment over time, on ``framework``'s scale, with each level's
+    band shaded and labelled with its name. A single point is drawn with a week either side."""
+    return render_png(trend_figure(points, framework))

@@ -1,0 +1,84 @@
+"""App Home: the member's teams at a glance, with buttons to start an assessment or switch
+anonymity mode."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import flows, messages
+from bot.listeners.slack_io import slack_error
+from conversations.assessments import AssessmentAlreadyOpen
+from conversations.frameworks import get_frameworks
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.app import Services
+
+log = logging.getLogger("maturity.home")
+
+
+def publish_home(client: WebClient, services: Services, workspace_id: str, user_id: str) -> None:
+    overviews = services.assessments.teams_of_user(workspace_id, user_id)
+    try:
+        client.views_publish(user_id=user_id, view=messages.home_view(overviews, get_frameworks()))
+    except SlackApiError as exc:
+        log.warning("views.publish failed", extra={"error": slack_error(exc)})
+
+
+def _tell(client: WebClient, user_id: str, text: str) -> None:
+    """A note in the app's Messages tab (the member clicked in Home, not in a channel)."""
+    try:
+        client.chat_postMessage(channel=user_id, text=text)
+    except SlackApiError as exc:
+        log.warning("could not message the member", extra={"error": slack_error(exc)})
+
+
+def register(app: App, services: Services) -> None:
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        publish_home(client, services, context.team_id, event["user"])
+
+    @app.action("home:assess")
+    def on_start(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        user_id, channel_id = body["user"]["id"], str(action.get("value") or "")
+        try:
+            flows.open_assessment(
+                client,
+                services.assessments,
+                workspace_id=context.team_id,
+                channel_id=channel_id,
+                channel_name=None,
+                user_id=user_id,
+                framework_id=None,
+            )
+        except AssessmentAlreadyOpen as exc:
+            _tell(client, user_id, f"An assessment is already open in <#{channel_id}> (#{exc.assessment_id}).")
+        except flows.ChannelUnreachable as exc:
+            _tell(client, user_id, f"I can't post in <#{channel_id}> ({exc.error}): invite me there first.")
+        publish_home(client, services, context.team_id, user_id)
+
+    @app.action("home:anonymous")
+    def on_anonymous(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        try:
+            value = json.loads(action.get("value") or "")
+            channel_id, on = str(value["c"]), bool(value["on"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored an unreadable anonymity button")
+            return
+        services.assessments.set_anonymous(context.team_id, channel_id, None, on)
+        publish_home(client, services, context.team_id, body["user"]["id"])

@@ -1,0 +1,93 @@
+"""App Home and anonymity mode, through signed requests to the real app."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from storage import repo
+from tests.bot.test_assessment_flow import _assess, _threads, _wait_for_response_url
+from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
+
+ANA, BEN, CAT, DAN = MEMBERS
+
+
+def _home(r: Running, user: str, count: int) -> dict:
+    r.driver.app_home_opened(user_id=user)
+    call = r.slack.wait_for("views.publish", count=count)[-1]
+    assert call.params["user_id"] == user
+    view = call.params["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def test_anonymity_mode_hides_who_has_not_answered(running: Running) -> None:
+    r = running
+    body = r.driver.slash("settings anonymous on", user_id=ANA, channel_id=CHANNEL)
+    assert body.status == 200
+    assert "Anonymity mode for" in _wait_for_response_url(r)["text"]
+    _assess(r)
+    threads = _threads(r)
+    r.driver.reply(user_id=BEN, channel_id=CHANNEL, thread_ts=threads["people-process"], text="2 2 2")
+    r.slack.wait_for("reactions.add")
+    r.driver.slash("status", user_id=ANA, channel_id=CHANNEL)
+    status = _wait_for_response_url(r, 2)
+    rendered = json.dumps(status)
+    assert "3 of 4 members have not answered" in rendered
+    assert CAT not in rendered and DAN not in rendered
+
+    r.driver.slash("settings anonymous off", user_id=ANA, channel_id=CHANNEL)
+    _wait_for_response_url(r, 3)
+    r.driver.slash("status", user_id=ANA, channel_id=CHANNEL)
+    assert CAT in json.dumps(_wait_for_response_url(r, 4))
+
+
+def test_settings_rejects_what_it_cannot_read(running: Running) -> None:
+    body = running.driver.slash("settings loud on", user_id=ANA, channel_id=CHANNEL).json()
+    assert "`settings` takes `anonymous on`" in body["text"]
+    with running.db.session() as s:
+        assert repo.get_team(s, TEAM, CHANNEL) is None  # nothing changed
+
+
+def test_app_home_lists_the_members_teams_and_starts_an_assessment(running: Running) -> None:
+    r = running
+    empty = _home(r, ANA, 1)
+    assert "not taken part" in json.dumps(empty)
+
+    _assess(r)
+    r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL)
+    r.slack.wait_for("chat.postMessage", count=6)
+    time.sleep(0.3)
+    view = _home(r, ANA, 2)
+    text = json.dumps(view)
+    assert f"<#{CHANNEL}>" in text and "History:" in text
+    assert len(view["blocks"]) <= 100
+    start = next(
+        e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "home:assess"
+    )
+    r.driver.click(user_id=ANA, channel_id=CHANNEL, message_ts="0", action_id="home:assess", value=start["value"])
+    r.slack.wait_for("chat.postMessage", count=11)  # a new intro and four dimension threads
+    with r.db.session() as s:
+        assert repo.get_open_assessment(s, TEAM, CHANNEL) is not None
+    after = r.slack.wait_for("views.publish", count=3)[-1]
+    assert "is open since" in json.dumps(after.params["view"])
+
+    toggle = next(
+        e
+        for b in (after.params["view"] if isinstance(after.params["view"], dict) else json.loads(after.params["view"]))[
+            "blocks"
+        ]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "home:anonymous"
+    )
+    r.driver.click(user_id=ANA, channel_id=CHANNEL, message_ts="0", action_id="home:anonymous", value=toggle["value"])
+    r.slack.wait_for("views.publish", count=4)
+    with r.db.session() as s:
+        assert repo.get_team(s, TEAM, CHANNEL).anonymous is True
+
+
+def test_a_member_who_never_answered_sees_no_teams(running: Running) -> None:
+    r = running
+    _assess(r, user=ANA)
+    view = _home(r, DAN, 1)
+    assert "not taken part" in json.dumps(view)

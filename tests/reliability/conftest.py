@@ -1,0 +1,251 @@
+"""Fixtures of the reliability suite.
+
+* ``served`` — ``maturity serve`` as a real subprocess (migrated first with ``maturity migrate``), on
+  a SQLite file or a fresh PostgreSQL schema of its own, against the in-process stand-in Slack; it
+  can be killed with SIGKILL and started again on the same database and port.
+* ``fresh_pg_url`` — a new, empty PostgreSQL schema (dropped afterwards). Like the PostgreSQL tests
+  in tests/conftest.py: skipped when the server cannot be reached, except under CI (``CI`` set),
+  where that is a failure.
+* ``errors_logged`` — every log record of level ERROR or above, or carrying an exception, emitted
+  in this process (the in-process app's listeners, Bolt, waitress) while the test runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.driver import SlackDriver
+from bot.standin import StandInSlack
+from storage.db import Database
+from tests.conftest import BOT_TOKEN, PG_URL, SIGNING_SECRET, TEAM, UNDER_CI, drop_pg_schema, pg_url, reset_pg_schema
+
+MATURITY = Path(sys.executable).with_name("maturity")
+_schemas = itertools.count(1)
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def maturity_command() -> list[str]:
+    """The installed console script next to this interpreter (``.venv/bin/maturity``)."""
+    return [str(MATURITY)] if MATURITY.exists() else [sys.executable, "-m", "bot"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_env(database_url: str, slack_api_url: str, **extra: str) -> dict[str, str]:
+    """The process environment of ``maturity serve``/``migrate``: ours only, nothing inherited that
+    could change the app's behaviour (other Slack settings, proxies)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DATABASE_", "TOKEN_ENCRYPTION"))
+        and k not in ("PORT", "SCHEDULER_ENABLED", "LOG_LEVEL")
+        and "proxy" not in k.lower()
+    }
+    env.update(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_api_url,
+        SCHEDULER_ENABLED="false",
+        LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def migrate(env: dict[str, str], cwd: Path) -> None:
+    done = subprocess.run(
+        [*maturity_command(), "migrate"], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"maturity migrate failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+class ServeProcess:
+    """``maturity serve`` in a subprocess on a fixed port; start, SIGKILL, start again."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, *, port: int | None = None, threads: int | None = None) -> None:
+        self.env = env
+        self.cwd = cwd
+        self.port = port or free_port()
+        self.threads = threads
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.logs: list[Path] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def events_url(self) -> str:
+        return self.url + "/slack/events"
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def healthy(self) -> bool:
+        try:
+            with _NO_PROXY.open(self.url + "/healthz", timeout=2) as reply:
+                return reply.status == 200
+        except OSError:
+            return False
+
+    def start(self, timeout: float = 60.0) -> ServeProcess:
+        assert self.proc is None or self.proc.poll() is not None, "already running"
+        log_path = self.cwd / f"serve-{len(self.logs) + 1}.log"
+        self.logs.append(log_path)
+        command = [*maturity_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.threads:
+            command += ["--threads", str(self.threads)]
+        with log_path.open("wb") as log:
+            self.proc = subprocess.Popen(command, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while not self.healthy():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"maturity serve exited with {self.proc.returncode}:\n{log_path.read_text()}")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise AssertionError(f"maturity serve did not become healthy in {timeout:g}s:\n{log_path.read_text()}")
+            time.sleep(0.05)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handler, no flush, no commit runs."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=15)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log_records(self, run: int | None = None) -> list[dict[str, Any]]:
+        """The JSON log lines of every run so far (or of run number ``run``, 1-based)."""
+        paths = self.logs if run is None else [self.logs[run - 1]]
+        records = []
+        for path in paths:
+            for line in path.read_text(errors="replace").splitlines():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    entry = {"level": "raw", "msg": line}
+                records.append(entry)
+        return records
+
+    def problems(self, run: int | None = None) -> list[dict[str, Any]]:
+        """Log records at error level, with a traceback, or that are not JSON (a raw traceback)."""
+        return [r for r in self.log_records(run) if r.get("level") in ("error", "critical", "raw") or "exc" in r]
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _pg_reachable() -> None:
+    admin = Database(PG_URL, connect_args={"connect_timeout": 3})
+    try:
+        reachable = admin.ping()
+    finally:
+        admin.dispose()
+    if not reachable:
+        message = f"PostgreSQL is unreachable at {PG_URL}"
+        if UNDER_CI:
+            pytest.fail(message + " (CI must run the PostgreSQL tests)", pytrace=False)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def fresh_pg_url(_pg_reachable: None) -> Iterator[str]:
+    """A new, empty schema in the test database (for a subprocess to migrate), dropped afterwards."""
+    schema = f"maturity_rel_{os.getpid()}_{next(_schemas)}"
+    reset_pg_schema(schema)
+    try:
+        yield pg_url(schema)
+    finally:
+        drop_pg_schema(schema)
+
+
+# --- maturity serve as a subprocess ----------------------------------------------------------------
+
+
+@dataclass
+class Served:
+    process: ServeProcess
+    slack: StandInSlack
+    driver: SlackDriver
+    db: Database  # the same database, for the test's own reads (and locks)
+    database_url: str
+    backend: str
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def served(request: pytest.FixtureRequest, tmp_path: Path, slack: StandInSlack) -> Iterator[Served]:
+    """``maturity migrate`` then ``maturity serve`` as a subprocess against the stand-in Slack."""
+    if request.param == "sqlite":
+        database_url = f"sqlite:///{tmp_path / 'maturity.db'}"
+    else:
+        database_url = request.getfixturevalue("fresh_pg_url")
+    env = serve_env(database_url, slack.url)
+    migrate(env, tmp_path)
+    process = ServeProcess(env, tmp_path).start()
+    db = Database(database_url)
+    driver = SlackDriver(process.events_url, SIGNING_SECRET, slack=slack, team_id=TEAM, timeout=30)
+    try:
+        yield Served(process, slack, driver, db, database_url, request.param)
+    finally:
+        process.stop()
+        db.dispose()
+
+
+# --- log records of the in-process app ---------------------------------------------------------------
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.NOTSET)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.ERROR or record.exc_info:
+            self.records.append(record)
+
+
+@pytest.fixture
+def errors_logged() -> Iterator[list[logging.LogRecord]]:
+    collector = _Collector()
+    root = logging.getLogger()
+    root.addHandler(collector)
+    try:
+        yield collector.records
+    finally:
+        root.removeHandler(collector)
+
+
+def describe(records: list[logging.LogRecord]) -> str:
+    return "\n".join(f"{r.name} {r.levelname}: {r.getMessage()} {r.exc_info[1] if r.exc_info else ''}" for r in records)
