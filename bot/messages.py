@@ -24,10 +24,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.templating import part
 from conversations.assessments import DimensionProgress, Result, Status, ThreadAnswer
-from conversations.commands import usage
+from conversations.commands import SUBCOMMANDS
 from conversations.frameworks import Dimension, Framework
-from scoring import arrow, format_score
 
 MAX_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -78,12 +78,12 @@ def md(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=clip(text, MAX_SECTION))
 
 
-def level_label(framework: Framework, level: int | None) -> str:
-    return "no level yet" if level is None else f"Level {level} ({framework.level_name(level)})"
-
-
 def _when(dt: datetime | None) -> str:
     return dt.strftime("%Y-%m-%d") if dt else "—"
+
+
+def level_label(framework: Framework, level: int | None) -> str:
+    return part("summary", "level_label", framework, level)
 
 
 # --- opening ---------------------------------------------------------------------------------------
@@ -91,43 +91,16 @@ def _when(dt: datetime | None) -> str:
 
 def intro_message(framework: Framework, opened_by: str | None, assessment_id: int) -> Message:
     questions = sum(len(d.questions) for d in framework.dimensions)
-    who = f"<@{opened_by}> opened" if opened_by else "Time for"
-    text = (
-        f"{who.replace('Time for', 'Time for a')} an MLOps maturity assessment: {framework.name} — "
-        f"{len(framework.dimensions)} dimensions, {questions} questions. Answer in each dimension's thread."
-    )
-    scale = f"{framework.scale.min}–{framework.scale.max}"
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=clip(f"MLOps maturity check: {framework.name}", 150))),
-        SectionBlock(
-            text=md(
-                f"{who} an assessment with *{len(framework.dimensions)} dimensions* and *{questions} questions* "
-                f"on a {scale} scale. Each dimension below has its own thread:\n"
-                f"• click a level under each question (only you see what you picked), or\n"
-                f"• reply in the thread with one level per question in order, then any evidence — "
-                f"e.g. `2 1 3 2 we track runs in MLflow` (`?` = don't know, `2=3` answers question 2 only).\n"
-                f"Typed replies are visible to the channel; button clicks are not. "
-                f"Answer again any time to change your answer."
-            )
-        ),
-        ContextBlock(
-            elements=[
-                md(
-                    f"Framework `{framework.id}` v{framework.version} · assessment #{assessment_id} · "
-                    f"`/maturity status` to see progress, `/maturity finish` to close it"
-                )
-            ]
-        ),
+        HeaderBlock(text=PlainTextObject(text=clip(part("intro", "header", framework), 150))),
+        SectionBlock(text=md(part("intro", "body", framework, opened_by, questions))),
+        ContextBlock(elements=[md(part("intro", "context", framework, assessment_id))]),
     ]
-    return finalize(text, blocks)
+    return finalize(part("intro", "text", framework, opened_by, questions), blocks)
 
 
-def _progress_line(progress: DimensionProgress | None) -> str:
-    if progress is None or progress.respondents == 0:
-        return "No answers yet."
-    people = "person has" if progress.respondents == 1 else "people have"
-    counts = " · ".join(f"Q{i} {n}" for i, n in enumerate(progress.answers_by_question.values(), 1))
-    return f"*{progress.respondents}* {people} answered ({counts})."
+def progress_line(progress: DimensionProgress | None) -> str:
+    return part("dimension", "progress", progress)
 
 
 def dimension_message(
@@ -140,27 +113,15 @@ def dimension_message(
     closed: bool = False,
 ) -> Message:
     count = len(framework.dimensions)
-    text = (
-        f"{dimension.name} ({position} of {count}): {len(dimension.questions)} questions — "
-        f"answer with the buttons or reply in this thread."
-    )
-    if closed:
-        text = f"{dimension.name} ({position} of {count}): this assessment is closed."
+    example = " ".join(str(min(framework.scale.max, framework.scale.min + 2)) for _ in dimension.questions)
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=clip(f"{position}/{count} · {dimension.name}", 150))),
-        SectionBlock(
-            text=md(
-                f"_{esc(dimension.description)}_ Weight {dimension.weight:.0%}. Reply here with "
-                f"{len(dimension.questions)} levels in order, e.g. "
-                f"`{' '.join(str(min(framework.scale.max, framework.scale.min + 2)) for _ in dimension.questions)}"
-                f" evidence…`"
-            )
-        ),
+        HeaderBlock(text=PlainTextObject(text=clip(part("dimension", "header", dimension, position, count), 150))),
+        SectionBlock(text=md(part("dimension", "intro", dimension, example))),
     ]
+    levels = list(framework.levels_range)
     for number, question in enumerate(dimension.questions, 1):
-        anchors = "\n".join(f"`{level}` {esc(question.anchors[level])}" for level in framework.levels_range)
         blocks.append(
-            SectionBlock(block_id=f"qt:{question.id}", text=md(f"*Q{number}. {esc(question.prompt)}*\n{anchors}"))
+            SectionBlock(block_id=f"qt:{question.id}", text=md(part("dimension", "question", number, question, levels)))
         )
         if not closed:
             buttons = [
@@ -169,7 +130,7 @@ def dimension_message(
                     action_id=f"{ANSWER_ACTION_PREFIX}{question.id}:{level}",
                     value=json.dumps({"a": assessment_id, "q": question.id, "l": level}),
                 )
-                for level in framework.levels_range
+                for level in levels
             ]
             buttons.append(
                 ButtonElement(
@@ -179,11 +140,8 @@ def dimension_message(
                 )
             )
             blocks.append(ActionsBlock(block_id=f"q:{question.id}", elements=buttons))
-    footer = "This assessment is closed." if closed else _progress_line(progress)
-    if closed and progress is not None and progress.respondents:
-        footer = f"Closed · {_progress_line(progress)}"
-    blocks.append(ContextBlock(elements=[md(footer)]))
-    return finalize(text, blocks)
+    blocks.append(ContextBlock(elements=[md(part("dimension", "footer", progress, closed))]))
+    return finalize(part("dimension", "text", dimension, position, count, closed), blocks)
 
 
 # --- answering -------------------------------------------------------------------------------------
@@ -191,256 +149,139 @@ def dimension_message(
 
 def answer_confirmation(answer: ThreadAnswer) -> str:
     numbers = {q.id: i for i, q in enumerate(answer.dimension.questions, 1)}
-    parts = []
+    items = []
     for question_id, level in answer.recorded.items():
-        question = answer.dimension.question(question_id) if hasattr(answer.dimension, "question") else None
-        label = "don't know" if level is None else str(level)
-        anchor = f" — {question.anchors[level]}" if question is not None and level is not None else ""
-        parts.append(f"Q{numbers.get(question_id, '?')} {label}{anchor}")
-    text = f"Recorded for {answer.dimension.name}: " + "; ".join(parts) + "."
-    if answer.comment:
-        text += " Your comment is kept as evidence."
-    return text
+        question = answer.framework.question(question_id)
+        items.append(
+            {
+                "number": numbers.get(question_id, "?"),
+                "level": level,
+                "anchor": question.anchors[level] if level is not None else None,
+            }
+        )
+    return part("answers", "confirmation", answer.dimension, items, answer.comment)
 
 
 def unreadable_reply(explanation: str) -> str:
-    return f"I couldn't record that reply, so nothing changed. {explanation}"
+    return part("answers", "unreadable", explanation)
+
+
+def not_recorded(status: str, what: str) -> str:
+    return part("answers", "closed", status, what)
+
+
+def reply(name: str, /, *args: object) -> str:
+    """A short ephemeral answer to a subcommand (``bot/templates/replies.j2``)."""
+    return part("replies", name, *args)
+
+
+def reply_home(name: str, /, *args: object) -> str:
+    return part("home", name, *args)
 
 
 # --- status, summary, history ----------------------------------------------------------------------
 
 
 def status_message(status: Status, members: Iterable[str] | None, *, anonymous: bool = False) -> Message:
-    fw = status.framework
-    a = status.assessment
+    fw, a = status.framework, status.assessment
     names = {d.id: d.name for d in fw.dimensions}
-    lines = [f"• {esc(names.get(p.dimension_id, p.dimension_id))}: {_progress_line(p)}" for p in status.progress]
-    waiting = sorted(set(members or ()) - status.respondents)
+    lines = [{"name": names.get(p.dimension_id, p.dimension_id), "progress": progress_line(p)} for p in status.progress]
+    member_set = sorted(set(members)) if members is not None else None
+    waiting = sorted(set(member_set or ()) - status.respondents)
     answered = len(status.respondents)
-    text = (
-        f"Assessment #{a.id} ({fw.name}) opened {_when(a.opened_at)}: "
-        f"{answered} {'person has' if answered == 1 else 'people have'} answered so far."
-    )
-    body = text + "\n" + "\n".join(lines)
-    if members is not None and anonymous:
-        body += f"\nAnonymity mode: {len(waiting)} of {len(set(members))} members have not answered yet."
-    elif members is not None:
-        body += "\n" + (
-            "Everyone in the channel has answered."
-            if not waiting
-            else f"Not answered yet ({len(waiting)}): "
-            + " ".join(f"<@{u}>" for u in waiting[:40])
-            + (" …" if len(waiting) > 40 else "")
-        )
-    return finalize(text, [SectionBlock(text=md(body))])
+    body = part("status", "body", a, fw, answered, lines, member_set, waiting, anonymous)
+    return finalize(part("status", "text", a, fw, answered), [SectionBlock(text=md(body))])
 
 
 def summary_message(result: Result) -> Message:
-    fw, sc = result.framework, result.score
-    dims_text = ", ".join(f"{d.name} {format_score(d.score)}" for d in sc.dimensions)
-    overall = format_score(sc.overall)
-    level = level_label(fw, sc.level)
-    answered = (
-        f"{sc.respondents} of {sc.member_count} members answered"
-        if sc.member_count
-        else (f"{sc.respondents} people answered")
-    )
-    text = (
-        f"MLOps maturity assessment #{result.assessment.id} closed: overall {overall} — {level}. "
-        f"{dims_text}. {answered}."
-    )
-    blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=clip(f"MLOps maturity: {level}", 150))),
-    ]
-    head = f"*Overall {overall}* on {fw.scale.min}–{fw.scale.max} · *{level}* · {answered}"
-    if sc.response_rate is not None:
-        head += f" ({sc.response_rate:.0%})"
+    sc, fw = result.score, result.framework
     delta = result.delta
-    if delta is not None and delta.overall_delta is not None:
-        head += (
-            f"\nSince #{result.previous_assessment.id} ({_when(result.previous_assessment.closed_at)}): "
-            f"{arrow(delta.overall_delta)} {delta.overall_delta:+.2f}"
-        )
-        if delta.level_changed:
-            head += f" — level {delta.previous_level} → {delta.current_level}"
-    blocks.append(SectionBlock(text=md(head)))
-
-    dim_lines = []
     deltas = {d.id: d for d in delta.dimensions} if delta is not None else {}
-    for d in sc.dimensions:
-        line = f"• *{esc(d.name)}* ({d.weight:.0%}): {format_score(d.score)}"
-        line += f" · {level_label(fw, d.level)}" if d.level is not None else " · not scored (no answers)"
-        dd = deltas.get(d.id)
-        if dd is not None and dd.delta is not None:
-            line += f" · {arrow(dd.delta)} {dd.delta:+.2f}"
-        dim_lines.append(line)
-    blocks.append(SectionBlock(text=md("*Dimensions*\n" + "\n".join(dim_lines))))
-
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=clip(part("summary", "header", result), 150))),
+        SectionBlock(text=md(part("summary", "head", result, delta))),
+        SectionBlock(text=md(part("summary", "dimensions", result, deltas))),
+    ]
     if sc.weakest:
-        weak_lines = [
-            f"{i}. *{esc(w.name)}* {format_score(w.score)} — {w.gap:.2f} short of Level {w.next_level} "
-            f"(weight {w.weight:.0%})"
-            for i, w in enumerate(sc.weakest[:3], 1)
-        ]
-        blocks.append(
-            SectionBlock(text=md("*Weakest dimensions* (gap to next level × weight)\n" + "\n".join(weak_lines)))
-        )
-
+        blocks.append(SectionBlock(text=md(part("summary", "weakest", sc.weakest[:3]))))
     if sc.disagreements:
         prompts = {q.id: (d, i, q) for d in fw.dimensions for i, q in enumerate(d.questions, 1)}
-        dis_lines = []
+        items = []
         for q in sc.disagreements[:8]:
             dim, number, question = prompts.get(q.question_id, (None, 0, None))
-            label = f"{dim.name} Q{number}: {question.prompt}" if question else q.question_id
-            dis_lines.append(f"• {esc(clip(label, 160))} — answers from {min(q.levels)} to {max(q.levels)}")
-        more = f"\n…and {len(sc.disagreements) - 8} more" if len(sc.disagreements) > 8 else ""
-        blocks.append(
-            SectionBlock(text=md("*Where members disagree* (2+ levels apart)\n" + "\n".join(dis_lines) + more))
-        )
-
+            label = f"{dim.name} Q{number}: {question.prompt}" if dim and question else q.question_id
+            items.append({"label": clip(label, 160), "low": min(q.levels), "high": max(q.levels)})
+        more = max(0, len(sc.disagreements) - 8)
+        blocks.append(SectionBlock(text=md(part("summary", "disagreements", items, more))))
     blocks.append(DividerBlock())
     blocks.append(SectionBlock(text=md(roadmap_text(result))))
-    blocks.append(
-        ContextBlock(
-            elements=[
-                md(
-                    f"`{fw.id}` v{result.spec.version} · assessment #{result.assessment.id} · "
-                    f"{len(result.comments)} comments kept as evidence · `/maturity roadmap` any time"
-                )
-            ]
-        )
-    )
-    return finalize(text, blocks)
+    blocks.append(ContextBlock(elements=[md(part("summary", "context", result))]))
+    return finalize(part("summary", "text", result), blocks)
 
 
 def roadmap_text(result: Result) -> str:
-    choice = result.roadmap
-    if choice is None:
-        return "*Roadmap*: no level yet — nobody gave a numeric answer."
-    if choice.next is None:
-        return (
-            "*Roadmap*: top of the scale. Keep it there: watch drift, cost and incident trends, "
-            "and re-assess every quarter."
-        )
-    r = choice.next
-    text = (
-        f"*Next: Roadmap {r.number} — {esc(r.title)}* (reference level {r.from_level}→{r.to_level})\n"
-        f"Duration {r.duration} · budget {r.cost} · team: {esc(r.team)}\n" + "\n".join(f"• {esc(f)}" for f in r.focus)
-    )
-    if choice.accelerated is not None:
-        a = choice.accelerated
-        text += (
-            f"\n_Or the accelerated path, Roadmap {a.number} ({a.from_level}→{a.to_level}): "
-            f"{a.duration}, {a.cost}, team {esc(a.team)}._"
-        )
-    return text
+    return part("roadmap", "body", result.roadmap)
 
 
 def roadmap_message(result: Result) -> Message:
-    fw, sc = result.framework, result.score
-    text = (
-        f"Roadmap for this channel (assessment #{result.assessment.id}, overall {format_score(sc.overall)} — "
-        f"{level_label(fw, sc.level)})"
-    )
-    r = result.roadmap.next if result.roadmap else None
-    if r is not None:
-        text += f": Roadmap {r.number}, {r.duration}, {r.cost}."
+    text = part("roadmap", "text", result)
     return finalize(text, [SectionBlock(text=md(text)), SectionBlock(text=md(roadmap_text(result)))])
 
 
 def history_message(assessments: Sequence, frameworks: dict[str, Framework]) -> Message:
-    if not assessments:
-        return finalize(
-            "No finished assessments in this channel yet.",
-            [SectionBlock(text=md("No finished assessments in this channel yet. Start one with `/maturity assess`."))],
-        )
-    lines = []
+    rows = []
     for a in assessments:
         fw = frameworks.get(a.framework_id)
         level = f"Level {a.level} ({fw.level_name(a.level)})" if fw and a.level is not None else "no level"
-        lines.append(f"• {_when(a.closed_at)} · #{a.id} `{a.framework_id}` · {format_score(a.overall)} · {level}")
-    text = f"{len(assessments)} finished assessments in this channel."
-    return finalize(text, [SectionBlock(text=md("*History*\n" + "\n".join(lines)))])
+        rows.append(
+            {
+                "closed_at": a.closed_at,
+                "id": a.id,
+                "framework_id": a.framework_id,
+                "overall": a.overall,
+                "level_text": level,
+            }
+        )
+    return finalize(part("history", "text", rows), [SectionBlock(text=md(part("history", "body", rows)))])
+
+
+def usage_lines() -> list[str]:
+    return list(SUBCOMMANDS.values())
 
 
 def help_message(frameworks: Iterable[Framework]) -> Message:
-    fw_lines = "\n".join(
-        f"• `{f.id}` — {esc(f.name)} ({f.scale.min}–{f.scale.max}, {len(f.dimensions)} dimensions)" for f in frameworks
-    )
-    body = (
-        "*How it works*: `/maturity assess` posts one message per dimension. Answer each question with "
-        "the buttons, or reply in the dimension's thread with one level per question in order, then any "
-        "evidence: `3 2 4 1 we use MLflow` (`?` or `-` = don't know; `2=3` answers question 2 only). "
-        "Answering again replaces your earlier answer. `/maturity finish` posts the scores, the weakest "
-        "dimensions, where members disagree, and the roadmap to the next level.\n"
-        "*Privacy*: typed thread replies are visible to everyone in the channel; button clicks are not "
-        "(only the summary's aggregates are posted).\n\n"
-        f"{usage()}\n\n*Frameworks*\n{fw_lines}"
-    )
-    return finalize("How to use /maturity: " + usage().replace("\n", " "), [SectionBlock(text=md(body))])
+    body = part("help", "body", usage_lines(), list(frameworks))
+    return finalize(part("help", "text", usage_lines()), [SectionBlock(text=md(body))])
 
 
 def usage_message(problem: str) -> Message:
-    text = f"{problem} {usage()}"
+    text = part("help", "usage_text", problem, usage_lines())
     return finalize(text, [SectionBlock(text=md(text))])
 
 
 def settings_message(channel_name: str | None, anonymous: bool, changed: bool = False) -> Message:
-    where = f"#{channel_name}" if channel_name else "this channel"
-    state = "on" if anonymous else "off"
-    verb = "is now" if changed else "is"
-    detail = (
-        "Summaries, digests and exports show aggregates only, and I never say who answered what."
-        if anonymous
-        else "Status lists who has not answered yet; exports include who answered what."
-    )
-    text = f"Anonymity mode for {where} {verb} {state}. {detail}"
-    return finalize(
-        text,
-        [
-            SectionBlock(text=md(text)),
-            ContextBlock(elements=[md("Change it with `/maturity settings anonymous on|off` or from the app's Home.")]),
-        ],
-    )
+    text = part("settings", "text", channel_name, anonymous, changed)
+    return finalize(text, [SectionBlock(text=md(text)), ContextBlock(elements=[md(part("settings", "context"))])])
 
 
 def home_view(overviews: Sequence, frameworks: dict[str, Framework]) -> dict:
     """The App Home tab: the member's teams, their level, last and open assessments, a mini history."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="MLOps maturity"))]
     if not overviews:
-        blocks.append(
-            SectionBlock(
-                text=md(
-                    "You have not taken part in an assessment yet. Run `/maturity assess` in your team's "
-                    "channel: I post one thread per dimension and the team answers there."
-                )
-            )
-        )
+        blocks.append(SectionBlock(text=md(part("home", "empty"))))
     for team in overviews:
         fw = frameworks.get(team.framework_id)
         latest = team.recent[0] if team.recent else None
-        where = f"<#{team.channel_id}>"
-        if latest is not None and fw is not None and latest.level is not None:
-            level = f"*Level {latest.level} — {esc(fw.level_name(latest.level))}* ({format_score(latest.overall)})"
-            when = f"last assessed {_when(latest.closed_at)}"
-        else:
-            level, when = "_no finished assessment yet_", ""
-        name = esc(fw.name) if fw else team.framework_id
-        lines = [f"{where} · {name}", f"{level} {('· ' + when) if when else ''}".strip()]
-        if team.recent:
-            history = " → ".join(format_score(a.overall) for a in reversed(team.recent))
-            lines.append(f"History: {history}")
-        if team.open is not None:
-            lines.append(f"Assessment #{team.open.id} is open since {_when(team.open.opened_at)}.")
-        if team.anonymous:
-            lines.append("Anonymity mode is on.")
+        level_name = fw.level_name(latest.level) if fw and latest is not None and latest.level is not None else ""
+        history = [a.overall for a in reversed(team.recent)]
+        name = fw.name if fw else team.framework_id
         blocks.append(DividerBlock())
-        blocks.append(SectionBlock(text=md("\n".join(lines))))
+        blocks.append(SectionBlock(text=md(part("home", "team", team, name, latest, level_name, history))))
         buttons = []
         if team.open is None:
             buttons.append(
                 ButtonElement(
-                    text=PlainTextObject(text="Start an assessment"),
+                    text=PlainTextObject(text=part("home", "start_button")),
                     action_id="home:assess",
                     value=team.channel_id,
                     style="primary",
@@ -448,7 +289,7 @@ def home_view(overviews: Sequence, frameworks: dict[str, Framework]) -> dict:
             )
         buttons.append(
             ButtonElement(
-                text=PlainTextObject(text="Anonymity: turn off" if team.anonymous else "Anonymity: turn on"),
+                text=PlainTextObject(text=part("home", "anonymity_button", team.anonymous)),
                 action_id="home:anonymous",
                 value=json.dumps({"c": team.channel_id, "on": not team.anonymous}),
             )

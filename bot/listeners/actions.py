@@ -63,7 +63,7 @@ def register(app: App, services: Services) -> None:
                 client,
                 channel_id,
                 user_id,
-                f"This assessment is {exc.status}; your click was not recorded.",
+                messages.not_recorded(exc.status, "click"),
                 thread_ts,
             )
             return

@@ -74,21 +74,11 @@ def _assess(cmd: Command, *, client, respond, service, workspace_id, channel_id,
         )
     except AssessmentAlreadyOpen as exc:
         respond(
-            text=(
-                f"An assessment is already open in this channel (#{exc.assessment_id}, `{exc.framework_id}`, "
-                f"opened by <@{exc.opened_by}> on {exc.opened_at:%Y-%m-%d}). Answer in its threads, "
-                f"or close it first with `/maturity finish` (or `/maturity cancel`)."
-            ),
+            text=messages.reply("already_open", exc.assessment_id, exc.framework_id, exc.opened_by, exc.opened_at),
             response_type="ephemeral",
         )
     except flows.ChannelUnreachable as exc:
-        respond(
-            text=(
-                f"I can't post in this channel ({exc.error}). Invite me with `/invite @maturity` "
-                f"and run `/maturity assess` again."
-            ),
-            response_type="ephemeral",
-        )
+        respond(text=messages.reply("cannot_post", exc.error), response_type="ephemeral")
 
 
 def _status(cmd: Command, *, client, respond, service, workspace_id, channel_id, bot_user_id, **_) -> None:  # type: ignore[no-untyped-def]
@@ -115,10 +105,7 @@ def _finish(cmd: Command, *, client, respond, service, workspace_id, channel_id,
     except NoOpenAssessment:
         respond(text=_no_open(), response_type="ephemeral")
     except flows.ChannelUnreachable as exc:
-        respond(
-            text=f"The assessment is closed but I can't post the summary here ({exc.error}).",
-            response_type="ephemeral",
-        )
+        respond(text=messages.reply("closed_no_summary", exc.error), response_type="ephemeral")
 
 
 def _cancel(cmd: Command, *, client, respond, service, workspace_id, channel_id, user_id, **_) -> None:  # type: ignore[no-untyped-def]
@@ -129,10 +116,7 @@ def _cancel(cmd: Command, *, client, respond, service, workspace_id, channel_id,
         return
     for thread in assessment.threads:
         flows.refresh_dimension(client, service, workspace_id, assessment.id, thread.dimension_id)
-    respond(
-        text=f"Assessment #{assessment.id} is cancelled; no summary was posted and its answers are not scored.",
-        response_type="ephemeral",
-    )
+    respond(text=messages.reply("cancelled", assessment.id), response_type="ephemeral")
 
 
 def _history(cmd: Command, *, respond, service, workspace_id, channel_id, **_) -> None:  # type: ignore[no-untyped-def]
@@ -142,10 +126,7 @@ def _history(cmd: Command, *, respond, service, workspace_id, channel_id, **_) -
 def _roadmap(cmd: Command, *, respond, service, workspace_id, channel_id, **_) -> None:  # type: ignore[no-untyped-def]
     result = service.latest_result(workspace_id, channel_id)
     if result is None:
-        respond(
-            text="No finished assessment in this channel yet: run `/maturity assess`, then `/maturity finish`.",
-            response_type="ephemeral",
-        )
+        respond(text=messages.reply("no_result"), response_type="ephemeral")
         return
     _respond(respond, messages.roadmap_message(result))
 
@@ -170,7 +151,7 @@ def _settings(cmd: Command, *, respond, service, workspace_id, channel_id, chann
 
 
 def _no_open() -> str:
-    return "No assessment is open in this channel. Start one with `/maturity assess`."
+    return messages.reply("no_open")
 
 
 HANDLERS = {

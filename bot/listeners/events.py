@@ -51,7 +51,7 @@ def register(app: App, services: Services) -> None:
                 client,
                 channel_id,
                 user_id,
-                f"This assessment is {exc.status}; your reply was not recorded.",
+                messages.not_recorded(exc.status, "reply"),
                 thread_ts,
             )
             return

@@ -64,9 +64,9 @@ def register(app: App, services: Services) -> None:
                 framework_id=None,
             )
         except AssessmentAlreadyOpen as exc:
-            _tell(client, user_id, f"An assessment is already open in <#{channel_id}> (#{exc.assessment_id}).")
+            _tell(client, user_id, messages.reply_home("already_open", channel_id, exc.assessment_id))
         except flows.ChannelUnreachable as exc:
-            _tell(client, user_id, f"I can't post in <#{channel_id}> ({exc.error}): invite me there first.")
+            _tell(client, user_id, messages.reply_home("unreachable", channel_id, exc.error))
         publish_home(client, services, context.team_id, user_id)
 
     @app.action("home:anonymous")
