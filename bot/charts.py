@@ -15,9 +15,11 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import matplotlib
@@ -50,13 +52,17 @@ STYLE = {
     "ytick.labelsize": 12,
     "legend.fontsize": 12,
     "axes.unicode_minus": False,
-    "svg.hashsalt": "maturity",
 }
+
+
+# rc_context swaps matplotlib's global settings: one chart at a time, so that threads of a server
+# never see each other's (or no) style half-way through a figure.
+_LOCK = threading.RLock()
 
 
 @contextmanager
 def _style() -> Iterator[None]:
-    with matplotlib.rc_context(STYLE):
+    with _LOCK, matplotlib.rc_context(STYLE):
         yield
 
 
@@ -102,11 +108,12 @@ def _level_names(framework: Any) -> list[str]:
     return [level.name for level in framework.levels]
 
 
-def _label(value: Any, default: str) -> str:
-    """ "#12 · 2025-03-01 · 1.17" for a Result; ``default`` with the overall for a bare score."""
+def _label(value: Any, default: str, assessment: Any = None) -> str:
+    """ "#12 · 2025-03-01 · 1.17" for a Result (or a score with its ``assessment``); ``default``
+    with the overall for a bare score."""
     score = _score_of(value)
     overall = format_score(score.overall) if score.overall is not None else "no score"
-    assessment = getattr(value, "assessment", None)
+    assessment = getattr(value, "assessment", None) or assessment
     if assessment is None:
         return f"{default} ({overall})"
     when = assessment.closed_at or assessment.opened_at
@@ -156,9 +163,12 @@ def radar_figure(result: Any, previous: Any = None) -> Figure:
         if previous is not None:
             prev = _score_of(previous)
             by_id = {d.id: d.score for d in prev.dimensions}
-            _polygon(
-                ax, angles, [by_id.get(d.id) for d in dims], lo, PREVIOUS_COLOR, "--", _label(previous, "previous")
+            # result.previous is a bare score: name it after result.previous_assessment.
+            prev_assessment = (
+                getattr(result, "previous_assessment", None) if prev is getattr(result, "previous", None) else None
             )
+            label = _label(previous, "previous", prev_assessment)
+            _polygon(ax, angles, [by_id.get(d.id) for d in dims], lo, PREVIOUS_COLOR, "--", label)
         _polygon(ax, angles, [d.score for d in dims], lo, CURRENT_COLOR, "-", _label(result, "this assessment"))
 
         ax.set_title(f"Scores by dimension ({lo}–{hi})", pad=18)
@@ -242,14 +252,18 @@ def trend_figure(points: Sequence[tuple[datetime, float | None, int | None]], fr
                     fontweight="bold",
                     color="#0b3d91",
                     zorder=4,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
                 )
             first, last = pts[0][0], pts[-1][0]
             margin = max((last - first) * 0.08, timedelta(days=7))
             ax.set_xlim(mdates.date2num(first - margin), mdates.date2num(last + margin))
-            ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
-            if len(pts) == 1:
-                ax.set_xticks(xs)
+            days = sorted({math.floor(x) + 0.5 for x in xs})  # one tick per day with an assessment, at noon
+            lo_x, hi_x = ax.get_xlim()
+            if len(days) <= 5 and all(b - a >= (hi_x - lo_x) / 5 for a, b in pairwise(days)):
+                ax.set_xticks(days)  # few, well spread assessments: a tick under each
+            else:
+                ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
         else:
             ax.set_xticks([])
             ax.text(0.5, 0.5, "no scored assessments yet", transform=ax.transAxes, ha="center", va="center")

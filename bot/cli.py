@@ -51,6 +51,15 @@ def build_parser() -> Parser:
 
     sub.add_parser("migrate", help="bring the database schema to the newest version")
 
+    report = sub.add_parser("report", help="a channel's latest finished assessment as Markdown or one HTML file")
+    report.add_argument("--team", required=True, metavar="C…", help="the team's channel id")
+    report.add_argument("--format", required=True, choices=["md", "html"])
+    report.add_argument(
+        "--workspace", metavar="T…", default=None, help="needed when several workspaces have the channel"
+    )
+    report.add_argument("--out", type=Path, default=None, metavar="FILE", help="default: standard output")
+    report.add_argument("--anonymous", action="store_true", help="aggregates only: no names or user ids")
+
     purge = sub.add_parser("purge", help="delete everything stored for one workspace (tokens and data)")
     purge.add_argument("--team", required=True, metavar="T…", help="the workspace (Slack team) id")
     purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -376,6 +385,12 @@ def cmd_socket(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.reports import cmd_report as run  # imported here: keeps matplotlib out of the other commands
+
+    return run(args)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -390,4 +405,5 @@ COMMANDS = {
     "score": cmd_score,
     "migrate": cmd_migrate,
     "purge": cmd_purge,
+    "report": cmd_report,
 }

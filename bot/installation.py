@@ -23,6 +23,7 @@ BOT_SCOPES = [
     "groups:history",
     "channels:read",
     "groups:read",
+    "files:write",
 ]
 TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 FERNET_PREFIX = "gAAAAA"  # every Fernet token starts with its version byte 0x80 in urlsafe base64

@@ -13,6 +13,7 @@ SUBCOMMANDS: dict[str, str] = {
     "roadmap": "`/maturity roadmap` — the roadmap for the next level",
     "schedule": "`/maturity schedule quarterly|monthly|weekly|off|<cron>` — recurring check-ins",
     "settings": "`/maturity settings [anonymous on|off]` — this channel's settings",
+    "export": "`/maturity export` — upload the answers (CSV) and the latest report (Markdown)",
     "help": "`/maturity help` — how it works",
 }
 NO_ARGUMENTS = frozenset({"status", "finish", "cancel", "history", "roadmap", "help", "export"})

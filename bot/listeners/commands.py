@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import flows, messages
-from bot.listeners.slack_io import channel_members
+from bot.listeners.slack_io import channel_members, slack_error
 from conversations.assessments import AssessmentAlreadyOpen, NoOpenAssessment
 from conversations.commands import Command, CommandError, parse_command
 from conversations.frameworks import UnknownFrameworkError, get_framework, get_frameworks
@@ -150,6 +151,37 @@ def _settings(cmd: Command, *, respond, service, workspace_id, channel_id, chann
     _respond(respond, messages.settings_message(channel_name, service.is_anonymous(workspace_id, channel_id)))
 
 
+def _export(cmd: Command, *, client, respond, service, workspace_id, channel_id, **_) -> None:  # type: ignore[no-untyped-def]
+    from bot.reports import build_report, render_markdown, responses_csv
+
+    report = build_report(service.db, workspace_id, channel_id)
+    if report is None:
+        respond(text=messages.reply("no_result"), response_type="ephemeral")
+        return
+    stem = f"maturity-{report.channel_name or channel_id}-{report.date}-{report.assessment_id}"
+    summary_ts = service.get(workspace_id, report.assessment_id).summary_ts
+    try:
+        client.files_upload_v2(
+            channel=channel_id,
+            thread_ts=summary_ts,
+            initial_comment=messages.reply("export_comment", report.assessment_id, report.anonymous),
+            file_uploads=[
+                {
+                    "content": responses_csv(report, report.anonymous),
+                    "filename": f"{stem}-responses.csv",
+                    "title": f"Answers of assessment #{report.assessment_id}",
+                },
+                {
+                    "content": render_markdown(report),
+                    "filename": f"{stem}-report.md",
+                    "title": f"Report of assessment #{report.assessment_id}",
+                },
+            ],
+        )
+    except SlackApiError as exc:
+        respond(text=messages.reply("export_failed", slack_error(exc)), response_type="ephemeral")
+
+
 def _no_open() -> str:
     return messages.reply("no_open")
 
@@ -163,4 +195,5 @@ HANDLERS = {
     "roadmap": _roadmap,
     "schedule": _schedule,
     "settings": _settings,
+    "export": _export,
 }

@@ -1,0 +1,592 @@
+"""Assessment reports: a team's latest finished assessment as Markdown, as one self-contained HTML
+file (charts embedded as ``data:`` URIs, inline CSS, nothing fetched from anywhere), and its
+responses as CSV; plus ``maturity report``.
+
+:func:`build_report` gathers everything from the database into a :class:`Report` of plain,
+already-formatted values (scores with two decimals, exactly as the Slack summary shows them), and
+the templates in ``bot/templates/`` only lay them out.
+
+Anonymity: a report built with ``anonymous=True`` — or for a team in anonymity mode — holds
+aggregates only: evidence without its author, responses without their respondent, and nothing it
+renders (Markdown, HTML, CSV) contains a user id or a name. The Result it keeps to draw the charts
+is stripped of its comments.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import dataclasses
+import io
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from conversations.assessments import AssessmentService, Result, spec_from_json
+from scoring import arrow, format_score
+from scoring.types import FrameworkSpec, Roadmap
+from storage import repo
+from storage.db import Database
+from storage.models import Workspace
+
+__all__ = [
+    "DeltaView",
+    "DimensionRow",
+    "DisagreementRow",
+    "EvidenceRow",
+    "HistoryRow",
+    "Report",
+    "ResponseRow",
+    "WeakRow",
+    "build_report",
+    "cmd_report",
+    "render_html",
+    "render_markdown",
+    "responses_csv",
+]
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+HISTORY_LIMIT = 100
+CSV_COLUMNS = ("respondent", "question", "level", "comment", "time")
+
+Names = Mapping[str, str] | Callable[[set[str]], Mapping[str, str]]
+
+
+# --- the report's values -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DimensionRow:
+    id: str
+    name: str
+    weight: float
+    weight_text: str  # "30%"
+    score: float | None
+    score_text: str  # "1.17", or "—" when unscored
+    level: int | None
+    level_name: str | None
+    answered_questions: int
+    total_questions: int
+    respondents: int
+    delta: float | None  # vs the previous assessment
+    delta_text: str  # "+0.25", "" without a previous score
+    arrow: str  # ▲ ▼ ▶, "" without a previous score
+
+
+@dataclass(frozen=True)
+class WeakRow:
+    rank: int
+    name: str
+    score_text: str
+    level: int
+    next_level: int
+    next_level_name: str
+    gap_text: str  # to the lower bound of the next level
+    weight_text: str
+    priority_text: str  # gap x weight
+
+
+@dataclass(frozen=True)
+class DisagreementRow:
+    dimension: str
+    number: int  # the question's number in its dimension (Q1, Q2, ...); 0 if the question is gone
+    question_id: str
+    prompt: str
+    low: int
+    high: int
+    spread: int
+    answered: int
+    distribution: str  # "1 ×2, 3 ×1" (no-break spaces inside each item)
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    dimension: str
+    text: str
+    author: str | None  # None in an anonymous report
+    date: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    assessment_id: int
+    date: str
+    framework_id: str
+    framework_version: int
+    overall_text: str
+    level: int | None
+    level_name: str | None
+    current: bool  # the assessment this report is about
+
+
+@dataclass(frozen=True)
+class DeltaView:
+    previous_id: int
+    previous_date: str
+    previous_overall_text: str
+    overall_delta_text: str  # "+0.25", "" when either overall is missing
+    arrow: str
+    level_changed: bool
+    previous_level: int | None
+    previous_level_name: str | None
+    gain: str | None  # "Model Development +0.50"
+    drop: str | None
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    respondent: str | None  # None in an anonymous report
+    question_id: str
+    dimension_id: str
+    level: int | None  # None = don't know
+    comment: str
+    time: datetime
+
+
+@dataclass(frozen=True)
+class Report:
+    generated_at: datetime
+    anonymous: bool
+    workspace_id: str
+    workspace_name: str | None
+    channel_id: str
+    channel_name: str | None
+    framework_id: str
+    framework_name: str
+    framework_version: int
+    scale_min: int
+    scale_max: int
+    level_names: tuple[str, ...]
+    assessment_id: int
+    opened_at: datetime
+    closed_at: datetime | None
+    date: str  # closing date, YYYY-MM-DD
+    overall: float | None
+    overall_text: str
+    level: int | None
+    level_name: str | None
+    respondents: int
+    member_count: int | None
+    response_rate_text: str  # "75%", "" when the channel size is unknown
+    dimensions: tuple[DimensionRow, ...]
+    weakest: tuple[WeakRow, ...]
+    disagreements: tuple[DisagreementRow, ...]
+    roadmap: Roadmap | None
+    roadmap_alternative: Roadmap | None  # the accelerated path, when it applies
+    roadmap_note: str  # why there is no roadmap (top of the scale, nothing scored), else ""
+    evidence: tuple[EvidenceRow, ...]
+    history: tuple[HistoryRow, ...]  # newest first
+    delta: DeltaView | None
+    responses: tuple[ResponseRow, ...]
+    trend_points: tuple[tuple[datetime, float, int], ...]  # this framework's scored assessments, oldest first
+    # The scored assessment the charts are drawn from (without comments when anonymous).
+    result: Result = field(repr=False, compare=False)
+
+    @property
+    def team_label(self) -> str:
+        return f"#{self.channel_name} ({self.channel_id})" if self.channel_name else self.channel_id
+
+    @property
+    def level_text(self) -> str:
+        return "no level yet" if self.level is None else f"Level {self.level} ({self.level_name})"
+
+    @property
+    def spec(self) -> FrameworkSpec:
+        return self.result.spec
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+def _date(dt: datetime | None) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%d") if dt else "—"
+
+
+def _signed(x: float | None) -> str:
+    return "" if x is None else f"{x:+.2f}"
+
+
+def _percent(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def _level_name(spec: FrameworkSpec, level: int | None) -> str | None:
+    if level is None:
+        return None
+    try:
+        return spec.level_name(level)
+    except IndexError:
+        return None
+
+
+def build_report(
+    db: Database,
+    workspace_id: str,
+    channel_id: str,
+    *,
+    anonymous: bool = False,
+    names: Names | None = None,
+) -> Report | None:
+    """The report of the channel's latest closed assessment; None if it has none.
+
+    ``names`` maps user ids to the names shown with evidence and responses (ids are shown for users
+    it lacks), or is a function from the set of user ids in the report to such a mapping — called
+    only for a report that is not anonymous. A report is anonymous when ``anonymous`` is true or
+    the team is in anonymity mode.
+    """
+    result = AssessmentService(db).latest_result(workspace_id, channel_id)
+    if result is None:
+        return None
+    with db.session() as s:
+        team = repo.get_team(s, workspace_id, channel_id)
+        assert team is not None  # latest_result found an assessment of it
+        anonymous = bool(anonymous or team.anonymous)
+        workspace = s.get(Workspace, workspace_id)
+        workspace_name = workspace.name if workspace is not None else None
+        channel_name = team.channel_name
+        history = list(repo.closed_assessments(s, workspace_id, team.id, HISTORY_LIMIT))
+        stored = list(repo.list_responses(s, workspace_id, result.assessment.id))
+
+    comments = tuple(result.comments)
+    comments_by_message = {(c.user_id, c.message_ts): c.text for c in comments}
+    if anonymous:
+        result = dataclasses.replace(result, comments=())  # they carry user ids
+        names = {}
+    elif callable(names):
+        names = names({r.user_id for r in stored} | {c.user_id for c in comments})
+    names = dict(names or {})
+    spec, sc, fw = result.spec, result.score, result.framework
+    delta = result.delta
+    dim_deltas = {d.id: d for d in delta.dimensions} if delta is not None else {}
+
+    dimensions = []
+    for d in sc.dimensions:
+        dd = dim_deltas.get(d.id)
+        change = dd.delta if dd is not None else None
+        dimensions.append(
+            DimensionRow(
+                id=d.id,
+                name=d.name,
+                weight=d.weight,
+                weight_text=_percent(d.weight),
+                score=d.score,
+                score_text=format_score(d.score),
+                level=d.level,
+                level_name=d.level_name,
+                answered_questions=d.answered_questions,
+                total_questions=d.total_questions,
+                respondents=d.respondents,
+                delta=change,
+                delta_text=_signed(change),
+                arrow=arrow(change) if change is not None else "",
+            )
+        )
+
+    weakest = tuple(
+        WeakRow(
+            rank=i,
+            name=w.name,
+            score_text=format_score(w.score),
+            level=w.level,
+            next_level=w.next_level,
+            next_level_name=spec.level_name(w.next_level),
+            gap_text=f"{w.gap:.2f}",
+            weight_text=_percent(w.weight),
+            priority_text=f"{w.priority:.2f}",
+        )
+        for i, w in enumerate(sc.weakest, 1)
+    )
+
+    questions = {q.id: (dim.name, n, q.prompt) for dim in fw.dimensions for n, q in enumerate(dim.questions, 1)}
+    dim_names = {d.id: d.name for d in spec.dimensions}
+    disagreements = []
+    for q in sc.disagreements:
+        dim_name, number, prompt = questions.get(
+            q.question_id, (dim_names.get(q.dimension_id, q.dimension_id), 0, q.question_id)
+        )
+        counts = Counter(q.levels)
+        disagreements.append(
+            DisagreementRow(
+                dimension=dim_name,
+                number=number,
+                question_id=q.question_id,
+                prompt=prompt,
+                low=min(q.levels),
+                high=max(q.levels),
+                spread=q.spread or 0,
+                answered=q.answered,
+                distribution=", ".join(f"{level}\u00a0×{n}" for level, n in sorted(counts.items())),
+            )
+        )
+
+    order = {d.id: i for i, d in enumerate(spec.dimensions)}
+    evidence = tuple(
+        EvidenceRow(
+            dimension=dim_names.get(c.dimension_id, c.dimension_id),
+            text=c.text,
+            author=None if anonymous else names.get(c.user_id, c.user_id),
+            date=_date(c.created_at),
+        )
+        for c in sorted(comments, key=lambda c: (order.get(c.dimension_id, len(order)), c.created_at, c.id))
+    )
+
+    history_rows = []
+    for a in history:
+        a_spec = spec_from_json(a.spec_json)
+        history_rows.append(
+            HistoryRow(
+                assessment_id=a.id,
+                date=_date(a.closed_at),
+                framework_id=a.framework_id,
+                framework_version=a.framework_version,
+                overall_text=format_score(a.overall),
+                level=a.level,
+                level_name=_level_name(a_spec, a.level),
+                current=a.id == result.assessment.id,
+            )
+        )
+    trend = tuple(
+        sorted(
+            (
+                (a.closed_at, a.overall, a.level)
+                for a in history
+                if a.framework_id == result.assessment.framework_id
+                and a.overall is not None
+                and a.level is not None
+                and a.closed_at is not None
+            ),
+            key=lambda p: p[0],
+        )
+    )
+
+    delta_view = None
+    if delta is not None and result.previous_assessment is not None:
+        prev = result.previous_assessment
+        gain, drop = delta.biggest_gain, delta.biggest_drop
+        delta_view = DeltaView(
+            previous_id=prev.id,
+            previous_date=_date(prev.closed_at),
+            previous_overall_text=format_score(delta.previous_overall),
+            overall_delta_text=_signed(delta.overall_delta),
+            arrow=arrow(delta.overall_delta) if delta.overall_delta is not None else "",
+            level_changed=delta.level_changed,
+            previous_level=delta.previous_level,
+            previous_level_name=_level_name(spec, delta.previous_level),
+            gain=f"{gain.name} {_signed(gain.delta)}" if gain is not None else None,
+            drop=f"{drop.name} {_signed(drop.delta)}" if drop is not None else None,
+        )
+
+    responses = tuple(
+        ResponseRow(
+            respondent=None if anonymous else names.get(r.user_id, r.user_id),
+            question_id=r.question_id,
+            dimension_id=_dimension_of(spec, r.question_id),
+            level=r.level,
+            comment=comments_by_message.get((r.user_id, r.message_ts or ""), ""),
+            time=r.answered_at,
+        )
+        for r in stored
+    )
+
+    choice = result.roadmap
+    if choice is None:
+        note = "No level yet: nobody gave a numeric answer."
+    elif choice.next is None:
+        note = "Top of the scale: keep it there — watch drift, cost and incident trends, and re-assess every quarter."
+    else:
+        note = ""
+
+    a = result.assessment
+    return Report(
+        generated_at=datetime.now(UTC),
+        anonymous=anonymous,
+        workspace_id=workspace_id,
+        workspace_name=workspace_name,
+        channel_id=channel_id,
+        channel_name=channel_name,
+        framework_id=fw.id,
+        framework_name=fw.name,
+        framework_version=spec.version,
+        scale_min=spec.scale.min,
+        scale_max=spec.scale.max,
+        level_names=spec.level_names,
+        assessment_id=a.id,
+        opened_at=a.opened_at,
+        closed_at=a.closed_at,
+        date=_date(a.closed_at),
+        overall=sc.overall,
+        overall_text=format_score(sc.overall),
+        level=sc.level,
+        level_name=sc.level_name,
+        respondents=sc.respondents,
+        member_count=sc.member_count,
+        response_rate_text=_percent(sc.response_rate) if sc.response_rate is not None else "",
+        dimensions=tuple(dimensions),
+        weakest=weakest,
+        disagreements=tuple(disagreements),
+        roadmap=choice.next if choice is not None else None,
+        roadmap_alternative=choice.accelerated if choice is not None else None,
+        roadmap_note=note,
+        evidence=evidence,
+        history=tuple(history_rows),
+        delta=delta_view,
+        responses=responses,
+        trend_points=trend,
+        result=result,
+    )
+
+
+def _dimension_of(spec: FrameworkSpec, question_id: str) -> str:
+    try:
+        return spec.dimension_of(question_id).id
+    except KeyError:
+        return ""
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>])")
+
+
+def md_text(value: object) -> str:
+    """Text safe inside Markdown (and a table cell): one line, markup characters escaped."""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _environment(autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_text
+    return env
+
+
+_MARKDOWN_ENV = _environment(autoescape=False)
+_HTML_ENV = _environment(autoescape=True)
+
+
+def render_markdown(report: Report) -> str:
+    return _MARKDOWN_ENV.get_template("report.md.j2").render(report=report)
+
+
+def png_data_uri(png: bytes) -> Markup:
+    return Markup("data:image/png;base64," + base64.b64encode(png).decode("ascii"))
+
+
+def render_html(report: Report) -> str:
+    """One self-contained HTML file: inline CSS, charts as data: URIs, no external URL at all (and a
+    Content-Security-Policy that forbids fetching anything)."""
+    from bot.charts import radar_chart, trend_chart
+
+    charts = {
+        "radar": png_data_uri(radar_chart(report.result, report.result.previous)),
+        "trend": png_data_uri(trend_chart(report.trend_points, report.spec)) if report.trend_points else None,
+    }
+    return _HTML_ENV.get_template("report.html.j2").render(report=report, charts=charts)
+
+
+def responses_csv(report: Report, anonymous: bool) -> str:
+    """The responses as CSV: respondent, question, level, comment, time (UTC, ISO 8601).
+
+    ``?`` for "don't know". The respondent column is left out when ``anonymous`` (or when the report
+    itself is anonymous); rows are then ordered by question and level, not by who answered when.
+    """
+    anonymous = anonymous or report.anonymous
+    columns = CSV_COLUMNS[1:] if anonymous else CSV_COLUMNS
+    rows = list(report.responses)
+    if anonymous:
+        position = {q: i for i, q in enumerate(report.spec.question_ids)}
+        rows.sort(key=lambda r: (position.get(r.question_id, len(position)), r.level is None, r.level or 0, r.time))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        values = [
+            r.question_id,
+            "?" if r.level is None else str(r.level),
+            r.comment,
+            r.time.astimezone(UTC).isoformat(timespec="seconds"),
+        ]
+        writer.writerow(values if anonymous else [r.respondent or "", *values])
+    return out.getvalue()
+
+
+# --- maturity report -----------------------------------------------------------------------------
+
+
+def find_channel_workspaces(db: Database, channel_id: str) -> list[str]:
+    """The workspaces that have a team in this channel (the one query here not scoped by workspace:
+    the administrator's CLI has to find the workspace first)."""
+    from sqlalchemy import select
+
+    from storage.models import Team
+
+    with db.session() as s:
+        return sorted(s.scalars(select(Team.workspace_id).where(Team.channel_id == channel_id)).all())
+
+
+def cmd_report(args: Any) -> int:
+    """``maturity report --team C… --format md|html [--workspace T…] [--out FILE] [--anonymous]``.
+
+    Writes the report of the channel's latest finished assessment to ``--out`` (or stdout).
+    Raises bot.cli.UsageError (exit 2, one line) for an unknown channel, a channel found in several
+    workspaces without ``--workspace``, or a channel with no finished assessment.
+    """
+    from bot.cli import UsageError, _open_database, _settings
+
+    channel = (args.team or "").strip()
+    fmt = (getattr(args, "format", None) or "md").strip().lower()
+    if fmt not in ("md", "html"):
+        raise UsageError(f"--format must be md or html, got {args.format!r}")
+    if not re.fullmatch(r"[A-Z0-9]{2,32}", channel):
+        raise UsageError(f"--team must be a Slack channel id such as C0123ABCD, got {args.team!r}")
+    wanted = (getattr(args, "workspace", None) or "").strip() or None
+    out = getattr(args, "out", None)
+    anonymous = bool(getattr(args, "anonymous", False))
+
+    settings = _settings()
+    db = _open_database(settings)
+    try:
+        workspaces = find_channel_workspaces(db, channel)
+        if wanted is not None:
+            if wanted not in workspaces:
+                raise UsageError(f"unknown channel {channel} in workspace {wanted}: no team there uses it")
+            workspace = wanted
+        elif not workspaces:
+            raise UsageError(f"unknown channel {channel}: no team in this database uses it")
+        elif len(workspaces) > 1:
+            raise UsageError(
+                f"channel {channel} is in several workspaces ({', '.join(workspaces)}): choose one with --workspace"
+            )
+        else:
+            workspace = workspaces[0]
+        report = build_report(db, workspace, channel, anonymous=anonymous)
+        if report is None:
+            raise UsageError(f"channel {channel} has no finished assessment yet")
+    finally:
+        db.dispose()
+
+    text = render_html(report) if fmt == "html" else render_markdown(report)
+    if out is None or str(out) == "-":
+        print(text, end="")
+        return 0
+    path = Path(out)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--out {path}: cannot write ({exc.strerror or exc})") from None
+    print(f"wrote {path} ({fmt}, assessment #{report.assessment_id}, {report.team_label})")
+    return 0
