@@ -225,7 +225,13 @@ def _write_outputs(out: Path, db, assessment_id: int, names: dict[str, str], tra
                     comments.get((row.user_id, row.message_ts or ""), ""),
                 ]
             )
-    return ["transcript.txt", "summary.json", "responses.csv", "demo.db"]
+    from bot.reports import build_report, render_html, render_markdown
+
+    report = build_report(db, TEAM_ID, CHANNEL, names=names)
+    assert report is not None
+    (out / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    (out / "report.html").write_text(render_html(report), encoding="utf-8")
+    return ["transcript.txt", "summary.json", "responses.csv", "report.md", "report.html", "demo.db"]
 
 
 def _recheck(csv_path: Path, framework_id: str) -> float:

@@ -25,7 +25,7 @@ def test_demo_runs_end_to_end_and_writes_its_files(tmp_path: Path) -> None:
     assert "Where members disagree" in text or "Weakest dimensions" in text
     assert "couldn't record that reply" in text  # the unreadable reply got its explanation
     assert "— match" in text
-    for name in ("transcript.txt", "summary.json", "responses.csv", "demo.db"):
+    for name in ("transcript.txt", "summary.json", "responses.csv", "report.md", "report.html", "demo.db"):
         assert (out / name).is_file(), name
     summary = json.loads((out / "summary.json").read_text())
     assert f"overall {summary['overall']:.2f}" in text
@@ -35,3 +35,6 @@ def test_demo_runs_end_to_end_and_writes_its_files(tmp_path: Path) -> None:
     assert len(rows) == 4 * 16  # every member answered every question once (re-answers replace)
     assert any(r["level"] == "?" for r in rows)
     assert "Traceback" not in result.stderr
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64," in html and "Ana Lima" in html
+    assert f"{summary['overall']:.2f}" in (out / "report.md").read_text()
