@@ -24,6 +24,7 @@ BOT_SCOPES = [
     "channels:read",
     "groups:read",
     "files:write",
+    "users:read",
 ]
 TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 FERNET_PREFIX = "gAAAAA"  # every Fernet token starts with its version byte 0x80 in urlsafe base64

@@ -264,7 +264,9 @@ def settings_message(channel_name: str | None, anonymous: bool, changed: bool = 
     return finalize(text, [SectionBlock(text=md(text)), ContextBlock(elements=[md(part("settings", "context"))])])
 
 
-def home_view(overviews: Sequence, frameworks: dict[str, Framework]) -> dict:
+def home_view(
+    overviews: Sequence, frameworks: dict[str, Framework], extras: dict[str, str | None] | None = None
+) -> dict:
     """The App Home tab: the member's teams, their level, last and open assessments, a mini history."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="MLOps maturity"))]
     if not overviews:
@@ -277,6 +279,8 @@ def home_view(overviews: Sequence, frameworks: dict[str, Framework]) -> dict:
         name = fw.name if fw else team.framework_id
         blocks.append(DividerBlock())
         blocks.append(SectionBlock(text=md(part("home", "team", team, name, latest, level_name, history))))
+        if extra := (extras or {}).get(team.channel_id):
+            blocks.append(SectionBlock(text=md(extra)))
         buttons = []
         if team.open is None:
             buttons.append(

@@ -188,6 +188,9 @@ class Report:
     trend_points: tuple[tuple[datetime, float, int], ...]  # this framework's scored assessments, oldest first
     # The scored assessment the charts are drawn from (without comments when anonymous).
     result: Result = field(repr=False, compare=False)
+    # The business case of seed 004 (aggregates only): the latest platform comparison and ROI.
+    platforms: Any = None
+    business_case: Any = None
 
     @property
     def team_label(self) -> str:
@@ -241,6 +244,9 @@ def build_report(
     only for a report that is not anonymous. A report is anonymous when ``anonymous`` is true or
     the team is in anonymity mode.
     """
+    from conversations.business import BusinessService
+
+    business = BusinessService(db)
     result = AssessmentService(db).latest_result(workspace_id, channel_id)
     if result is None:
         return None
@@ -440,6 +446,8 @@ def build_report(
         responses=responses,
         trend_points=trend,
         result=result,
+        platforms=business.latest_comparison(workspace_id, channel_id),
+        business_case=business.latest_business_case(workspace_id, channel_id),
     )
 
 

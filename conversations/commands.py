@@ -14,9 +14,14 @@ SUBCOMMANDS: dict[str, str] = {
     "schedule": "`/maturity schedule quarterly|monthly|weekly|off|<cron>` — recurring check-ins",
     "settings": "`/maturity settings [anonymous on|off]` — this channel's settings",
     "export": "`/maturity export` — upload the answers (CSV) and the latest report (Markdown)",
+    "platforms": "`/maturity platforms [platform name|new|results]` — score candidate platforms; "
+    "the channel sees the ranked comparison",
+    "roi": "`/maturity roi` — payback, NPV and IRR of an investment, beside typical ranges",
+    "session": "`/maturity session executive|technical|data-science|ml-engineering|platform` — a discovery "
+    "session agenda with questions for your weakest dimensions",
     "help": "`/maturity help` — how it works",
 }
-NO_ARGUMENTS = frozenset({"status", "finish", "cancel", "history", "roadmap", "help", "export"})
+NO_ARGUMENTS = frozenset({"status", "finish", "cancel", "history", "roadmap", "help", "export", "roi"})
 ON_OFF = {"on": True, "true": True, "yes": True, "off": False, "false": False, "no": False}
 
 

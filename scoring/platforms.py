@@ -178,13 +178,14 @@ def weighted_total(spec: CriteriaSpec, scores: Mapping[str, int]) -> float:
 
 
 def compare_platforms(spec: CriteriaSpec, submissions: Iterable[Submission]) -> Comparison:
-    """Rank the platforms. A member's later submission for the same platform replaces the earlier."""
+    """Rank the platforms. A member's later submission for the same platform replaces the earlier;
+    a platform is shown with the first spelling of its name in ``submissions``."""
     by_platform: dict[str, dict[str, Submission]] = {}
     names: dict[str, str] = {}
     for sub in submissions:
         _check_scores(spec, sub.scores)
         by_platform.setdefault(sub.key, {})[sub.user_id] = sub
-        names[sub.key] = " ".join(sub.platform.split())  # the latest spelling
+        names.setdefault(sub.key, " ".join(sub.platform.split()))  # the first spelling seen
     results = []
     for key, members in by_platform.items():
         per_member = {user: criterion_scores(spec, s.scores) for user, s in members.items()}

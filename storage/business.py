@@ -124,7 +124,9 @@ def latest_scored_evaluation(session: Session, workspace_id: str, team_id: int) 
     )
 
 
-def create_evaluation(session: Session, team: Team, *, criteria_json: str, started_by: str | None) -> PlatformEvaluation:
+def create_evaluation(
+    session: Session, team: Team, *, criteria_json: str, started_by: str | None
+) -> PlatformEvaluation:
     evaluation = PlatformEvaluation(
         workspace_id=team.workspace_id,
         team_id=team.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot import business
 from bot.listeners import actions, commands, events, home, lifecycle
 
 if TYPE_CHECKING:
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
 
 
 def register_listeners(app: App, services: Services) -> None:
+    business.register(app, services)  # first: its /maturity listener takes only platforms, roi and session
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)

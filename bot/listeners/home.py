@@ -25,9 +25,14 @@ log = logging.getLogger("maturity.home")
 
 
 def publish_home(client: WebClient, services: Services, workspace_id: str, user_id: str) -> None:
+    from bot.business import business_home_text
+    from conversations.business import BusinessService
+
     overviews = services.assessments.teams_of_user(workspace_id, user_id)
+    business = BusinessService(services.db, services.assessments)
+    extras = {t.channel_id: business_home_text(business, workspace_id, t.channel_id) for t in overviews}
     try:
-        client.views_publish(user_id=user_id, view=messages.home_view(overviews, get_frameworks()))
+        client.views_publish(user_id=user_id, view=messages.home_view(overviews, get_frameworks(), extras))
     except SlackApiError as exc:
         log.warning("views.publish failed", extra={"error": slack_error(exc)})
 

@@ -128,8 +128,11 @@ def test_full_assessment_with_three_members(running: Running) -> None:
     # the dimension messages show progress: the last update of Model Development counts three people
     r.slack.wait_for(
         "chat.update",
-        predicate=lambda c: c.params["ts"] == threads["model-development"]
-        and "*3* people have answered (Q1 3 · Q2 3 · Q3 3 · Q4 3)" in json.dumps(c.params["blocks"], ensure_ascii=False),
+        predicate=lambda c: (
+            c.params["ts"] == threads["model-development"]
+            and "*3* people have answered (Q1 3 · Q2 3 · Q3 3 · Q4 3)"
+            in json.dumps(c.params["blocks"], ensure_ascii=False)
+        ),
     )
     time.sleep(0.3)  # let any refresh still in flight land; the last one must not be stale
     updates = [c for c in r.slack.calls_to("chat.update") if c.params["ts"] == threads["model-development"]]

@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0002_oauth"  # TEMP: "0002" once 0002_schedules lands
+down_revision: str | Sequence[str] | None = "0002_oauth"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -76,7 +76,9 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("platform_scores", schema=None) as batch_op:
-        batch_op.create_index("ix_platform_scores_workspace_evaluation", ["workspace_id", "evaluation_id"], unique=False)
+        batch_op.create_index(
+            "ix_platform_scores_workspace_evaluation", ["workspace_id", "evaluation_id"], unique=False
+        )
 
     op.create_table(
         "business_cases",
