@@ -370,8 +370,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the process like Ctrl-C: in-flight work finishes first
+
+
 def cmd_socket(args: argparse.Namespace) -> int:
+    import time
+
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
     from bot.app import build_app
     from bot.logs import setup_logging
@@ -381,7 +388,20 @@ def cmd_socket(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     db = _open_database(settings)
     app = build_app(settings, db)
-    SocketModeHandler(app, settings.secret("slack_app_token")).start()
+    handler = SocketModeHandler(app, settings.secret("slack_app_token"))
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        handler.connect()
+        log.info("socket mode connected")
+        while True:
+            time.sleep(3600)
+    except SlackApiError as exc:
+        raise UsageError(f"SLACK_APP_TOKEN: Slack refused it ({exc.response.get('error')})") from None
+    except KeyboardInterrupt:
+        log.info("socket mode stopping")
+    finally:
+        handler.close()  # stops receiving; envelopes being dispatched finish
+        db.dispose()
     return 0
 
 

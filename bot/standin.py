@@ -38,9 +38,12 @@ from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from bot.standin_socket import SocketModeServer
 
 __all__ = [
     "BOT_NAME",
@@ -472,6 +475,7 @@ class StandInSlack:
         self._fresh_tokens: set[str] = set()
         self._used_codes: set[str] = set()
         self._users[bot_user_id] = _User(bot_user_id, BOT_NAME, BOT_NAME, "America/Los_Angeles", True, bot_id)
+        self._socket_mode: SocketModeServer | None = None  # Socket Mode, on first use (bot.standin_socket)
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -491,6 +495,8 @@ class StandInSlack:
         server, thread = self._server, self._thread
         if server is None:
             return
+        if self._socket_mode is not None:
+            self._socket_mode.stop()
         server.shutdown()
         server.server_close()
         if thread is not None:
@@ -1017,6 +1023,8 @@ class StandInSlack:
         faulted = self._failure_fault(method)
         if faulted is not None:
             return faulted
+        if method == "apps.connections.open":  # Socket Mode: an app-level token, not a bot token
+            return self._apps_connections_open(token)
         handler = getattr(self, "_api_" + method.replace(".", "_"), None) if _METHOD_NAME.fullmatch(method) else None
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
@@ -1055,6 +1063,28 @@ class StandInSlack:
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
         self._next_allowed[key] = now + 1.0 / per_second
         return None
+
+    # -- Socket Mode (bot.standin_socket) ------------------------------------------------------------
+
+    @property
+    def socket_mode(self) -> SocketModeServer:
+        """The Socket Mode WebSocket server behind ``apps.connections.open`` (started on first use,
+        stopped by :meth:`stop`): push envelopes with ``send()``, read ``acks``, ``wait_for_ack()``,
+        ``wait_connected()``. See :mod:`bot.standin_socket`."""
+        from bot.standin_socket import SocketModeServer
+
+        with self._lock:
+            if self._socket_mode is None:
+                self._socket_mode = SocketModeServer(host=self.host, app_id=self.app_id).start()
+            return self._socket_mode
+
+    def _apps_connections_open(self, token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        from bot.standin_socket import app_token_error
+
+        error = "token_revoked" if token in self._revoked else app_token_error(token)
+        if error:
+            return 200, {"ok": False, "error": error}, {}
+        return 200, {"ok": True, "url": self.socket_mode.new_url()}, {}
 
     # -- state helpers (call with the lock held) ------------------------------------------------------
 
