@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.models import Base, Team, UTCDateTime, utcnow
+from storage.repo import dialect_insert
 
 __all__ = [
     "BusinessCase",
@@ -89,11 +87,6 @@ class BusinessCase(Base):
     inputs_json: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-def _insert(session: Session, model: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
 # --- platform comparisons --------------------------------------------------------------------------
@@ -169,7 +162,7 @@ def upsert_platform_score(
 ) -> None:
     """Store a member's scores for a platform, replacing their earlier ones for it."""
     now = utcnow()
-    stmt = _insert(session, PlatformScore).values(
+    stmt = dialect_insert(session, PlatformScore).values(
         workspace_id=evaluation.workspace_id,
         evaluation_id=evaluation.id,
         platform_key=platform_key,

@@ -39,7 +39,8 @@ class AssessmentAlreadyOpen(Exception):
         self.intro_ts = assessment.intro_ts
 
 
-def _insert(session: Session, model: Any) -> Any:
+def dialect_insert(session: Session, model: Any) -> Any:
+    """INSERT with the dialect's ON CONFLICT support (PostgreSQL or SQLite)."""
     dialect = session.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
 
@@ -48,7 +49,7 @@ def _insert(session: Session, model: Any) -> Any:
 
 
 def ensure_workspace(session: Session, workspace_id: str, name: str | None = None) -> Workspace:
-    stmt = _insert(session, Workspace).values(id=workspace_id, name=name, created_at=utcnow())
+    stmt = dialect_insert(session, Workspace).values(id=workspace_id, name=name, created_at=utcnow())
     session.execute(stmt.on_conflict_do_nothing(index_elements=[Workspace.id]))
     workspace = session.get(Workspace, workspace_id)
     assert workspace is not None
@@ -65,7 +66,7 @@ def ensure_team(
     session: Session, workspace_id: str, channel_id: str, *, channel_name: str | None, framework_id: str
 ) -> Team:
     ensure_workspace(session, workspace_id)
-    stmt = _insert(session, Team).values(
+    stmt = dialect_insert(session, Team).values(
         workspace_id=workspace_id,
         channel_id=channel_id,
         channel_name=channel_name,
@@ -270,7 +271,7 @@ def upsert_responses(
         }
         for question_id, level in answers.items()
     ]
-    stmt = _insert(session, Response).values(rows)
+    stmt = dialect_insert(session, Response).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[Response.assessment_id, Response.question_id, Response.user_id],
         set_={
@@ -286,7 +287,7 @@ def upsert_responses(
 def add_comment(
     session: Session, assessment: Assessment, *, dimension_id: str, user_id: str, text: str, message_ts: str
 ) -> None:
-    stmt = _insert(session, Comment).values(
+    stmt = dialect_insert(session, Comment).values(
         workspace_id=assessment.workspace_id,
         assessment_id=assessment.id,
         dimension_id=dimension_id,
@@ -342,7 +343,9 @@ def count_responses(session: Session, workspace_id: str, assessment_id: int) -> 
 
 def claim_event(session: Session, event_id: str, workspace_id: str | None) -> bool:
     """True the first time an event id is seen; False for a retried delivery of the same event."""
-    stmt = _insert(session, ProcessedEvent).values(event_id=event_id, workspace_id=workspace_id, received_at=utcnow())
+    stmt = dialect_insert(session, ProcessedEvent).values(
+        event_id=event_id, workspace_id=workspace_id, received_at=utcnow()
+    )
     stmt = stmt.on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id]).returning(ProcessedEvent.event_id)
     return session.execute(stmt).scalar() is not None
 
@@ -367,3 +370,6 @@ def purge_workspace(session: Session, workspace_id: str) -> dict[str, int]:
     result = session.execute(Workspace.__table__.delete().where(Workspace.id == workspace_id))
     counts["workspaces"] = result.rowcount or 0
     return {name: n for name, n in counts.items() if n}
+
+
+_insert = dialect_insert  # the older private name, still imported by storage.schedules
