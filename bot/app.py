@@ -37,7 +37,9 @@ class Services:
     def workspace_gone(self, workspace_id: str | None, reason: str) -> int:
         """The app lost its access to a workspace: pause what would post there. Returns how many
         schedules were paused."""
-        return 0
+        from conversations.schedules import pause_workspace
+
+        return pause_workspace(self.db, workspace_id, reason) if workspace_id else 0
 
 
 def make_client(settings: Settings, token: str | None = None) -> WebClient:

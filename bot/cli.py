@@ -360,14 +360,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = build_app(settings, db)
     server = create_server(app, db, host=args.host, port=settings.port, threads=args.threads)
     signal.signal(signal.SIGTERM, lambda *_: server.close())
-    log.info("serving", extra={"port": server_port(server), "path": "/slack/events"})
+    scheduler = _start_scheduler(settings, app)
+    log.info("serving", extra={"port": server_port(server), "path": "/slack/events", "scheduler": bool(scheduler)})
     try:
         server.run()
     except (KeyboardInterrupt, OSError):
         pass
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         db.dispose()
     return 0
+
+
+def _start_scheduler(settings: Any, app: Any) -> Any:
+    """Check-ins, reminders, auto-close and digests in this process (SCHEDULER_ENABLED)."""
+    if not settings.scheduler_enabled:
+        return None
+    from bot.scheduler import CheckInScheduler
+
+    scheduler = CheckInScheduler(app, app.services)
+    scheduler.start()
+    return scheduler
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -390,9 +404,11 @@ def cmd_socket(args: argparse.Namespace) -> int:
     app = build_app(settings, db)
     handler = SocketModeHandler(app, settings.secret("slack_app_token"))
     signal.signal(signal.SIGTERM, _interrupt)
+    scheduler = None
     try:
         handler.connect()
         log.info("socket mode connected")
+        scheduler = _start_scheduler(settings, app)
         while True:
             time.sleep(3600)
     except SlackApiError as exc:
@@ -400,6 +416,8 @@ def cmd_socket(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         log.info("socket mode stopping")
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         handler.close()  # stops receiving; envelopes being dispatched finish
         db.dispose()
     return 0

@@ -172,6 +172,10 @@ def finish_assessment(
     try:
         ts = post(client, channel_id, messages.summary_message(result))
         service.set_summary_ts(workspace_id, result.assessment.id, ts)
+        if result.previous is not None:
+            from bot.digests import post_change_summary
+
+            post_change_summary(client, service, result, channel_id)
     except SlackApiError as exc:
         log.error(
             "could not post the summary",

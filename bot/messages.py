@@ -182,7 +182,9 @@ def reply_home(name: str, /, *args: object) -> str:
 # --- status, summary, history ----------------------------------------------------------------------
 
 
-def status_message(status: Status, members: Iterable[str] | None, *, anonymous: bool = False) -> Message:
+def status_message(
+    status: Status, members: Iterable[str] | None, *, anonymous: bool = False, schedule: str | None = None
+) -> Message:
     fw, a = status.framework, status.assessment
     names = {d.id: d.name for d in fw.dimensions}
     lines = [{"name": names.get(p.dimension_id, p.dimension_id), "progress": progress_line(p)} for p in status.progress]
@@ -190,7 +192,10 @@ def status_message(status: Status, members: Iterable[str] | None, *, anonymous: 
     waiting = sorted(set(member_set or ()) - status.respondents)
     answered = len(status.respondents)
     body = part("status", "body", a, fw, answered, lines, member_set, waiting, anonymous)
-    return finalize(part("status", "text", a, fw, answered), [SectionBlock(text=md(body))])
+    blocks: list[Block] = [SectionBlock(text=md(body))]
+    if schedule:
+        blocks.append(ContextBlock(elements=[md(schedule)]))
+    return finalize(part("status", "text", a, fw, answered), blocks)
 
 
 def summary_message(result: Result) -> Message:

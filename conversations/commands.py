@@ -11,7 +11,8 @@ SUBCOMMANDS: dict[str, str] = {
     "cancel": "`/maturity cancel` — drop the open assessment without a summary",
     "history": "`/maturity history` — this channel's past assessments",
     "roadmap": "`/maturity roadmap` — the roadmap for the next level",
-    "schedule": "`/maturity schedule quarterly|monthly|weekly|off|<cron>` — recurring check-ins",
+    "schedule": "`/maturity schedule quarterly|monthly|weekly|off|<cron>` — recurring check-ins "
+    "(also `digest …`, `tz <Zone>`, `reminders on|off|24h`, `close 7d`, `resume`)",
     "settings": "`/maturity settings [anonymous on|off]` — this channel's settings",
     "export": "`/maturity export` — upload the answers (CSV) and the latest report (Markdown)",
     "platforms": "`/maturity platforms [platform name|new|results]` — score candidate platforms; "

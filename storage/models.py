@@ -195,3 +195,58 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     workspace_id: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- scheduled check-ins and digests (issue 3) ----------------------------------------------------
+
+DEFAULT_DIGEST_CRON = "0 9 1 * *"  # monthly, 09:00 on the 1st, in the schedule's timezone
+
+
+class Schedule(Base):
+    """One team's recurring check-ins and roadmap digests, as 5-field cron expressions evaluated in
+    the team's IANA timezone. ``checkin_cron``/``digest_cron`` None = off."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), unique=True)
+    checkin_cron: Mapped[str | None] = mapped_column(String(120))
+    checkin_label: Mapped[str] = mapped_column(String(16), default="off")  # quarterly|monthly|weekly|cron|off
+    digest_cron: Mapped[str | None] = mapped_column(String(120), default=DEFAULT_DIGEST_CRON)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    reminder_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    reminder_after_hours: Mapped[int] = mapped_column(Integer, default=48)
+    close_after_hours: Mapped[int] = mapped_column(Integer, default=168)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_reason: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Occurrences at or before this instant never fire (set when the schedule is created, changed
+    # or resumed), so a new schedule does not fire a past occurrence at once.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    team: Mapped[Team] = relationship(lazy="joined")
+
+
+class JobRun(Base):
+    """A scheduled job claimed by one process: the unique (team, job, period) key makes every
+    check-in, reminder, close and digest happen at most once across replicas."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        UniqueConstraint("team_id", "job", "period_key"),
+        Index("ix_job_runs_workspace_team", "workspace_id", "team_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    job: Mapped[str] = mapped_column(String(16))  # checkin | reminder | close | digest | change
+    # The scheduled occurrence (ISO time in UTC) for check-ins and digests; the assessment id for
+    # reminders, closes and change summaries.
+    period_key: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_by: Mapped[str] = mapped_column(String(128))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(32))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -10,10 +11,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import flows, messages
+from bot.digests import next_run_line, schedule_confirmation
 from bot.listeners.slack_io import channel_members, slack_error
+from bot.scheduler import user_timezone
 from conversations.assessments import AssessmentAlreadyOpen, NoOpenAssessment
 from conversations.commands import Command, CommandError, parse_command
 from conversations.frameworks import UnknownFrameworkError, get_framework, get_frameworks
+from conversations.schedules import ScheduleError, get_schedule, parse_schedule_args, set_schedule
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -36,7 +40,9 @@ def register(app: App, services: Services) -> None:
             cmd = parse_command(command.get("text"))
             if cmd.name == "assess" and cmd.args:
                 get_framework(cmd.args[0])  # an unknown id is answered before anything happens
-        except (CommandError, UnknownFrameworkError) as exc:
+            if cmd.name == "schedule":
+                parse_schedule_args(cmd.args)  # likewise a schedule that can't be read
+        except (CommandError, UnknownFrameworkError, ScheduleError) as exc:
             message = messages.usage_message(str(exc).strip("'\""))
             ack(text=message.text, blocks=message.blocks)
             return
@@ -83,14 +89,15 @@ def _assess(cmd: Command, *, client, respond, service, workspace_id, channel_id,
 
 
 def _status(cmd: Command, *, client, respond, service, workspace_id, channel_id, bot_user_id, **_) -> None:  # type: ignore[no-untyped-def]
+    schedule = next_run_line(get_schedule(service.db, workspace_id, channel_id), datetime.now(UTC))
     try:
         status = service.status(workspace_id, channel_id)
     except NoOpenAssessment:
-        respond(text=_no_open(), response_type="ephemeral")
+        respond(text=f"{_no_open()} {schedule}", response_type="ephemeral")
         return
     members = channel_members(client, channel_id, bot_user_id)
     anonymous = service.is_anonymous(workspace_id, channel_id)
-    _respond(respond, messages.status_message(status, members, anonymous=anonymous))
+    _respond(respond, messages.status_message(status, members, anonymous=anonymous, schedule=schedule))
 
 
 def _finish(cmd: Command, *, client, respond, service, workspace_id, channel_id, user_id, bot_user_id, **_) -> None:  # type: ignore[no-untyped-def]
@@ -132,14 +139,15 @@ def _roadmap(cmd: Command, *, respond, service, workspace_id, channel_id, **_) -
     _respond(respond, messages.roadmap_message(result))
 
 
-def _schedule(cmd: Command, *, respond, **_) -> None:  # type: ignore[no-untyped-def]
-    respond(
-        text=(
-            "Recurring check-ins are not switched on in this version yet; nothing was changed. "
-            "Run `/maturity assess` when your team is ready."
-        ),
-        response_type="ephemeral",
-    )
+def _schedule(cmd: Command, *, client, respond, service, workspace_id, channel_id, channel_name, user_id, **_) -> None:  # type: ignore[no-untyped-def]
+    try:
+        snapshot, _next = set_schedule(
+            service.db, workspace_id, channel_id, channel_name, user_id, cmd.args, user_timezone(client, user_id)
+        )
+    except ScheduleError as exc:
+        respond(text=str(exc), response_type="ephemeral")
+        return
+    _respond(respond, schedule_confirmation(snapshot, datetime.now(UTC)))
 
 
 def _settings(cmd: Command, *, respond, service, workspace_id, channel_id, channel_name, **_) -> None:  # type: ignore[no-untyped-def]

@@ -209,7 +209,10 @@ def test_npv_at_irr_is_zero_whenever_irr_exists(flows: list[float]) -> None:
     rate = irr(flows)
     if rate is not None:
         assert rate > -1
-        assert abs(npv(rate, flows)) <= 1e-9 * _scale(rate, flows)
+        # Near -100 % a float rate holds 1 + rate only to ~1e-16 / (1 + rate) relative precision,
+        # so NPV there can be as close to 0 as that allows, not closer.
+        precision = max(1.0, 1e-6 / (1 + rate))
+        assert abs(npv(rate, flows)) <= 1e-9 * precision * _scale(rate, flows)
 
 
 @FAST

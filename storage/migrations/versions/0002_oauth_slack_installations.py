@@ -1,6 +1,6 @@
 """slack-sdk's installation and OAuth state stores (multi-workspace installs)
 
-Revision ID: 0002_oauth
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0002_oauth"
+revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """Team settings: anonymity mode
 
-Revision ID: 0005_team_settings
-Revises: 0002_oauth
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-23
 
 """
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_team_settings"
-down_revision: str | Sequence[str] | None = "0002_oauth"
+revision: str = "0005"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
