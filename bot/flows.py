@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
-from bot.listeners.slack_io import CHANNEL_ERRORS, channel_members, post, slack_error, update
+from bot.slack_io import CHANNEL_ERRORS, channel_members, post, slack_error, update
 from conversations.assessments import AssessmentService, Result
 from conversations.frameworks import Framework, get_framework
 
@@ -119,7 +119,16 @@ class _Coalescer:
             raise
 
 
-_refreshes = _Coalescer()
+def _coalescer(service: AssessmentService) -> _Coalescer:
+    """One per app (its AssessmentService), so that two apps in one process never share keys."""
+    with _COALESCER_LOCK:
+        coalescer = getattr(service, "_refreshes", None)
+        if coalescer is None:
+            coalescer = service._refreshes = _Coalescer()  # type: ignore[attr-defined]
+        return coalescer
+
+
+_COALESCER_LOCK = threading.Lock()
 
 
 def refresh_dimension(
@@ -147,7 +156,7 @@ def refresh_dimension(
             ),
         )
 
-    _refreshes.run((workspace_id, assessment_id, dimension_id), render)
+    _coalescer(service).run((workspace_id, assessment_id, dimension_id), render)
 
 
 def finish_assessment(

@@ -43,7 +43,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import flows
 from bot.digests import MENTIONS_PER_MESSAGE, digest_message, post_change_summary, reminder_text
-from bot.listeners.slack_io import channel_members, post, slack_error
+from bot.slack_io import channel_members, post, slack_error
 from conversations.assessments import AssessmentAlreadyOpen, AssessmentService, NoOpenAssessment
 from conversations.frameworks import get_framework
 from conversations.schedules import ScheduleError as _ScheduleError

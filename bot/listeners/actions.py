@@ -11,7 +11,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import flows, messages
-from bot.listeners.slack_io import ephemeral
+from bot.slack_io import ephemeral
 from conversations.assessments import NoOpenAssessment, ThreadClosed
 
 if TYPE_CHECKING:

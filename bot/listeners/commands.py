@@ -12,8 +12,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot import flows, messages
 from bot.digests import next_run_line, schedule_confirmation
-from bot.listeners.slack_io import channel_members, slack_error
 from bot.scheduler import user_timezone
+from bot.slack_io import channel_members, slack_error
 from conversations.assessments import AssessmentAlreadyOpen, NoOpenAssessment
 from conversations.commands import Command, CommandError, parse_command
 from conversations.frameworks import UnknownFrameworkError, get_framework, get_frameworks

@@ -9,7 +9,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot import flows, messages
-from bot.listeners.slack_io import ephemeral, react
+from bot.slack_io import ephemeral, react
 from conversations.assessments import ThreadClosed
 from conversations.replies import ReplyError
 

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import flows, messages
-from bot.listeners.slack_io import slack_error
+from bot.slack_io import slack_error
 from conversations.assessments import AssessmentAlreadyOpen
 from conversations.frameworks import get_frameworks
 

@@ -38,7 +38,7 @@ def _wait_for_response_url(r: Running, count: int = 1) -> dict:
 
 
 def _settle(r: Running, method: str, count: int) -> None:
-    r.slack.wait_for(method, count=count, timeout=10)
+    r.slack.wait_for(method, count=count, timeout=30)
 
 
 def _click(r: Running, user: str, thread_ts: str, question: str, level: int | None, assessment_id: int) -> None:
@@ -85,7 +85,8 @@ def test_full_assessment_with_three_members(running: Running) -> None:
         "monitoring-operations": "1 1 0 0 1",
     }
     for dim, text in replies.items():
-        r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=threads[dim], text=text)
+        _, response = r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=threads[dim], text=text)
+        assert response.status == 200, response.body
     _settle(r, "reactions.add", 4)
 
     # Ben clicks buttons for all 16 questions

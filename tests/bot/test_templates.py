@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
+import bot.business as business
+import bot.digests as digests
 import bot.messages as messages
+import bot.templating as templating
 from bot.templating import environment, message_templates
 from conversations.assessments import DimensionProgress, Result, Status, TeamOverview, ThreadAnswer
+from conversations.business import (
+    DISCOVERY_FRAMEWORK,
+    SUBCOMMAND_USAGE,
+    BusinessCaseView,
+    ComparisonView,
+    FocusDimension,
+    PlatformForm,
+    RoiInputs,
+    SessionPlan,
+    YearBenefits,
+    get_criteria,
+    get_sessions,
+)
 from conversations.frameworks import get_framework, get_frameworks, get_roadmaps
+from conversations.schedules import ScheduleSnapshot
 from scoring import reference_level, score, select_roadmap
+from scoring.platforms import Submission, compare_platforms
 from scoring.types import Answer
 
 WHEN = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -85,18 +103,136 @@ def render_everything() -> list[messages.Message | dict | str]:
         out.append(messages.reply(name, *args))
     out.append(messages.reply_home("already_open", "C1", 7))
     out.append(messages.reply_home("unreachable", "C1", "not_in_channel"))
+    out += render_scheduled()
+    out += render_business()
+    return out
+
+
+def _schedule(**changes: object) -> ScheduleSnapshot:
+    fields = {
+        "workspace_id": "T1",
+        "team_id": 1,
+        "channel_id": "C1",
+        "channel_name": "ml",
+        "framework_id": "maturity-levels",
+        "checkin_cron": "0 9 1 1,4,7,10 *",
+        "checkin_label": "quarterly",
+        "digest_cron": "0 9 1 * *",
+        "timezone": "Europe/Berlin",
+        "reminder_enabled": True,
+        "reminder_after_hours": 48,
+        "close_after_hours": 168,
+        "paused": False,
+        "paused_reason": None,
+        "created_by": "U1",
+        "updated_at": WHEN,
+    }
+    return ScheduleSnapshot(**(fields | changes))  # type: ignore[arg-type]
+
+
+def render_scheduled() -> list[messages.Message | str]:
+    """The change summary, the roadmap digest, the reminder, the schedule confirmation and status line."""
+    out: list = []
+    for fw in get_frameworks().values():
+        result = _result(fw.id, with_previous=True)
+        out.append(digests.change_summary_message(result))
+        for days in (0, 1, 120):  # closed today, yesterday, long ago (suggests a new assessment)
+            out.append(digests.digest_message(fw, result, WHEN + timedelta(days=days)))
+        out.append(digests.digest_message(fw, _result(fw.id, with_previous=False), WHEN))
+        out.append(digests.digest_message(fw, None, WHEN))
+        out.append(digests.reminder_text(["U1", "U2"], 7, fw, closes_at=WHEN, timezone="Europe/Berlin"))
+        out.append(digests.reminder_text(["U1"], SimpleNamespace(id=7), fw))  # type: ignore[arg-type]
+    for changes in (
+        {},
+        {"channel_name": None, "checkin_cron": "0 9 * * mon", "checkin_label": "cron", "reminder_enabled": False},
+        {"checkin_cron": None},
+        {"checkin_cron": None, "digest_cron": None},
+        {"paused": True, "paused_reason": "not_in_channel"},
+    ):
+        snapshot = _schedule(**changes)
+        for changed in (True, False):
+            out.append(digests.schedule_confirmation(snapshot, WHEN, changed=changed))
+        out.append(digests.next_run_line(snapshot, WHEN))
+    out.append(digests.next_run_line(None, WHEN))
+    out += [digests.signed(x) for x in (None, 0.25, -0.004, -1.5)]
+    return out
+
+
+def render_business() -> list[messages.Message | dict | str]:
+    """/maturity platforms, roi and session: modals, messages, App Home lines and short answers."""
+    out: list = []
+    spec = get_criteria()
+    subs = spec.sub_ids
+    form = PlatformForm(1, spec, "Vertex AI", {subs[0]: 4})
+    out.append(business.platform_modal(form, channel_id="C1", channel_name="ml"))
+    out.append(business.platform_modal(PlatformForm(1, spec, None), channel_id="D1", channel_name=None))
+    comparison = compare_platforms(
+        spec,
+        [
+            Submission("U1", "Vertex AI", {s: 4 for s in subs} | {subs[0]: 2}),
+            Submission("U2", "vertex ai", {s: 3 for s in subs} | {subs[0]: 5}),
+            Submission("U1", "SageMaker & co", {s: 3 for s in subs}),
+        ],
+    )
+    view = ComparisonView(1, "C1", comparison, 3, WHEN, None, None)
+    empty = ComparisonView(2, "C1", compare_platforms(spec, []), 0, WHEN, None, None)
+    for v in (view, empty):
+        out.append(business.comparison_message(v))
+        out.append(business.comparison_summary_text(v, top=1))
+    out.append(business.roi_modal(channel_id="C1", channel_name="ml"))
+    cases = []
+    for name, benefits, running in (("Feature store", (40_000, 60_000, 80_000), 5_000), (None, (0, 0, 0), 0)):
+        inputs = RoiInputs(100_000, tuple(YearBenefits(b, b / 2, b / 4) for b in benefits), running, 0.1, name)
+        case = BusinessCaseView(5, inputs, inputs.summary(), "U1" if name else None, WHEN)
+        cases.append(case)
+        out.append(business.roi_message(case))
+        out.append(business.business_case_summary_text(case))
+    for latest_view, latest_case in ((view, cases[0]), (empty, None)):
+        service = SimpleNamespace(
+            latest_comparison=lambda w, c, v=latest_view: v, latest_business_case=lambda w, c, k=latest_case: k
+        )
+        if home := business.business_home_text(service, "T1", "C1"):  # type: ignore[arg-type]
+            out.append(home)
+    discovery = get_framework(DISCOVERY_FRAMEWORK)
+    focus = tuple(FocusDimension(d.id, d.name, tuple(q.prompt for q in d.questions)) for d in discovery.dimensions[:2])
+    session = get_sessions().sessions[0]
+    for plan in (
+        SessionPlan(session, focus, "weakest", 7, "MLOps maturity levels", ("People & Process",), WHEN),
+        SessionPlan(session, focus, "coverage", 7, "MLOps maturity levels", (), WHEN),
+        SessionPlan(session, focus, "coverage"),
+    ):
+        out.append(business.session_message(plan))
+    out.append(business.session_usage())
+    out.append(business.session_usage(business.reply("session", "unknown_kind", "retro")))
+    for template, name, args in [
+        ("session", "which", ()),
+        ("session", "just_for_you", ("not_in_channel", "Discovery session agenda")),
+        ("roi", "no_arguments", ("x", SUBCOMMAND_USAGE["roi"])),
+        ("roi", "form_out_of_date", ()),
+        ("platforms", "new_comparison", ("U1",)),
+        ("platforms", "no_scores", ()),
+        ("platforms", "saved", (True, "Vertex AI", 3.725)),
+        ("platforms", "saved", (False, "Vertex AI", None)),
+        ("platforms", "form_out_of_date", ()),
+        ("platforms", "comparison_gone", ()),
+        ("business", "open_failed", ("expired_trigger_id",)),
+        ("business", "not_posted", ("C1", "not_in_channel", True, "Platform comparison")),
+        ("business", "not_posted", ("C1", "ratelimited", False, "Platform comparison")),
+    ]:
+        out.append(business.reply(template, name, *args))
     return out
 
 
 def test_every_message_template_renders_with_sample_data(monkeypatch: pytest.MonkeyPatch) -> None:
     used: set[str] = set()
-    original = messages.part
+    original = templating.part
 
     def spy(template: str, macro: str, /, *args, **kwargs):  # type: ignore[no-untyped-def]
         used.add(template)
         return original(template, macro, *args, **kwargs)
 
-    monkeypatch.setattr(messages, "part", spy)
+    for builders in (messages, digests, business):
+        monkeypatch.setattr(builders, "part", spy)
     rendered = render_everything()
     assert set(message_templates()) <= used | {"report"}, set(message_templates()) - used
     for item in rendered:
