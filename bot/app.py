@@ -17,9 +17,11 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot import bolt_fixes
 from bot.config import Settings
 from bot.installation import BOT_SCOPES, InstallationStore, TokenCipher, state_store
 from bot.listeners import register_listeners
+from bot.slack_io import is_thread_reply
 from conversations.assessments import AssessmentService
 from storage import repo
 from storage.db import Database
@@ -56,24 +58,39 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
-def _dedupe_events(db: Database) -> Callable[..., Any]:
-    """Global middleware: a Slack event delivered again (X-Slack-Retry-Num) is handled once."""
+def _events_once(services: Services) -> Callable[..., Any]:
+    """Global middleware, before the ack: a Slack event delivered again (X-Slack-Retry-Num) is
+    handled once; a typed reply is stored together with the claim of its event id, so that an
+    acknowledged answer survives a crash (the listener then only talks to Slack)."""
 
     def middleware(req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
         body = req.body if isinstance(req.body, dict) else {}
         event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and event_id:
-            with db.session() as s:
-                first = repo.claim_event(s, str(event_id), body.get("team_id"))
-            if not first:
-                log.info(
-                    "duplicate event ignored",
-                    extra={
-                        "event_id": event_id,
-                        "retry_num": req.headers.get("x-slack-retry-num", [None])[0],
-                    },
-                )
-                return BoltResponse(status=200, body="")
+        if body.get("type") != "event_callback" or not event_id:
+            return next()
+        event = body.get("event") or {}
+        workspace_id = req.context.team_id or body.get("team_id")
+        if is_thread_reply(event):
+            outcome = services.assessments.handle_reply(
+                workspace_id=workspace_id,
+                channel_id=event["channel"],
+                thread_ts=event["thread_ts"],
+                user_id=event["user"],
+                text=event.get("text") or "",
+                message_ts=event["ts"],
+                event_id=str(event_id),
+            )
+            first = not outcome.duplicate
+            req.context["reply_outcome"] = outcome
+        else:
+            with services.db.session() as s:
+                first = repo.claim_event(s, str(event_id), workspace_id)
+        if not first:
+            log.info(
+                "duplicate event ignored",
+                extra={"event_id": event_id, "retry_num": req.headers.get("x-slack-retry-num", [None])[0]},
+            )
+            return BoltResponse(status=200, body="")
         return next()
 
     return middleware
@@ -93,6 +110,7 @@ def installation_store(settings: Settings, db: Database) -> InstallationStore | 
 def build_app(settings: Settings, db: Database, *, listener_threads: int = 16) -> App:
     """Bolt app with every listener registered: single-workspace with SLACK_BOT_TOKEN, or
     multi-workspace OAuth installs with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET."""
+    bolt_fixes.apply()
     store = installation_store(settings, db)
     services = Services(settings=settings, db=db, assessments=AssessmentService(db), installation_store=store)
     common: dict[str, Any] = {
@@ -119,7 +137,7 @@ def build_app(settings: Settings, db: Database, *, listener_threads: int = 16) -
         )
     else:
         app = App(client=make_client(settings, settings.secret("slack_bot_token")), **common)
-    app.use(_dedupe_events(db))
+    app.use(_events_once(services))
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
-from bot.slack_io import CHANNEL_ERRORS, channel_members, post, slack_error, update
+from bot.slack_io import BEST_EFFORT_ERRORS, CHANNEL_ERRORS, channel_members, post, slack_error, update
 from conversations.assessments import AssessmentService, Result
 from conversations.frameworks import Framework, get_framework
 
@@ -25,6 +25,16 @@ class ChannelUnreachable(Exception):
     def __init__(self, error: str) -> None:
         super().__init__(error)
         self.error = error
+
+
+class SummaryNotPosted(Exception):
+    """Slack would not take the summary; the assessment was opened again (``reopened``) so that
+    `/maturity finish` can be retried."""
+
+    def __init__(self, error: str, reopened: bool) -> None:
+        super().__init__(error)
+        self.error = error
+        self.reopened = reopened
 
 
 @dataclass(frozen=True)
@@ -180,19 +190,26 @@ def finish_assessment(
     )
     try:
         ts = post(client, channel_id, messages.summary_message(result))
-        service.set_summary_ts(workspace_id, result.assessment.id, ts)
-        if result.previous is not None:
-            from bot.digests import post_change_summary
-
-            post_change_summary(client, service, result, channel_id)
-    except SlackApiError as exc:
+    except BEST_EFFORT_ERRORS as exc:
+        # No summary, no close: the assessment is opened again so that `finish` can be retried.
+        reopened = service.reopen(workspace_id, result.assessment.id)
         log.error(
             "could not post the summary",
-            extra={"error": slack_error(exc), "channel": channel_id, "assessment": result.assessment.id},
+            extra={
+                "error": slack_error(exc),
+                "channel": channel_id,
+                "assessment": result.assessment.id,
+                "reopened": reopened,
+            },
         )
         if slack_error(exc) in CHANNEL_ERRORS:
             raise ChannelUnreachable(slack_error(exc)) from None
-        raise
+        raise SummaryNotPosted(slack_error(exc), reopened) from None
+    service.set_summary_ts(workspace_id, result.assessment.id, ts)
+    if result.previous is not None:
+        from bot.digests import post_change_summary
+
+        post_change_summary(client, service, result, channel_id)
     for thread in result.assessment.threads:
         refresh_dimension(client, service, workspace_id, result.assessment.id, thread.dimension_id)
     log.info(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.messages import Message
 
@@ -15,8 +16,22 @@ log = logging.getLogger("maturity.slack")
 CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "access_denied"})
 
 
-def slack_error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error", "unknown_error")) if exc.response is not None else "unknown_error"
+def slack_error(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        return str(exc.response.get("error", "unknown_error"))
+    return type(exc).__name__  # a connection that failed past slack-sdk's retries
+
+
+# Best-effort calls (confirmations, reactions, progress updates) must never abort a listener whose
+# real work — storing the answer — is already done: Slack API errors and connection errors that
+# outlasted slack-sdk's retries are logged, not raised.
+BEST_EFFORT_ERRORS = (SlackApiError, SlackClientError, OSError)
+
+
+def log_failure(method: str, exc: Exception, **extra: object) -> None:
+    """Slack said no: a warning. Slack could not be reached even after retrying: an error."""
+    level = logging.WARNING if isinstance(exc, SlackApiError) else logging.ERROR
+    log.log(level, f"{method} failed", extra={"error": slack_error(exc), **extra})
 
 
 def post(client: WebClient, channel: str, message: Message, **kwargs: object) -> str:
@@ -28,24 +43,24 @@ def update(client: WebClient, channel: str, ts: str, message: Message) -> bool:
     try:
         client.chat_update(channel=channel, ts=ts, **message.kwargs())
         return True
-    except SlackApiError as exc:
-        log.warning("chat.update failed", extra={"error": slack_error(exc), "channel": channel, "ts": ts})
+    except BEST_EFFORT_ERRORS as exc:
+        log_failure("chat.update", exc, channel=channel, ts=ts)
         return False
 
 
 def ephemeral(client: WebClient, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
     try:
         client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
-    except SlackApiError as exc:
-        log.warning("chat.postEphemeral failed", extra={"error": slack_error(exc), "channel": channel})
+    except BEST_EFFORT_ERRORS as exc:
+        log_failure("chat.postEphemeral", exc, channel=channel)
 
 
 def react(client: WebClient, channel: str, ts: str, name: str = "white_check_mark") -> None:
     try:
         client.reactions_add(channel=channel, timestamp=ts, name=name)
-    except SlackApiError as exc:
+    except BEST_EFFORT_ERRORS as exc:
         if slack_error(exc) != "already_reacted":
-            log.warning("reactions.add failed", extra={"error": slack_error(exc), "channel": channel})
+            log_failure("reactions.add", exc, channel=channel)
 
 
 def channel_members(client: WebClient, channel: str, bot_user_id: str | None) -> list[str] | None:
@@ -59,7 +74,23 @@ def channel_members(client: WebClient, channel: str, bot_user_id: str | None) ->
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break
-    except SlackApiError as exc:
-        log.warning("conversations.members failed", extra={"error": slack_error(exc), "channel": channel})
+    except BEST_EFFORT_ERRORS as exc:
+        log_failure("conversations.members", exc, channel=channel)
         return None
     return [m for m in members if m != bot_user_id]
+
+
+# Message subtypes that carry a member's own words; edits, joins, deletions and bot posts do not.
+READABLE_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+
+
+def is_thread_reply(event: dict[str, Any]) -> bool:
+    """A member's own words in a thread (not edits, joins, deletions or bot posts)."""
+    return (
+        event.get("type") == "message"
+        and event.get("subtype") in READABLE_SUBTYPES
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+        and bool(event.get("thread_ts"))
+        and event.get("thread_ts") != event.get("ts")
+    )

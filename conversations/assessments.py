@@ -10,8 +10,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
+
 from conversations.frameworks import Dimension, Framework, default_framework, get_framework
-from conversations.replies import ParsedReply, parse_reply
+from conversations.replies import ParsedReply, ReplyError, parse_reply
 from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, score, select_roadmap
 from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale
 from storage import repo
@@ -83,6 +85,18 @@ class ThreadAnswer:
     framework: Framework
     recorded: dict[str, int | None]
     comment: str | None
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    """What became of a typed reply: recorded (``answer``), unreadable (``error``), too late
+    (``closed_status``), a redelivered event (``duplicate``), or — all empty — not in a dimension
+    thread at all."""
+
+    answer: ThreadAnswer | None = None
+    error: ReplyError | None = None
+    closed_status: str | None = None
+    duplicate: bool = False
 
 
 @dataclass(frozen=True)
@@ -206,27 +220,41 @@ class AssessmentService:
             framework = get_framework(thread.assessment.framework_id)
             return framework, framework.dimension(thread.dimension_id)
 
-    def answer_reply(
-        self, *, workspace_id: str, channel_id: str, thread_ts: str, user_id: str, text: str, message_ts: str
-    ) -> ThreadAnswer | None:
-        """Record a typed reply in a dimension thread. None if the thread is not a dimension's.
-
-        Raises ReplyError (unreadable; nothing changes) or ThreadClosed."""
+    def handle_reply(
+        self,
+        *,
+        workspace_id: str,
+        channel_id: str,
+        thread_ts: str,
+        user_id: str,
+        text: str,
+        message_ts: str,
+        event_id: str | None = None,
+    ) -> ReplyOutcome:
+        """Read and record a typed reply in a dimension thread, in ONE transaction with the claim of
+        its Slack event id: once this returns, the answer is stored and a redelivery of the event is
+        recognised as a duplicate; if the process dies before, nothing is claimed and Slack's retry
+        is processed in full. An unreadable reply changes nothing but the claim."""
         with self.db.session() as s:
+            if event_id and not repo.claim_event(s, event_id, workspace_id):
+                return ReplyOutcome(duplicate=True)
             thread = repo.find_thread(s, workspace_id, channel_id, thread_ts)
             if thread is None:
-                return None
+                return ReplyOutcome()
             assessment = thread.assessment
             spec = spec_from_json(assessment.spec_json)
             dim_spec = next(d for d in spec.dimensions if d.id == thread.dimension_id)
-            parsed: ParsedReply = parse_reply(
-                text,
-                question_count=len(dim_spec.question_ids),
-                scale_min=spec.scale.min,
-                scale_max=spec.scale.max,
-            )
+            try:
+                parsed: ParsedReply = parse_reply(
+                    text,
+                    question_count=len(dim_spec.question_ids),
+                    scale_min=spec.scale.min,
+                    scale_max=spec.scale.max,
+                )
+            except ReplyError as exc:
+                return ReplyOutcome(error=exc)
             if assessment.status != OPEN:
-                raise ThreadClosed(assessment.status)
+                return ReplyOutcome(closed_status=assessment.status)
             recorded = {dim_spec.question_ids[n - 1]: level for n, level in parsed.answers.items()}
             repo.upsert_responses(
                 s, assessment, user_id=user_id, answers=recorded, source="reply", message_ts=message_ts
@@ -241,7 +269,28 @@ class AssessmentService:
                     message_ts=message_ts,
                 )
             framework = get_framework(assessment.framework_id)
-            return ThreadAnswer(assessment.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
+            answer = ThreadAnswer(assessment.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
+            return ReplyOutcome(answer=answer)
+
+    def answer_reply(
+        self, *, workspace_id: str, channel_id: str, thread_ts: str, user_id: str, text: str, message_ts: str
+    ) -> ThreadAnswer | None:
+        """Record a typed reply in a dimension thread. None if the thread is not a dimension's.
+
+        Raises ReplyError (unreadable; nothing changes) or ThreadClosed."""
+        outcome = self.handle_reply(
+            workspace_id=workspace_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            user_id=user_id,
+            text=text,
+            message_ts=message_ts,
+        )
+        if outcome.error is not None:
+            raise outcome.error
+        if outcome.closed_status is not None:
+            raise ThreadClosed(outcome.closed_status)
+        return outcome.answer
 
     def answer_button(
         self, *, workspace_id: str, assessment_id: int, question_id: str, level: int | None, user_id: str
@@ -324,6 +373,21 @@ class AssessmentService:
                 level=result.score.level,
             )
             return result
+
+    def reopen(self, workspace_id: str, assessment_id: int) -> bool:
+        """Undo a close whose summary could not be posted. False if another assessment has opened in
+        the channel meanwhile (the database allows one open per team); it then stays closed."""
+        try:
+            with self.db.session() as s:
+                assessment = self._get(s, workspace_id, assessment_id)
+                if assessment.status == OPEN:
+                    return True
+                assessment.status = OPEN
+                assessment.closed_at = assessment.closed_by = None
+                assessment.overall = assessment.level = assessment.member_count = None
+            return True
+        except IntegrityError:
+            return False
 
     def cancel(self, *, workspace_id: str, channel_id: str, user_id: str | None) -> Assessment:
         with self.db.session() as s:

@@ -68,7 +68,8 @@ def parse_reply(text: str, *, question_count: int, scale_min: int, scale_max: in
 
     if question_count < 1:
         raise ValueError("question_count must be at least 1")
-    body = _LEADING_MENTION.sub("", text or "")
+    # NUL cannot be stored in PostgreSQL text (and means nothing in a reply): drop it first.
+    body = _LEADING_MENTION.sub("", (text or "").replace("\x00", ""))
     tokens = list(_TOKEN.finditer(body))
     if not tokens:
         fail("I couldn't find any answers in that reply.")

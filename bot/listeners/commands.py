@@ -114,6 +114,8 @@ def _finish(cmd: Command, *, client, respond, service, workspace_id, channel_id,
         respond(text=_no_open(), response_type="ephemeral")
     except flows.ChannelUnreachable as exc:
         respond(text=messages.reply("closed_no_summary", exc.error), response_type="ephemeral")
+    except flows.SummaryNotPosted as exc:
+        respond(text=messages.reply("summary_not_posted", exc.error, exc.reopened), response_type="ephemeral")
 
 
 def _cancel(cmd: Command, *, client, respond, service, workspace_id, channel_id, user_id, **_) -> None:  # type: ignore[no-untyped-def]

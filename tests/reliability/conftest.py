@@ -1,11 +1,15 @@
 """Fixtures of the reliability suite.
 
-* ``served`` — ``maturity serve`` as a real subprocess (migrated first with ``maturity migrate``), on
+* ``served`` — ``maturity serve`` as a real subprocess (schema migrated first), on
   a SQLite file or a fresh PostgreSQL schema of its own, against the in-process stand-in Slack; it
   can be killed with SIGKILL and started again on the same database and port.
 * ``fresh_pg_url`` — a new, empty PostgreSQL schema (dropped afterwards). Like the PostgreSQL tests
   in tests/conftest.py: skipped when the server cannot be reached, except under CI (``CI`` set),
   where that is a failure.
+* ``running`` — the same as tests/conftest.py's (the real app and its waitress server in-process,
+  on SQLite and PostgreSQL, against the stand-in Slack), except that it stops at once: waitress's
+  loop is woken to close instead of being left to notice at its 1 s select timeout, which kept the
+  suite over its time budget.
 * ``errors_logged`` — every log record of level ERROR or above, or carrying an exception, emitted
   in this process (the in-process app's listeners, Bolt, waitress) while the test runs.
 """
@@ -20,9 +24,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +37,17 @@ import pytest
 from bot.driver import SlackDriver
 from bot.standin import StandInSlack
 from storage.db import Database
-from tests.conftest import BOT_TOKEN, PG_URL, SIGNING_SECRET, TEAM, UNDER_CI, drop_pg_schema, pg_url, reset_pg_schema
+from tests.conftest import (
+    BOT_TOKEN,
+    PG_URL,
+    SIGNING_SECRET,
+    TEAM,
+    UNDER_CI,
+    Running,
+    drop_pg_schema,
+    pg_url,
+    reset_pg_schema,
+)
 
 MATURITY = Path(sys.executable).with_name("maturity")
 _schemas = itertools.count(1)
@@ -74,6 +89,17 @@ def serve_env(database_url: str, slack_api_url: str, **extra: str) -> dict[str, 
 
 
 def migrate(env: dict[str, str], cwd: Path) -> None:
+    """Bring the schema to head, as ``maturity migrate`` does (same code, in this process: faster)."""
+    from storage.migrate import upgrade
+
+    db = Database(env["DATABASE_URL"])
+    try:
+        upgrade(db)
+    finally:
+        db.dispose()
+
+
+def migrate_with_cli(env: dict[str, str], cwd: Path) -> None:
     done = subprocess.run(
         [*maturity_command(), "migrate"], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
     )
@@ -206,7 +232,7 @@ class Served:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def served(request: pytest.FixtureRequest, tmp_path: Path, slack: StandInSlack) -> Iterator[Served]:
-    """``maturity migrate`` then ``maturity serve`` as a subprocess against the stand-in Slack."""
+    """The schema migrated, then ``maturity serve`` as a subprocess against the stand-in Slack."""
     if request.param == "sqlite":
         database_url = f"sqlite:///{tmp_path / 'maturity.db'}"
     else:
@@ -221,6 +247,48 @@ def served(request: pytest.FixtureRequest, tmp_path: Path, slack: StandInSlack) 
     finally:
         process.stop()
         db.dispose()
+
+
+# --- the real app in-process ---------------------------------------------------------------------------
+
+
+def start_app(
+    db: Database, slack: StandInSlack, slack_api_url: str | None = None
+) -> tuple[Running, Callable[[], None]]:
+    """``maturity serve``'s app and waitress server on a free port (as tests/conftest.py's ``running``);
+    returns it and a function that stops it at once."""
+    from bot.app import build_app
+    from bot.config import load_settings
+    from bot.server import create_server, server_port
+
+    settings = load_settings(
+        database_url=db.url.render_as_string(hide_password=False),
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api_url or slack.url,
+        scheduler_enabled=False,
+    )
+    app = build_app(settings, db)
+    server = create_server(app, db, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server_port(server)}"
+    driver = SlackDriver(url + "/slack/events", SIGNING_SECRET, slack=slack, team_id=TEAM)
+
+    def stop() -> None:
+        server.trigger.pull_trigger(server.close)  # closed on the server's own thread, which then exits
+        thread.join(timeout=5)
+
+    return Running(url=url, slack=slack, driver=driver, db=db, app=app), stop
+
+
+@pytest.fixture
+def running(db: Database, slack: StandInSlack) -> Iterator[Running]:
+    live, stop = start_app(db, slack)
+    try:
+        yield live
+    finally:
+        stop()
 
 
 # --- log records of the in-process app ---------------------------------------------------------------

@@ -85,7 +85,14 @@ def open_assessment(
 
 
 def click(
-    driver: SlackDriver, *, user: str, channel: str, thread_ts: str, assessment_id: int, question: str, level: int | None
+    driver: SlackDriver,
+    *,
+    user: str,
+    channel: str,
+    thread_ts: str,
+    assessment_id: int,
+    question: str,
+    level: int | None,
 ) -> Response:
     """A click on a question's level button, carrying the value the bot put on it."""
     return driver.click(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from storage import repo
 from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
 from tests.reliability.conftest import describe
 from tests.reliability.helpers import (
@@ -44,10 +45,7 @@ def test_an_event_delivered_three_times_counts_once(running: Running, errors_log
         lambda: r.driver.event(event, event_id="Ev0REL0001", retry_num=1, retry_reason="http_timeout"),
         lambda: r.driver.event(event, event_id="Ev0REL0001", retry_num=2, retry_reason="http_timeout"),
     ]
-    if delivery == "all at once":
-        responses = all_at_once(deliveries)
-    else:
-        responses = [deliver() for deliver in deliveries]
+    responses = all_at_once(deliveries) if delivery == "all at once" else [deliver() for deliver in deliveries]
     assert [x.status for x in responses] == [200, 200, 200]  # every delivery is acknowledged
     r.slack.wait_for("reactions.add", count=1)
     settle(r.slack)
@@ -55,8 +53,6 @@ def test_an_event_delivered_three_times_counts_once(running: Running, errors_log
     stored = stored_answers(r.db, TEAM, opened.assessment_id)
     assert stored == {(DAN, "pp-collaboration"): 3, (DAN, "pp-handoff"): 2, (DAN, "pp-incidents"): 1}
     with r.db.session() as s:
-        from storage import repo
-
         assert [c.text for c in repo.list_comments(s, TEAM, opened.assessment_id)] == ["why"]
     assert _effects_of(r, DAN, ts) == (1, 1, 1)  # one reaction, one confirmation, nothing else
     assert not errors_logged, describe(errors_logged)
@@ -74,11 +70,11 @@ def test_two_concurrent_clicks_by_one_user_leave_one_row(running: Running, error
             sent[question] = (first, second)
             responses = all_at_once(
                 [
-                    lambda q=question, lv=level: click(
+                    lambda q=question, lv=level, t=thread: click(
                         r.driver,
                         user=BEN,
                         channel=CHANNEL,
-                        thread_ts=thread,
+                        thread_ts=t,
                         assessment_id=opened.assessment_id,
                         question=q,
                         level=lv,
@@ -91,8 +87,6 @@ def test_two_concurrent_clicks_by_one_user_leave_one_row(running: Running, error
     settle(r.slack)
 
     with r.db.session() as s:
-        from storage import repo
-
         rows = [x for x in repo.list_responses(s, TEAM, opened.assessment_id) if x.user_id == BEN]
     assert sorted(x.question_id for x in rows) == sorted(sent)  # exactly one row per question
     for row in rows:

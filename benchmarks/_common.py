@@ -1,0 +1,486 @@
+"""Shared by the benchmarks: servers in subprocesses, databases, the stand-in Slack, signed requests
+built ahead of time, and a load generator that runs in a process of its own.
+
+Loopback only. Nothing here talks to the real Slack or to any host but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.driver import Response, SlackDriver  # noqa: E402
+from bot.standin import StandInSlack  # noqa: E402
+
+SIGNING_SECRET = "bench-signing-secret"
+BOT_TOKEN = "xoxb-bench-token"
+TEAM = "T0BENCH01"
+CHANNEL = "C0BENCH01"
+PG_URL = os.environ.get("MATURITY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def maturity_command() -> list[str]:
+    script = Path(sys.executable).with_name("maturity")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """This process's environment without Slack/database settings or proxies, plus ``settings``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DATABASE_", "TOKEN_ENCRYPTION"))
+        and k not in ("PORT", "SCHEDULER_ENABLED", "LOG_LEVEL")
+        and "proxy" not in k.lower()
+    }
+    env.update(settings)
+    return env
+
+
+def app_env(database_url: str, slack_api_url: str) -> dict[str, str]:
+    return clean_env(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_api_url,
+        SCHEDULER_ENABLED="false",
+        LOG_LEVEL="INFO",  # as deployed (the default)
+        PYTHONUNBUFFERED="1",
+    )
+
+
+# --- servers ---------------------------------------------------------------------------------------
+
+
+class Server:
+    """A server subprocess (``maturity serve`` or benchmarks/bare_app.py) on a loopback port."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], workdir: Path, port: int) -> None:
+        self.name = name
+        self.command = command
+        self.env = env
+        self.workdir = workdir
+        self.port = port
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = workdir / f"{name}.log"
+
+    @classmethod
+    def maturity(cls, name: str, env: dict[str, str], workdir: Path, threads: int = 16) -> Server:
+        port = free_port()
+        command = [*maturity_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)]
+        return cls(name, command, env, workdir, port)
+
+    @classmethod
+    def bare(cls, env: dict[str, str], workdir: Path, threads: int = 16) -> Server:
+        port = free_port()
+        command = [sys.executable, str(Path(__file__).with_name("bare_app.py")), "--port", str(port)]
+        command += ["--threads", str(threads)]
+        return cls("bare-bolt", command, env, workdir, port)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> Server:
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                self.command, env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with _NO_PROXY.open(self.url + "/healthz", timeout=2) as reply:
+                    if reply.status == 200:
+                        return self
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}: {self.log_tail()}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{self.name} did not start in {timeout:g}s: {self.log_tail()}")
+            time.sleep(0.05)
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def memory_kb(self) -> dict[str, int]:
+        """VmRSS and VmHWM (peak RSS) of the process, in kB, from /proc/<pid>/status."""
+        out: dict[str, int] = {}
+        if self.proc is None:
+            return out
+        with contextlib.suppress(OSError), open(f"/proc/{self.proc.pid}/status") as status:
+            for line in status:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    out[key] = int(value.split()[0])
+        return out
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far (/proc/<pid>/stat)."""
+        if self.proc is None:
+            return 0.0
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def error_lines(self) -> int:
+        """Log lines at error level (JSON logs) or raw tracebacks."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return 0
+        return sum(1 for line in text.splitlines() if '"level": "error"' in line or line.startswith("Traceback"))
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+def migrate(env: dict[str, str], workdir: Path) -> None:
+    """``maturity migrate`` with this environment."""
+    done = subprocess.run(
+        [*maturity_command(), "migrate"], env=env, cwd=workdir, capture_output=True, text=True, timeout=180
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"maturity migrate failed: {done.stdout}{done.stderr}")
+
+
+# --- databases -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    name: str  # sqlite | postgresql
+    url: str
+
+
+def pg_reachable() -> bool:
+    from storage.db import Database
+
+    admin = Database(PG_URL, connect_args={"connect_timeout": 3})
+    try:
+        return admin.ping()
+    finally:
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def database(kind: str, workdir: Path) -> Iterator[Target]:
+    """A fresh, empty database: a temp SQLite file, or a new schema in PostgreSQL's ``test`` database
+    (dropped afterwards)."""
+    if kind == "sqlite":
+        yield Target("sqlite", f"sqlite:///{workdir / 'bench.db'}")
+        return
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from storage.db import Database
+
+    schema = f"maturity_bench_{os.getpid()}_{int(time.time() * 1000) % 10_000_000}"
+    admin = Database(PG_URL)
+    try:
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield Target("postgresql", url.render_as_string(hide_password=False))
+    finally:
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def kinds_available(wanted: Sequence[str]) -> list[str]:
+    out = []
+    for kind in wanted:
+        if kind == "postgresql" and not pg_reachable():
+            print(f"  (PostgreSQL unreachable at {PG_URL}: skipped)", flush=True)
+            continue
+        out.append(kind)
+    return out
+
+
+@contextlib.contextmanager
+def workdir(prefix: str) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix=prefix) as path:
+        yield Path(path)
+
+
+# --- the stand-in Slack and requests built ahead of time ---------------------------------------------
+
+
+def members(count: int) -> list[str]:
+    return [f"U0M{i:07d}" for i in range(count)]
+
+
+def make_slack(member_ids: Sequence[str]) -> StandInSlack:
+    slack = StandInSlack(team_id=TEAM)
+    slack.start()
+    for user in member_ids:
+        slack.add_user(user, user.lower())
+    slack.add_channel(CHANNEL, "ml-platform", members=list(member_ids))
+    return slack
+
+
+@dataclass(frozen=True)
+class Request:
+    kind: str
+    body: bytes
+    headers: dict[str, str]
+
+
+class RequestBuilder(SlackDriver):
+    """A SlackDriver that records the signed request instead of sending it (same wire format)."""
+
+    def __init__(self, slack: StandInSlack) -> None:
+        super().__init__("http://127.0.0.1:9/slack/events", SIGNING_SECRET, slack=slack, team_id=TEAM)
+        self._last: tuple[str, dict[str, str]] | None = None
+
+    def post_raw(self, body: str, headers: dict[str, str]) -> Response:
+        self._last = (body, headers)
+        return Response(200, "")
+
+    def take(self, kind: str) -> Request:
+        assert self._last is not None
+        body, headers = self._last
+        self._last = None
+        return Request(kind, body.encode("utf-8"), dict(headers))
+
+
+def open_assessment(server: Server, slack: StandInSlack, database_url: str, user: str) -> tuple[int, dict[str, str]]:
+    """``/maturity assess`` against the server; returns (assessment id, dimension id -> thread ts)."""
+    from storage import repo
+    from storage.db import Database
+
+    driver = SlackDriver(server.url + "/slack/events", SIGNING_SECRET, slack=slack, team_id=TEAM)
+    response = driver.slash("assess", user_id=user, channel_id=CHANNEL)
+    if response.status != 200:
+        raise RuntimeError(f"assess answered {response.status}: {response.body}")
+    db = Database(database_url)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with db.session() as s:
+                assessment = repo.get_open_assessment(s, TEAM, CHANNEL)
+                if assessment is not None and len(assessment.threads) == 4:
+                    return assessment.id, {t.dimension_id: t.message_ts for t in assessment.threads}
+            time.sleep(0.05)
+    finally:
+        db.dispose()
+    raise RuntimeError("the assessment's threads were not stored within 30 s")
+
+
+def wait_quiet(slack: StandInSlack, quiet: float = 0.5, timeout: float = 60.0) -> float:
+    """Wait until the bot made no Slack call for ``quiet`` s; returns how long that took."""
+    start = time.monotonic()
+    last, since = len(slack.calls), time.monotonic()
+    while time.monotonic() - start < timeout:
+        time.sleep(0.05)
+        now = len(slack.calls)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return time.monotonic() - start - quiet
+
+
+# --- load generation (in a process of its own, so it does not share a GIL with the stand-in) ---------
+
+
+@dataclass
+class Outcome:
+    kind: str
+    latency: float | None  # seconds; None when it failed
+    status: int  # HTTP status; 0 for a connection error or timeout
+    error: str = ""
+    index: int = -1  # the request's position in the list that was sent
+
+
+@dataclass
+class LoadResult:
+    outcomes: list[Outcome] = field(default_factory=list)
+    wall: float = 0.0
+    late_sends: int = 0  # sends that left more than 10 ms after their scheduled time
+    unsent: int = 0  # requests left unsent when the time limit of a closed loop ran out
+
+
+async def _send(host: str, port: int, request: Request, timeout: float) -> int:
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    try:
+        head = ["POST /slack/events HTTP/1.1", f"Host: {host}:{port}", f"Content-Length: {len(request.body)}"]
+        head += ["Connection: close", "User-Agent: Slackbot 1.0 (+https://api.slack.com/robots)"]
+        head += [f"{k}: {v}" for k, v in request.headers.items()]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + request.body)
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout)
+        status = int(status_line.split()[1])
+        await asyncio.wait_for(reader.read(), timeout)  # headers and body, to EOF (Connection: close)
+        return status
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+
+
+async def _open_loop(host: str, port: int, requests: list[Request], rate: float, timeout: float) -> LoadResult:
+    """Send request i at t0 + i/rate whatever happened to the earlier ones; a request's latency runs
+    from its scheduled time, so a slow server cannot hide its queueing (no coordinated omission)."""
+    loop = asyncio.get_running_loop()
+    result = LoadResult()
+
+    async def one(request: Request, at: float) -> None:
+        try:
+            status = await _send(host, port, request, timeout)
+            latency = loop.time() - at
+            if status == 200:
+                result.outcomes.append(Outcome(request.kind, latency, status))
+            else:
+                result.outcomes.append(Outcome(request.kind, None, status, f"http {status}"))
+        except (TimeoutError, OSError, ValueError, IndexError) as exc:
+            result.outcomes.append(Outcome(request.kind, None, 0, type(exc).__name__))
+
+    t0 = loop.time() + 0.1
+    tasks = []
+    for i, request in enumerate(requests):
+        at = t0 + i / rate
+        delay = at - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif delay < -0.01:
+            result.late_sends += 1
+        tasks.append(asyncio.create_task(one(request, at)))
+    await asyncio.gather(*tasks)
+    result.wall = loop.time() - t0
+    return result
+
+
+async def _closed_loop(
+    host: str, port: int, requests: list[Request], concurrency: int, timeout: float, max_seconds: float | None
+) -> LoadResult:
+    """``concurrency`` clients, each sending its next request as soon as the previous one is answered;
+    no new request after ``max_seconds``."""
+    loop = asyncio.get_running_loop()
+    result = LoadResult()
+    queue = list(reversed(list(enumerate(requests))))
+
+    async def client() -> None:
+        while queue and (max_seconds is None or loop.time() - t0 < max_seconds):
+            index, request = queue.pop()
+            start = loop.time()
+            try:
+                status = await _send(host, port, request, timeout)
+                ok = status == 200
+                latency = loop.time() - start if ok else None
+                result.outcomes.append(Outcome(request.kind, latency, status, "" if ok else f"http {status}", index))
+            except (TimeoutError, OSError, ValueError, IndexError) as exc:
+                result.outcomes.append(Outcome(request.kind, None, 0, type(exc).__name__, index))
+
+    t0 = loop.time()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    result.wall = loop.time() - t0
+    result.unsent = len(queue)
+    return result
+
+
+def _run_load(
+    mode: str, port: int, requests: list[Request], arg: float, timeout: float, max_seconds: float | None
+) -> LoadResult:
+    if mode == "open":
+        return asyncio.run(_open_loop("127.0.0.1", port, requests, arg, timeout))
+    return asyncio.run(_closed_loop("127.0.0.1", port, requests, int(arg), timeout, max_seconds))
+
+
+def run_load(
+    mode: str, port: int, requests: list[Request], arg: float, timeout: float = 10.0, max_seconds: float | None = None
+) -> LoadResult:
+    """Run the load in a fresh process: ``mode`` "open" (``arg`` = requests/s) or "closed" (``arg`` =
+    concurrent clients, and no new request after ``max_seconds``)."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(_run_load, (mode, port, requests, arg, timeout, max_seconds))
+
+
+# --- figures ---------------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list (p in 0..100)."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, int(-(-p * len(sorted_values) // 100)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def latency_summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    ok = sorted(o.latency for o in outcomes if o.latency is not None)
+    errors = [o for o in outcomes if o.latency is None]
+    return {
+        "sent": len(outcomes),
+        "errors": len(errors),
+        "error_kinds": sorted({o.error for o in errors}),
+        "p50": percentile(ok, 50) * 1000,
+        "p95": percentile(ok, 95) * 1000,
+        "p99": percentile(ok, 99) * 1000,
+        "max": (ok[-1] * 1000) if ok else float("nan"),
+    }
+
+
+def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
+    """A plain-text table: numbers right-aligned, words left-aligned."""
+    numeric = [
+        bool(rows) and all(isinstance(r[i], int | float) or _is_figure(r[i]) for r in rows) for i in range(len(header))
+    ]
+    cells = [[str(h) for h in header]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = [
+        "  ".join(c.rjust(w) if numeric[i] else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _is_figure(value: Any) -> bool:
+    text = str(value)
+    return bool(text) and (text[0].isdigit() or text[0] == "-") and text[-1] in "0123456789×%s"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return "-" if value != value else f"{value:.1f}"
+    return str(value)

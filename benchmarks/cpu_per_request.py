@@ -1,0 +1,169 @@
+"""CPU cost of one request of each kind in ``maturity serve``, the bot's work after the ack included:
+``/maturity help``, ``/maturity status``, a typed thread reply, a button click — and the same for
+the bare Bolt app. Explains where ack_latency's knee comes from: one server process runs Python
+code on one core at a time, so its throughput is bounded by about 1 s / (CPU per request).
+
+Each kind is sent alone at a rate the server keeps up with (``--rate``, 40/s) for ``--requests``
+(200); the server's user+system CPU time (/proc/<pid>/stat) is read before and after the requests
+and the work they caused (until the bot has stopped calling the stand-in Slack).
+
+    .venv/bin/python benchmarks/cpu_per_request.py
+    .venv/bin/python benchmarks/cpu_per_request.py --db sqlite --requests 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    CHANNEL,
+    RequestBuilder,
+    Server,
+    app_env,
+    database,
+    kinds_available,
+    latency_summary,
+    make_slack,
+    members,
+    migrate,
+    open_assessment,
+    run_load,
+    table,
+    wait_quiet,
+    workdir,
+)
+
+DIMENSIONS = {"people-process": 3, "model-development": 4, "deployment-serving": 4, "monitoring-operations": 5}
+KINDS = ("help", "status", "reply", "click")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="sqlite,postgresql", help="sqlite and/or postgresql (both)")
+    parser.add_argument("--requests", type=int, default=200, help="requests of each kind (200)")
+    parser.add_argument("--rate", type=float, default=40.0, help="requests per second (40)")
+    parser.add_argument("--members", type=int, default=100)
+    args = parser.parse_args(argv)
+    args.db_list = [d.strip() for d in args.db.split(",") if d.strip()]
+    if args.requests < 1 or args.rate <= 0:
+        parser.error("--requests and --rate must be positive")
+    return args
+
+
+def requests_of(
+    kind: str,
+    builder: RequestBuilder,
+    slack: Any,
+    threads: dict[str, str],
+    assessment_id: int,
+    users: list[str],
+    n: int,
+) -> list[Any]:
+    out = []
+    dims = list(DIMENSIONS)
+    message = slack.message_payload(CHANNEL, threads["people-process"])
+    for i in range(n):
+        user = users[i % len(users)]
+        if kind == "reply":
+            dimension = dims[i % len(dims)]
+            text = " ".join(str((i + q) % 5) for q in range(DIMENSIONS[dimension])) + " evidence"
+            builder.reply(user_id=user, channel_id=CHANNEL, thread_ts=threads[dimension], text=text)
+        elif kind == "click":
+            level = i % 5
+            builder.click(
+                user_id=user,
+                channel_id=CHANNEL,
+                message_ts=threads["people-process"],
+                action_id=f"answer:pp-handoff:{level}",
+                value=json.dumps({"a": assessment_id, "q": "pp-handoff", "l": level}),
+                block_id="q:pp-handoff",
+                message=message,
+            )
+        else:
+            builder.slash(kind, user_id=user, channel_id=CHANNEL)
+        out.append(builder.take(kind))
+    return out
+
+
+def measure(server: Server, slack: Any, requests: list[Any], rate: float) -> dict[str, Any]:
+    cpu, here = server.cpu_seconds(), time.process_time()
+    load = run_load("open", server.port, requests, rate)
+    wait_quiet(slack, quiet=0.5)
+    return {
+        "server_ms": 1000 * (server.cpu_seconds() - cpu) / len(requests),
+        "standin_ms": 1000 * (time.process_time() - here) / len(requests),
+        **latency_summary(load.outcomes),
+    }
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    users = members(args.members)
+    rows: list[dict[str, Any]] = []
+    with workdir("maturity-cpu-") as wd, contextlib.ExitStack() as stack:
+        slack = make_slack(users)
+        stack.callback(slack.stop)
+        builder = RequestBuilder(slack)
+        targets: list[tuple[Server, dict[str, str], int]] = []
+        for kind in kinds_available(args.db_list):
+            target = stack.enter_context(database(kind, wd))
+            env = app_env(target.url, slack.url)
+            migrate(env, wd)
+            server = Server.maturity(f"maturity-{kind}", env, wd)
+            stack.callback(server.stop)
+            server.start()
+            assessment_id, threads = open_assessment(server, slack, target.url, users[0])
+            targets.append((server, threads, assessment_id))
+        bare = Server.bare(app_env("sqlite:///unused.db", slack.url), wd)
+        stack.callback(bare.stop)
+        bare.start()
+        targets.insert(0, (bare, targets[0][1] if targets else dict.fromkeys(DIMENSIONS, "1.1"), 1))
+        wait_quiet(slack)
+        for server, threads, assessment_id in targets:
+            warm = requests_of("help", builder, slack, threads, assessment_id, users, 10)
+            run_load("open", server.port, warm, 20.0)
+            for kind in KINDS:
+                print(f"  {server.name}: {args.requests} × {kind} …", file=sys.stderr, flush=True)
+                batch = requests_of(kind, builder, slack, threads, assessment_id, users, args.requests)
+                rows.append({"server": server.name, "kind": kind} | measure(server, slack, batch, args.rate))
+    print(
+        f"\nCPU per request ({args.requests} of each kind alone at {args.rate:g}/s; the bot's work after the ack "
+        "included); capacity of one process ≈ 1000 / server ms"
+    )
+    print(
+        table(
+            [
+                [
+                    r["server"],
+                    r["kind"],
+                    r["server_ms"],
+                    1000 / r["server_ms"] if r["server_ms"] else float("nan"),
+                    r["standin_ms"],
+                    r["p50"],
+                    r["p99"],
+                    r["errors"],
+                ]
+                for r in rows
+            ],
+            ["server", "kind", "server CPU ms", "≈ max /s", "stand-in CPU ms", "p50 ms", "p99 ms", "errors"],
+        )
+    )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
+    run(parse_args(argv))
+    print(f"\n(cpu_per_request took {time.monotonic() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
