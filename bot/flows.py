@@ -147,8 +147,7 @@ def refresh_dimension(
     """Re-render a dimension message with the current answer counts (coalesced per message)."""
 
     def render() -> None:
-        progress = service.progress(workspace_id, assessment_id, dimension_id)
-        assessment = service.get(workspace_id, assessment_id)
+        assessment, progress = service.dimension_state(workspace_id, assessment_id, dimension_id)
         framework = get_framework(assessment.framework_id)
         position = next(i for i, d in enumerate(framework.dimensions, 1) if d.id == dimension_id)
         thread = next(t for t in assessment.threads if t.dimension_id == dimension_id)

@@ -8,6 +8,7 @@ here by ``finalize``.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,6 +104,10 @@ def progress_line(progress: DimensionProgress | None) -> str:
     return part("dimension", "progress", progress)
 
 
+_DIMENSION_HEADS: dict[tuple, tuple[str, list[dict]]] = {}
+_DIMENSION_HEADS_LOCK = threading.Lock()
+
+
 def dimension_message(
     framework: Framework,
     dimension: Dimension,
@@ -112,6 +117,24 @@ def dimension_message(
     *,
     closed: bool = False,
 ) -> Message:
+    """A dimension's message. Everything but the progress line is rendered once per assessment and
+    kept: the message is re-rendered on every answer, and Block Kit serialisation is the costly part."""
+    key = (framework.id, framework.version, dimension.id, position, assessment_id, closed)
+    cached = _DIMENSION_HEADS.get(key)
+    if cached is None:
+        cached = _dimension_head(framework, dimension, position, assessment_id, closed)
+        with _DIMENSION_HEADS_LOCK:
+            if len(_DIMENSION_HEADS) > 2048:
+                _DIMENSION_HEADS.clear()
+            _DIMENSION_HEADS[key] = cached
+    text, head = cached
+    footer = ContextBlock(elements=[md(part("dimension", "footer", progress, closed))]).to_dict()
+    return Message(text=text, blocks=[*head, footer])
+
+
+def _dimension_head(
+    framework: Framework, dimension: Dimension, position: int, assessment_id: int, closed: bool
+) -> tuple[str, list[dict]]:
     count = len(framework.dimensions)
     example = " ".join(str(min(framework.scale.max, framework.scale.min + 2)) for _ in dimension.questions)
     blocks: list[Block] = [
@@ -140,8 +163,9 @@ def dimension_message(
                 )
             )
             blocks.append(ActionsBlock(block_id=f"q:{question.id}", elements=buttons))
-    blocks.append(ContextBlock(elements=[md(part("dimension", "footer", progress, closed))]))
-    return finalize(part("dimension", "text", dimension, position, count, closed), blocks)
+    # Leave room for the progress line within Slack's limits.
+    message = finalize(part("dimension", "text", dimension, position, count, closed), blocks, max_blocks=MAX_BLOCKS - 1)
+    return message.text, message.blocks
 
 
 # --- answering -------------------------------------------------------------------------------------

@@ -313,9 +313,15 @@ class AssessmentService:
             return ThreadAnswer(assessment.id, framework.dimension(dim_spec.id), framework, {question_id: level}, None)
 
     def progress(self, workspace_id: str, assessment_id: int, dimension_id: str) -> DimensionProgress:
+        return self.dimension_state(workspace_id, assessment_id, dimension_id)[1]
+
+    def dimension_state(
+        self, workspace_id: str, assessment_id: int, dimension_id: str
+    ) -> tuple[Assessment, DimensionProgress]:
+        """The assessment and one dimension's progress, read in one transaction."""
         with self.db.session() as s:
             assessment = self._get(s, workspace_id, assessment_id)
-            return self._progress(s, assessment)[dimension_id]
+            return assessment, self._progress(s, assessment)[dimension_id]
 
     def _progress(self, s, assessment: Assessment) -> dict[str, DimensionProgress]:  # type: ignore[no-untyped-def]
         spec = spec_from_json(assessment.spec_json)
