@@ -203,6 +203,48 @@ def reply_home(name: str, /, *args: object) -> str:
     return part("home", name, *args)
 
 
+SCHEDULE_CALLBACK = "home:schedule_modal"
+CADENCES = ("quarterly", "monthly", "weekly", "off")
+
+
+def schedule_modal(channel_id: str, current: str | None) -> dict:
+    """The App Home's schedule form (views.open): a cadence, or a cron expression, and a timezone."""
+    from slack_sdk.models.blocks import InputBlock, Option, PlainTextInputElement, StaticSelectElement
+    from slack_sdk.models.views import View
+
+    options = [Option(value=c, text=PlainTextObject(text=part("home", "cadence_option", c))) for c in CADENCES]
+    view = View(
+        type="modal",
+        callback_id=SCHEDULE_CALLBACK,
+        private_metadata=channel_id,
+        title=PlainTextObject(text=part("home", "schedule_title")),
+        submit=PlainTextObject(text=part("home", "schedule_submit")),
+        blocks=[
+            SectionBlock(text=md(part("home", "schedule_intro", channel_id, current))),
+            InputBlock(
+                block_id="cadence",
+                label=PlainTextObject(text=part("home", "cadence_label")),
+                element=StaticSelectElement(action_id="value", options=options, initial_option=options[0]),
+            ),
+            InputBlock(
+                block_id="cron",
+                optional=True,
+                label=PlainTextObject(text=part("home", "cron_label")),
+                hint=PlainTextObject(text=part("home", "cron_hint")),
+                element=PlainTextInputElement(action_id="value", max_length=120),
+            ),
+            InputBlock(
+                block_id="tz",
+                optional=True,
+                label=PlainTextObject(text=part("home", "tz_label")),
+                hint=PlainTextObject(text=part("home", "tz_hint")),
+                element=PlainTextInputElement(action_id="value", max_length=64),
+            ),
+        ],
+    )
+    return view.to_dict()
+
+
 # --- status, summary, history ----------------------------------------------------------------------
 
 
@@ -320,6 +362,13 @@ def home_view(
                     style="primary",
                 )
             )
+        buttons.append(
+            ButtonElement(
+                text=PlainTextObject(text=part("home", "schedule_button")),
+                action_id="home:schedule",
+                value=team.channel_id,
+            )
+        )
         buttons.append(
             ButtonElement(
                 text=PlainTextObject(text=part("home", "anonymity_button", team.anonymous)),

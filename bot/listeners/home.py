@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, BoltContext
@@ -12,9 +13,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import flows, messages
+from bot.digests import next_run_line
+from bot.scheduler import user_timezone
 from bot.slack_io import slack_error
 from conversations.assessments import AssessmentAlreadyOpen
 from conversations.frameworks import get_frameworks
+from conversations.schedules import ScheduleError, describe_schedule, get_schedule, parse_schedule_args, set_schedule
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -30,7 +34,18 @@ def publish_home(client: WebClient, services: Services, workspace_id: str, user_
 
     overviews = services.assessments.teams_of_user(workspace_id, user_id)
     business = BusinessService(services.db, services.assessments)
-    extras = {t.channel_id: business_home_text(business, workspace_id, t.channel_id) for t in overviews}
+    now = datetime.now(UTC)
+    extras = {
+        t.channel_id: "\n".join(
+            line
+            for line in (
+                next_run_line(get_schedule(services.db, workspace_id, t.channel_id), now),
+                business_home_text(business, workspace_id, t.channel_id),
+            )
+            if line
+        )
+        for t in overviews
+    }
     try:
         client.views_publish(user_id=user_id, view=messages.home_view(overviews, get_frameworks(), extras))
     except SlackApiError as exc:
@@ -72,6 +87,38 @@ def register(app: App, services: Services) -> None:
             _tell(client, user_id, messages.reply_home("already_open", channel_id, exc.assessment_id))
         except flows.ChannelUnreachable as exc:
             _tell(client, user_id, messages.reply_home("unreachable", channel_id, exc.error))
+        publish_home(client, services, context.team_id, user_id)
+
+    @app.action("home:schedule")
+    def on_schedule(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        channel_id = str(action.get("value") or "")
+        current = describe_schedule(services.db, context.team_id, channel_id)
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=messages.schedule_modal(channel_id, current))
+        except SlackApiError as exc:
+            log.warning("views.open failed", extra={"error": slack_error(exc)})
+
+    @app.view(messages.SCHEDULE_CALLBACK)
+    def on_schedule_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        values = view.get("state", {}).get("values", {})
+        cadence = ((values.get("cadence", {}).get("value") or {}).get("selected_option") or {}).get("value") or ""
+        cron = ((values.get("cron", {}).get("value") or {}).get("value") or "").strip()
+        tz = ((values.get("tz", {}).get("value") or {}).get("value") or "").strip()
+        arg = (cron or cadence) + (f" tz={tz}" if tz else "")
+        user_id, channel_id = body["user"]["id"], view.get("private_metadata") or ""
+        try:
+            parse_schedule_args(arg)
+            set_schedule(services.db, context.team_id, channel_id, None, user_id, arg, user_timezone(client, user_id))
+        except ScheduleError as exc:
+            field = "tz" if tz and "timezone" in str(exc).lower() else ("cron" if cron else "cadence")
+            ack(response_action="errors", errors={field: str(exc)[:150]})
+            return
+        ack()
         publish_home(client, services, context.team_id, user_id)
 
     @app.action("home:anonymous")

@@ -91,3 +91,50 @@ def test_a_member_who_never_answered_sees_no_teams(running: Running) -> None:
     _assess(r, user=ANA)
     view = _home(r, DAN, 1)
     assert "not taken part" in json.dumps(view)
+
+
+def _schedule_submission(cadence: str, cron: str = "", tz: str = "") -> dict:
+    return {
+        "callback_id": "home:schedule_modal",
+        "private_metadata": CHANNEL,
+        "state": {
+            "values": {
+                "cadence": {"value": {"type": "static_select", "selected_option": {"value": cadence}}},
+                "cron": {"value": {"type": "plain_text_input", "value": cron or None}},
+                "tz": {"value": {"type": "plain_text_input", "value": tz or None}},
+            }
+        },
+    }
+
+
+def test_app_home_changes_the_schedule_in_a_modal(running: Running) -> None:
+    from conversations.schedules import get_schedule
+
+    r = running
+    _assess(r)
+    view = _home(r, ANA, 1)
+    button = next(
+        e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "home:schedule"
+    )
+    r.driver.click(user_id=ANA, channel_id=CHANNEL, message_ts="0", action_id="home:schedule", value=button["value"])
+    opened = r.slack.wait_for("views.open")[-1]
+    modal = opened.params["view"] if isinstance(opened.params["view"], dict) else json.loads(opened.params["view"])
+    assert modal["callback_id"] == "home:schedule_modal" and modal["private_metadata"] == CHANNEL
+
+    bad = r.driver.view_submission(user_id=ANA, view=_schedule_submission("monthly", cron="* * * * *")).json()
+    assert bad["response_action"] == "errors" and "cron" in bad["errors"]
+    bad_tz = r.driver.view_submission(user_id=ANA, view=_schedule_submission("monthly", tz="Mars/Olympus")).json()
+    assert bad_tz["response_action"] == "errors" and "tz" in bad_tz["errors"]
+    assert get_schedule(r.db, TEAM, CHANNEL) is None  # nothing changed
+
+    ok = r.driver.view_submission(user_id=ANA, view=_schedule_submission("monthly", tz="Europe/Berlin"))
+    assert ok.status == 200 and not ok.body
+    snapshot = get_schedule(r.db, TEAM, CHANNEL)
+    assert snapshot is not None and snapshot.checkin_label == "monthly" and snapshot.timezone == "Europe/Berlin"
+    republished = r.slack.wait_for("views.publish", count=2)[-1]
+    home = (
+        republished.params["view"]
+        if isinstance(republished.params["view"], dict)
+        else json.loads(republished.params["view"])
+    )
+    assert "monthly" in json.dumps(home).lower()

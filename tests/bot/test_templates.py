@@ -103,6 +103,8 @@ def render_everything() -> list[messages.Message | dict | str]:
         out.append(messages.reply(name, *args))
     out.append(messages.reply_home("already_open", "C1", 7))
     out.append(messages.reply_home("unreachable", "C1", "not_in_channel"))
+    out.append(messages.schedule_modal("C1", "Quarterly check-ins, next on 2027-01-01."))
+    out.append(messages.schedule_modal("C1", None))
     out += render_scheduled()
     out += render_business()
     return out
