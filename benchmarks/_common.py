@@ -28,9 +28,12 @@ if str(ROOT) not in sys.path:
 
 from bot.driver import Response, SlackDriver  # noqa: E402
 from bot.standin import StandInSlack  # noqa: E402
+from conversations.frameworks import default_framework  # noqa: E402
 
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench-token"
+# question count per dimension of the default framework, for typed replies of the right length
+DIMENSIONS = {d.id: len(d.questions) for d in default_framework().dimensions}
 TEAM = "T0BENCH01"
 CHANNEL = "C0BENCH01"
 PG_URL = os.environ.get("MATURITY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

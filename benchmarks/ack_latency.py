@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     CHANNEL,
+    DIMENSIONS,
     RequestBuilder,
     Server,
     app_env,
@@ -47,7 +48,6 @@ from _common import (  # noqa: E402
     workdir,
 )
 
-DIMENSIONS = {"people-process": 3, "model-development": 4, "deployment-serving": 4, "monitoring-operations": 5}
 MIX = ("reply", "status", "reply", "help")
 SLACK_ACK_DEADLINE_MS = 3000.0
 

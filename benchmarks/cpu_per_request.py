@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     CHANNEL,
+    DIMENSIONS,
     RequestBuilder,
     Server,
     app_env,
@@ -41,7 +42,6 @@ from _common import (  # noqa: E402
     workdir,
 )
 
-DIMENSIONS = {"people-process": 3, "model-development": 4, "deployment-serving": 4, "monitoring-operations": 5}
 KINDS = ("help", "status", "reply", "click")
 
 

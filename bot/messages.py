@@ -11,7 +11,6 @@ import json
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -77,10 +76,6 @@ def finalize(text: str, blocks: Sequence[Block], *, max_blocks: int = MAX_BLOCKS
 
 def md(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=clip(text, MAX_SECTION))
-
-
-def _when(dt: datetime | None) -> str:
-    return dt.strftime("%Y-%m-%d") if dt else "—"
 
 
 def level_label(framework: Framework, level: int | None) -> str:

@@ -208,18 +208,6 @@ class AssessmentService:
 
     # -- answering ---------------------------------------------------------------------------------
 
-    def is_dimension_thread(self, workspace_id: str, channel_id: str, thread_ts: str) -> bool:
-        with self.db.session() as s:
-            return repo.find_thread(s, workspace_id, channel_id, thread_ts) is not None
-
-    def thread_context(self, workspace_id: str, channel_id: str, thread_ts: str) -> tuple[Framework, Dimension] | None:
-        with self.db.session() as s:
-            thread = repo.find_thread(s, workspace_id, channel_id, thread_ts)
-            if thread is None:
-                return None
-            framework = get_framework(thread.assessment.framework_id)
-            return framework, framework.dimension(thread.dimension_id)
-
     def handle_reply(
         self,
         *,
@@ -271,26 +259,6 @@ class AssessmentService:
             framework = get_framework(assessment.framework_id)
             answer = ThreadAnswer(assessment.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
             return ReplyOutcome(answer=answer)
-
-    def answer_reply(
-        self, *, workspace_id: str, channel_id: str, thread_ts: str, user_id: str, text: str, message_ts: str
-    ) -> ThreadAnswer | None:
-        """Record a typed reply in a dimension thread. None if the thread is not a dimension's.
-
-        Raises ReplyError (unreadable; nothing changes) or ThreadClosed."""
-        outcome = self.handle_reply(
-            workspace_id=workspace_id,
-            channel_id=channel_id,
-            thread_ts=thread_ts,
-            user_id=user_id,
-            text=text,
-            message_ts=message_ts,
-        )
-        if outcome.error is not None:
-            raise outcome.error
-        if outcome.closed_status is not None:
-            raise ThreadClosed(outcome.closed_status)
-        return outcome.answer
 
     def answer_button(
         self, *, workspace_id: str, assessment_id: int, question_id: str, level: int | None, user_id: str

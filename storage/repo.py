@@ -370,6 +370,3 @@ def purge_workspace(session: Session, workspace_id: str) -> dict[str, int]:
     result = session.execute(Workspace.__table__.delete().where(Workspace.id == workspace_id))
     counts["workspaces"] = result.rowcount or 0
     return {name: n for name, n in counts.items() if n}
-
-
-_insert = dialect_insert  # the older private name, still imported by storage.schedules

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import DEFAULT_DIGEST_CRON, OPEN, Assessment, JobRun, Schedule, Team, utcnow
-from storage.repo import _insert
+from storage.repo import dialect_insert
 
 __all__ = [
     "SCHEDULE_FIELDS",
@@ -86,7 +86,7 @@ def upsert_schedule(session: Session, team: Team, *, now: datetime | None = None
     if unknown:
         raise TypeError(f"unknown schedule fields: {', '.join(sorted(unknown))}")
     now = now or utcnow()
-    stmt = _insert(session, Schedule).values(
+    stmt = dialect_insert(session, Schedule).values(
         workspace_id=team.workspace_id,
         team_id=team.id,
         checkin_cron=None,
@@ -167,7 +167,7 @@ def claim_job(
     """True for exactly one caller per (team, job, period_key), whichever process or thread asks.
 
     Commit the session before acting on a True: the row is what tells the other replicas."""
-    stmt = _insert(session, JobRun).values(
+    stmt = dialect_insert(session, JobRun).values(
         workspace_id=workspace_id,
         team_id=team_id,
         job=job,
