@@ -17,7 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot import bolt_fixes
+from bot import bolt_fixes, flows
 from bot.config import Settings
 from bot.installation import BOT_SCOPES, InstallationStore, TokenCipher, state_store
 from bot.listeners import register_listeners
@@ -35,6 +35,7 @@ class Services:
     db: Database
     assessments: AssessmentService
     installation_store: InstallationStore | None = None
+    refresher: flows.Refresher | None = None
 
     def workspace_gone(self, workspace_id: str | None, reason: str) -> int:
         """The app lost its access to a workspace: pause what would post there. Returns how many
@@ -113,6 +114,7 @@ def build_app(settings: Settings, db: Database, *, listener_threads: int = 16) -
     bolt_fixes.apply()
     store = installation_store(settings, db)
     services = Services(settings=settings, db=db, assessments=AssessmentService(db), installation_store=store)
+    services.refresher = flows.attach_refresher(services.assessments, settings.dimension_refresh_seconds)
     common: dict[str, Any] = {
         "signing_secret": settings.secret("slack_signing_secret"),
         "process_before_response": False,

@@ -369,8 +369,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        _flush_refreshes(app)
         db.dispose()
     return 0
+
+
+def _flush_refreshes(app: Any) -> None:
+    """Dimension messages still waiting for their throttled refresh are rendered before the exit."""
+    refresher = getattr(app.services, "refresher", None)
+    if refresher is not None:
+        try:
+            refresher.close()
+        except Exception:
+            log.exception("could not refresh the dimension messages before stopping")
 
 
 def _start_scheduler(settings: Any, app: Any) -> Any:
@@ -419,6 +430,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         handler.close()  # stops receiving; envelopes being dispatched finish
+        _flush_refreshes(app)
         db.dispose()
     return 0
 

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     port: int = 3000
     log_level: str = "INFO"
+    # At most one chat.update per dimension message per this many seconds (0: on every answer).
+    dimension_refresh_seconds: float = 2.0
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret", mode="before")
     @classmethod
@@ -90,6 +92,13 @@ class Settings(BaseSettings):
     def _port(cls, value: int) -> int:
         if not 0 < value < 65536:
             raise ValueError("must be between 1 and 65535")
+        return value
+
+    @field_validator("dimension_refresh_seconds")
+    @classmethod
+    def _refresh(cls, value: float) -> float:
+        if not 0 <= value <= 3600:
+            raise ValueError("must be a number of seconds from 0 to 3600")
         return value
 
     @field_validator("log_level")

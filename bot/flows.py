@@ -3,8 +3,11 @@ threads, refresh a dimension message's progress, finish and post the summary."""
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
+import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -100,72 +103,207 @@ def open_assessment(
     return Opened(assessment.id, framework, intro_ts)
 
 
-class _Coalescer:
-    """Runs at most one refresh per key at a time; requests that arrive meanwhile make the running
-    one go round again (reading fresh counts), so the last render always reflects the last commit
-    and a burst of answers costs a few chat.update calls, not one each."""
+Key = tuple[str, int, str]  # (workspace, assessment, dimension): one dimension message
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._state: dict[tuple[str, int, str], bool] = {}  # key -> "asked again while running"
 
-    def run(self, key: tuple[str, int, str], work: Callable[[], None]) -> None:
-        with self._lock:
-            if key in self._state:
-                self._state[key] = True
+@dataclass
+class _Pending:
+    work: Callable[[], None]
+    running: bool = False
+    again: bool = False  # asked again while running
+    forced: bool = False  # ... and that ask must not wait for the interval
+    last: float = float("-inf")  # when the last render finished
+    due: float | None = None  # a trailing render is scheduled for then
+    timer: int = 0  # which timer entry stands for ``due``
+
+
+class Refresher:
+    """Keeps each dimension message in step with its answers at a bounded cost: at most one render
+    (chat.update) per message per ``interval`` seconds, and never two at a time.
+
+    The first answer after a quiet spell renders at once, in the caller's thread. Answers inside the
+    interval leave one trailing render for when it ends (run on a timer thread), which reads the
+    counts fresh, so the message always ends on the state of the last answer. A burst of hundreds of
+    answers costs about one chat.update per message per interval instead of one each: less CPU per
+    answer, and well inside Slack's rate limits for chat.update. ``force`` (closing a message) skips
+    the wait. ``interval=0`` renders on every request, coalescing only concurrent ones."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = max(0.0, interval)
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._pending: dict[Key, _Pending] = {}
+        self._timers: list[tuple[float, int, Key]] = []
+        self._seq = 0
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def request(self, key: Key, work: Callable[[], None], *, force: bool = False) -> None:
+        """Ask for ``key``'s message to be rendered by ``work`` (the latest ask's ``work`` runs)."""
+        with self._cond:
+            state = self._pending.get(key)
+            if state is None:
+                state = self._pending[key] = _Pending(work)
+            state.work = work
+            if state.running:
+                state.again = True
+                state.forced = state.forced or force
                 return
-            self._state[key] = False
+            if not force and self._clock() - state.last < self.interval and not self._closed:
+                self._schedule(key, state, state.last + self.interval)
+                return
+            state.running, state.due = True, None
+        self._run(key, state)
+
+    def flush(self) -> None:
+        """Render every scheduled message now (before the process stops)."""
+        with self._cond:
+            keys = [key for key, state in self._pending.items() if state.due is not None]
+        for key in keys:
+            self._fire(key, force=True)
+
+    def close(self, *, flush: bool = True) -> None:
+        """Stop the timer thread, first rendering what waits for it (``flush``) or dropping it;
+        later requests render at once."""
+        with self._cond:
+            self._closed = True
+            if not flush:
+                self._timers.clear()
+                for state in self._pending.values():
+                    state.due = None
+            self._cond.notify_all()
+        if flush:
+            self.flush()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    def _schedule(self, key: Key, state: _Pending, due: float) -> None:  # holds the lock
+        if state.due is not None:
+            return
+        state.due = due
+        self._seq += 1
+        state.timer = self._seq
+        heapq.heappush(self._timers, (due, self._seq, key))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._timer_loop, name="dimension-refresh", daemon=True)
+            self._thread.start()
+        self._cond.notify_all()
+
+    def _run(self, key: Key, state: _Pending) -> None:
+        """Render until nobody asked again meanwhile; the caller has set ``running``."""
         try:
             while True:
-                work()
-                with self._lock:
-                    if not self._state[key]:
-                        del self._state[key]
-                        return
-                    self._state[key] = False
+                state.work()
+                with self._cond:
+                    state.last = self._clock()
+                    if state.again and (state.forced or self.interval == 0 or self._closed):
+                        state.again = state.forced = False
+                        continue
+                    if state.again:
+                        state.again = False
+                        self._schedule(key, state, state.last + self.interval)
+                    state.running = False
+                    self._forget_idle()
+                    return
         except BaseException:
-            with self._lock:
-                self._state.pop(key, None)
+            with self._cond:
+                state.running = False
+                state.last = self._clock()
+                if state.again:
+                    state.again = state.forced = False
+                    self._schedule(key, state, state.last + self.interval)
             raise
 
+    def _fire(self, key: Key, force: bool = False, timer: int | None = None) -> None:
+        with self._cond:
+            state = self._pending.get(key)
+            if state is None or state.due is None or (timer is not None and timer != state.timer):
+                return  # fired already (flushed), or a stale timer entry
+            state.due = None
+            if state.running:
+                state.again = True
+                state.forced = state.forced or force
+                return
+            state.running = True
+        try:
+            self._run(key, state)
+        except Exception:
+            log.exception("dimension message refresh failed", extra={"assessment": key[1], "dimension": key[2]})
 
-def _coalescer(service: AssessmentService) -> _Coalescer:
-    """One per app (its AssessmentService), so that two apps in one process never share keys."""
-    with _COALESCER_LOCK:
-        coalescer = getattr(service, "_refreshes", None)
-        if coalescer is None:
-            coalescer = service._refreshes = _Coalescer()  # type: ignore[attr-defined]
-        return coalescer
+    def _forget_idle(self) -> None:  # holds the lock
+        """Drop the state of messages nobody answered for a while (it only holds their last time)."""
+        if len(self._pending) < 256:
+            return
+        horizon = self._clock() - self.interval
+        for key in [k for k, st in self._pending.items() if not st.running and st.due is None and st.last < horizon]:
+            del self._pending[key]
+
+    def _timer_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and (not self._timers or self._timers[0][0] > self._clock()):
+                    timeout = self._timers[0][0] - self._clock() if self._timers else None
+                    self._cond.wait(timeout)
+                if self._closed:
+                    return
+                _, timer, key = heapq.heappop(self._timers)
+            self._fire(key, timer=timer)
 
 
-_COALESCER_LOCK = threading.Lock()
+_REFRESHERS: weakref.WeakKeyDictionary[AssessmentService, Refresher] = weakref.WeakKeyDictionary()
+_REFRESHERS_LOCK = threading.Lock()
+
+
+def attach_refresher(service: AssessmentService, interval: float) -> Refresher:
+    """One refresher per app (its AssessmentService), so that two apps in one process never share keys."""
+    with _REFRESHERS_LOCK:
+        refresher = _REFRESHERS[service] = Refresher(interval)
+        return refresher
+
+
+def refresher_for(service: AssessmentService) -> Refresher:
+    with _REFRESHERS_LOCK:
+        refresher = _REFRESHERS.get(service)
+        if refresher is None:
+            refresher = _REFRESHERS[service] = Refresher(DEFAULT_REFRESH_SECONDS)
+        return refresher
+
+
+DEFAULT_REFRESH_SECONDS = 2.0
 
 
 def refresh_dimension(
-    client: WebClient, service: AssessmentService, workspace_id: str, assessment_id: int, dimension_id: str
+    client: WebClient,
+    service: AssessmentService,
+    workspace_id: str,
+    assessment_id: int,
+    dimension_id: str,
+    *,
+    force: bool = False,
 ) -> None:
-    """Re-render a dimension message with the current answer counts (coalesced per message)."""
+    """Re-render a dimension message with the current answer counts (throttled and coalesced per
+    message; ``force`` renders now, e.g. to close it)."""
 
     def render() -> None:
-        assessment, progress = service.dimension_state(workspace_id, assessment_id, dimension_id)
-        framework = get_framework(assessment.framework_id)
-        position = next(i for i, d in enumerate(framework.dimensions, 1) if d.id == dimension_id)
-        thread = next(t for t in assessment.threads if t.dimension_id == dimension_id)
+        view = service.dimension_view(workspace_id, assessment_id, dimension_id)
+        if view is None:
+            return
+        framework = get_framework(view.message.framework_id)
         update(
             client,
-            thread.channel_id,
-            thread.message_ts,
+            view.message.channel_id,
+            view.message.message_ts,
             messages.dimension_message(
                 framework,
                 framework.dimension(dimension_id),
-                position,
+                view.message.position,
                 assessment_id,
-                progress,
-                closed=assessment.status != "open",
+                view.progress,
+                closed=view.closed,
             ),
         )
 
-    _coalescer(service).run((workspace_id, assessment_id, dimension_id), render)
+    refresher_for(service).request((workspace_id, assessment_id, dimension_id), render, force=force)
 
 
 def finish_assessment(
@@ -210,7 +348,7 @@ def finish_assessment(
 
         post_change_summary(client, service, result, channel_id)
     for thread in result.assessment.threads:
-        refresh_dimension(client, service, workspace_id, result.assessment.id, thread.dimension_id)
+        refresh_dimension(client, service, workspace_id, result.assessment.id, thread.dimension_id, force=True)
     log.info(
         "assessment closed",
         extra={

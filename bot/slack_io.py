@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 from slack_sdk import WebClient
@@ -63,8 +65,24 @@ def react(client: WebClient, channel: str, ts: str, name: str = "white_check_mar
             log_failure("reactions.add", exc, channel=channel)
 
 
-def channel_members(client: WebClient, channel: str, bot_user_id: str | None) -> list[str] | None:
-    """Human-ish members of a channel (the bot itself left out); None when Slack won't say."""
+_MEMBERS: dict[tuple[str | None, str], tuple[float, list[str]]] = {}
+_MEMBERS_LOCK = threading.Lock()
+
+
+def channel_members(
+    client: WebClient, channel: str, bot_user_id: str | None, *, max_age: float = 0.0
+) -> list[str] | None:
+    """Human-ish members of a channel (the bot itself left out); None when Slack won't say.
+
+    ``max_age`` > 0 accepts a list fetched that many seconds ago or less (per token and channel), for
+    views that many members ask for at once (``/maturity status``); counts that get stored
+    (``finish``) always ask Slack."""
+    key = (client.token, channel)
+    if max_age > 0:
+        with _MEMBERS_LOCK:
+            cached = _MEMBERS.get(key)
+        if cached is not None and time.monotonic() - cached[0] <= max_age:
+            return [m for m in cached[1] if m != bot_user_id]
     members: list[str] = []
     cursor = None
     try:
@@ -77,6 +95,10 @@ def channel_members(client: WebClient, channel: str, bot_user_id: str | None) ->
     except BEST_EFFORT_ERRORS as exc:
         log_failure("conversations.members", exc, channel=channel)
         return None
+    with _MEMBERS_LOCK:
+        if len(_MEMBERS) > 4096:
+            _MEMBERS.clear()
+        _MEMBERS[key] = (time.monotonic(), members)
     return [m for m in members if m != bot_user_id]
 
 

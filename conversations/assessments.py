@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy.exc import IntegrityError
 
@@ -60,7 +61,10 @@ def spec_to_json(spec: FrameworkSpec) -> str:
     )
 
 
+@lru_cache(maxsize=512)
 def spec_from_json(raw: str) -> FrameworkSpec:
+    """The spec stored with an assessment (cached: a snapshot never changes, and the answer path
+    reads it on every answer; FrameworkSpec is immutable, so sharing it is safe)."""
     data = json.loads(raw)
     return FrameworkSpec(
         id=data["id"],
@@ -108,11 +112,25 @@ class DimensionProgress:
 
 
 @dataclass(frozen=True)
+class DimensionView:
+    """What re-rendering a dimension's message needs: where it is, its assessment's state, and the
+    dimension's answer counts."""
+
+    message: repo.DimensionMessage
+    progress: DimensionProgress
+
+    @property
+    def closed(self) -> bool:
+        return self.message.status != OPEN
+
+
+@dataclass(frozen=True)
 class Status:
     assessment: Assessment
     framework: Framework
     respondents: frozenset[str]
     progress: tuple[DimensionProgress, ...]
+    anonymous: bool = False
 
 
 @dataclass(frozen=True)
@@ -226,12 +244,11 @@ class AssessmentService:
         with self.db.session() as s:
             if event_id and not repo.claim_event(s, event_id, workspace_id):
                 return ReplyOutcome(duplicate=True)
-            thread = repo.find_thread(s, workspace_id, channel_id, thread_ts)
-            if thread is None:
+            target = repo.answer_target_by_thread(s, workspace_id, channel_id, thread_ts)
+            if target is None or target.dimension_id is None:
                 return ReplyOutcome()
-            assessment = thread.assessment
-            spec = spec_from_json(assessment.spec_json)
-            dim_spec = next(d for d in spec.dimensions if d.id == thread.dimension_id)
+            spec = spec_from_json(target.spec_json)
+            dim_spec = next(d for d in spec.dimensions if d.id == target.dimension_id)
             try:
                 parsed: ParsedReply = parse_reply(
                     text,
@@ -241,72 +258,68 @@ class AssessmentService:
                 )
             except ReplyError as exc:
                 return ReplyOutcome(error=exc)
-            if assessment.status != OPEN:
-                return ReplyOutcome(closed_status=assessment.status)
+            if target.status != OPEN:
+                return ReplyOutcome(closed_status=target.status)
             recorded = {dim_spec.question_ids[n - 1]: level for n, level in parsed.answers.items()}
-            repo.upsert_responses(
-                s, assessment, user_id=user_id, answers=recorded, source="reply", message_ts=message_ts
-            )
+            repo.upsert_responses(s, target, user_id=user_id, answers=recorded, source="reply", message_ts=message_ts)
             if parsed.comment:
                 repo.add_comment(
-                    s,
-                    assessment,
-                    dimension_id=dim_spec.id,
-                    user_id=user_id,
-                    text=parsed.comment,
-                    message_ts=message_ts,
+                    s, target, dimension_id=dim_spec.id, user_id=user_id, text=parsed.comment, message_ts=message_ts
                 )
-            framework = get_framework(assessment.framework_id)
-            answer = ThreadAnswer(assessment.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
+            framework = get_framework(target.framework_id)
+            answer = ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
             return ReplyOutcome(answer=answer)
 
     def answer_button(
         self, *, workspace_id: str, assessment_id: int, question_id: str, level: int | None, user_id: str
     ) -> ThreadAnswer:
-        """Record a button click. Raises ValueError for a question/level the assessment does not have,
-        ThreadClosed when it is no longer open."""
+        """Record a button click. Raises NoOpenAssessment for an assessment the workspace does not
+        have, ValueError for a question/level the assessment does not have, ThreadClosed when it is
+        no longer open."""
         with self.db.session() as s:
-            assessment = self._get(s, workspace_id, assessment_id)
-            spec = spec_from_json(assessment.spec_json)
+            target = repo.answer_target(s, workspace_id, assessment_id)
+            if target is None:
+                raise NoOpenAssessment()
+            spec = spec_from_json(target.spec_json)
             try:
                 dim_spec = spec.dimension_of(question_id)
             except KeyError:
                 raise ValueError(f"unknown question {question_id!r}") from None
             if level is not None and not spec.scale.contains(level):
                 raise ValueError(f"level {level} is outside {spec.scale.min}–{spec.scale.max}")
-            if assessment.status != OPEN:
-                raise ThreadClosed(assessment.status)
-            repo.upsert_responses(s, assessment, user_id=user_id, answers={question_id: level}, source="button")
-            framework = get_framework(assessment.framework_id)
-            return ThreadAnswer(assessment.id, framework.dimension(dim_spec.id), framework, {question_id: level}, None)
+            if target.status != OPEN:
+                raise ThreadClosed(target.status)
+            repo.upsert_responses(s, target, user_id=user_id, answers={question_id: level}, source="button")
+            framework = get_framework(target.framework_id)
+            return ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, {question_id: level}, None)
 
-    def progress(self, workspace_id: str, assessment_id: int, dimension_id: str) -> DimensionProgress:
-        return self.dimension_state(workspace_id, assessment_id, dimension_id)[1]
-
-    def dimension_state(
-        self, workspace_id: str, assessment_id: int, dimension_id: str
-    ) -> tuple[Assessment, DimensionProgress]:
-        """The assessment and one dimension's progress, read in one transaction."""
+    def dimension_view(self, workspace_id: str, assessment_id: int, dimension_id: str) -> DimensionView | None:
+        """A dimension message's place, its assessment's state and the dimension's answer counts,
+        read in one transaction (counted by the database, whatever the team's size). None if the
+        workspace has no such dimension message."""
         with self.db.session() as s:
-            assessment = self._get(s, workspace_id, assessment_id)
-            return assessment, self._progress(s, assessment)[dimension_id]
+            message = repo.dimension_message(s, workspace_id, assessment_id, dimension_id)
+            if message is None:
+                return None
+            dim = next(d for d in spec_from_json(message.spec_json).dimensions if d.id == dimension_id)
+            progress = self._progress(s, workspace_id, assessment_id, (dim,), {dim.id: message.message_ts})
+            return DimensionView(message, progress[dimension_id])
 
-    def _progress(self, s, assessment: Assessment) -> dict[str, DimensionProgress]:  # type: ignore[no-untyped-def]
-        spec = spec_from_json(assessment.spec_json)
-        by_question = repo.respondents_by_question(s, assessment.workspace_id, assessment.id)
-        threads = {t.dimension_id: t.message_ts for t in assessment.threads}
-        out = {}
-        for dim in spec.dimensions:
-            people: set[str] = set()
-            for q in dim.question_ids:
-                people |= by_question.get(q, set())
-            out[dim.id] = DimensionProgress(
-                dim.id,
-                threads.get(dim.id, ""),
-                len(people),
-                {q: len(by_question.get(q, ())) for q in dim.question_ids},
+    def _progress(  # type: ignore[no-untyped-def]
+        self, s, workspace_id: str, assessment_id: int, dimensions: Sequence[DimensionSpec], threads: dict[str, str]
+    ) -> dict[str, DimensionProgress]:
+        groups = {q: d.id for d in dimensions for q in d.question_ids}
+        per_question = repo.answers_per_question(s, workspace_id, assessment_id, list(groups))
+        per_dimension = repo.respondents_per_group(s, workspace_id, assessment_id, groups)
+        return {
+            d.id: DimensionProgress(
+                d.id,
+                threads.get(d.id, ""),
+                per_dimension.get(d.id, 0),
+                {q: per_question.get(q, 0) for q in d.question_ids},
             )
-        return out
+            for d in dimensions
+        }
 
     # -- status, finish, cancel --------------------------------------------------------------------
 
@@ -315,15 +328,15 @@ class AssessmentService:
             assessment = repo.get_open_assessment(s, workspace_id, channel_id)
             if assessment is None:
                 raise NoOpenAssessment()
-            respondents: set[str] = set()
-            for people in repo.respondents_by_question(s, workspace_id, assessment.id).values():
-                respondents |= people
-            progress = self._progress(s, assessment)
+            spec = spec_from_json(assessment.spec_json)
+            threads = {t.dimension_id: t.message_ts for t in assessment.threads}
+            progress = self._progress(s, workspace_id, assessment.id, spec.dimensions, threads)
             return Status(
                 assessment,
                 get_framework(assessment.framework_id),
-                frozenset(respondents),
+                frozenset(repo.respondents(s, workspace_id, assessment.id)),
                 tuple(progress.values()),
+                anonymous=bool(assessment.team.anonymous),
             )
 
     def open_assessment(self, workspace_id: str, channel_id: str) -> Assessment | None:

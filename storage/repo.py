@@ -3,10 +3,12 @@ filters by it, so a request signed for one workspace can never reach another's r
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +45,61 @@ def dialect_insert(session: Session, model: Any) -> Any:
     """INSERT with the dialect's ON CONFLICT support (PostgreSQL or SQLite)."""
     dialect = session.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
+class AssessmentKey(Protocol):
+    """What the write paths need of an assessment: its id and its workspace (an ORM ``Assessment``
+    or a lean ``AnswerTarget``)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def workspace_id(self) -> str: ...
+
+
+# Statements of the answer path (every click and typed reply), built once per dialect with bound
+# parameters: SQLAlchemy then reuses their compiled form instead of building a new statement, and a
+# new cache key, per answer.
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+_STATEMENTS_LOCK = threading.Lock()
+
+
+def _statement(session: Session, name: str) -> Any:
+    dialect = session.get_bind().dialect.name
+    stmt = _STATEMENTS.get((dialect, name))
+    if stmt is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = _BUILDERS[name](insert)
+        with _STATEMENTS_LOCK:
+            _STATEMENTS[(dialect, name)] = stmt
+    return stmt
+
+
+def _upsert_response_stmt(insert: Any) -> Any:
+    stmt = insert(Response)
+    return stmt.on_conflict_do_update(
+        index_elements=[Response.assessment_id, Response.question_id, Response.user_id],
+        set_={
+            "level": stmt.excluded.level,
+            "source": stmt.excluded.source,
+            "message_ts": stmt.excluded.message_ts,
+            "answered_at": stmt.excluded.answered_at,
+        },
+    )
+
+
+_BUILDERS = {
+    "upsert_response": _upsert_response_stmt,
+    "add_comment": lambda insert: insert(Comment).on_conflict_do_nothing(
+        index_elements=[Comment.assessment_id, Comment.message_ts]
+    ),
+    "claim_event": lambda insert: (
+        insert(ProcessedEvent)
+        .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
+        .returning(ProcessedEvent.event_id)
+    ),
+}
 
 
 # --- workspaces and teams -------------------------------------------------------------------------
@@ -194,6 +251,104 @@ def find_thread(session: Session, workspace_id: str, channel_id: str, message_ts
     )
 
 
+@dataclass(frozen=True)
+class AnswerTarget:
+    """The few columns the answer path needs of an assessment (read without loading ORM objects):
+    ``dimension_id`` is set when it was found through a dimension thread."""
+
+    id: int
+    workspace_id: str
+    status: str
+    framework_id: str
+    spec_json: str
+    dimension_id: str | None = None
+
+
+def answer_target_by_thread(
+    session: Session, workspace_id: str, channel_id: str, message_ts: str
+) -> AnswerTarget | None:
+    """The assessment and dimension of the dimension message ``message_ts``, in one query."""
+    row = (
+        session.connection()
+        .execute(
+            select(
+                Assessment.id,
+                Assessment.status,
+                Assessment.framework_id,
+                Assessment.spec_json,
+                DimensionThread.dimension_id,
+            )
+            .join(Assessment, Assessment.id == DimensionThread.assessment_id)
+            .where(
+                DimensionThread.workspace_id == workspace_id,
+                DimensionThread.channel_id == channel_id,
+                DimensionThread.message_ts == message_ts,
+                Assessment.workspace_id == workspace_id,
+            )
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    return AnswerTarget(row[0], workspace_id, row[1], row[2], row[3], row[4])
+
+
+def answer_target(session: Session, workspace_id: str, assessment_id: int) -> AnswerTarget | None:
+    row = (
+        session.connection()
+        .execute(
+            select(Assessment.status, Assessment.framework_id, Assessment.spec_json).where(
+                Assessment.workspace_id == workspace_id, Assessment.id == assessment_id
+            )
+        )
+        .first()
+    )
+    return AnswerTarget(assessment_id, workspace_id, row[0], row[1], row[2]) if row is not None else None
+
+
+@dataclass(frozen=True)
+class DimensionMessage:
+    """Where a dimension's message is, and the state of its assessment: what re-rendering it needs."""
+
+    assessment_id: int
+    status: str
+    framework_id: str
+    dimension_id: str
+    position: int
+    channel_id: str
+    message_ts: str
+    spec_json: str
+
+
+def dimension_message(
+    session: Session, workspace_id: str, assessment_id: int, dimension_id: str
+) -> DimensionMessage | None:
+    row = (
+        session.connection()
+        .execute(
+            select(
+                Assessment.status,
+                Assessment.framework_id,
+                DimensionThread.position,
+                DimensionThread.channel_id,
+                DimensionThread.message_ts,
+                Assessment.spec_json,
+            )
+            .join(Assessment, Assessment.id == DimensionThread.assessment_id)
+            .where(
+                DimensionThread.workspace_id == workspace_id,
+                DimensionThread.assessment_id == assessment_id,
+                DimensionThread.dimension_id == dimension_id,
+                Assessment.workspace_id == workspace_id,
+            )
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    return DimensionMessage(assessment_id, row[0], row[1], dimension_id, row[2], row[3], row[4], row[5])
+
+
 def close_assessment(
     session: Session,
     assessment: Assessment,
@@ -247,7 +402,7 @@ def closed_assessments(session: Session, workspace_id: str, team_id: int, limit:
 
 def upsert_responses(
     session: Session,
-    assessment: Assessment,
+    assessment: AssessmentKey,
     *,
     user_id: str,
     answers: Mapping[str, int | None],
@@ -271,32 +426,24 @@ def upsert_responses(
         }
         for question_id, level in answers.items()
     ]
-    stmt = dialect_insert(session, Response).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Response.assessment_id, Response.question_id, Response.user_id],
-        set_={
-            "level": stmt.excluded.level,
-            "source": stmt.excluded.source,
-            "message_ts": stmt.excluded.message_ts,
-            "answered_at": stmt.excluded.answered_at,
-        },
-    )
-    session.execute(stmt)
+    session.connection().execute(_statement(session, "upsert_response"), rows)
 
 
 def add_comment(
-    session: Session, assessment: Assessment, *, dimension_id: str, user_id: str, text: str, message_ts: str
+    session: Session, assessment: AssessmentKey, *, dimension_id: str, user_id: str, text: str, message_ts: str
 ) -> None:
-    stmt = dialect_insert(session, Comment).values(
-        workspace_id=assessment.workspace_id,
-        assessment_id=assessment.id,
-        dimension_id=dimension_id,
-        user_id=user_id,
-        text=text,
-        message_ts=message_ts,
-        created_at=utcnow(),
+    session.connection().execute(
+        _statement(session, "add_comment"),
+        {
+            "workspace_id": assessment.workspace_id,
+            "assessment_id": assessment.id,
+            "dimension_id": dimension_id,
+            "user_id": user_id,
+            "text": text,
+            "message_ts": message_ts,
+            "created_at": utcnow(),
+        },
     )
-    session.execute(stmt.on_conflict_do_nothing(index_elements=[Comment.assessment_id, Comment.message_ts]))
 
 
 def list_responses(session: Session, workspace_id: str, assessment_id: int) -> Sequence[Response]:
@@ -315,16 +462,53 @@ def list_comments(session: Session, workspace_id: str, assessment_id: int) -> Se
     ).all()
 
 
-def respondents_by_question(session: Session, workspace_id: str, assessment_id: int) -> dict[str, set[str]]:
-    rows = session.execute(
-        select(Response.question_id, Response.user_id).where(
-            Response.workspace_id == workspace_id, Response.assessment_id == assessment_id
+def answers_per_question(
+    session: Session, workspace_id: str, assessment_id: int, question_ids: Sequence[str] | None = None
+) -> dict[str, int]:
+    """How many members answered each question (counted by the database)."""
+    stmt = select(Response.question_id, func.count()).where(
+        Response.workspace_id == workspace_id, Response.assessment_id == assessment_id
+    )
+    if question_ids is not None:
+        stmt = stmt.where(Response.question_id.in_(list(question_ids)))
+    return dict(session.connection().execute(stmt.group_by(Response.question_id)).all())
+
+
+def respondents_per_group(
+    session: Session, workspace_id: str, assessment_id: int, groups: Mapping[str, str]
+) -> dict[str, int]:
+    """Distinct members per group of questions (``groups``: question id -> group, e.g. its
+    dimension), counted by the database."""
+    if not groups:
+        return {}
+    # A subquery, so that GROUP BY names a column: PostgreSQL does not match a CASE expression with
+    # bound parameters in SELECT against the same expression in GROUP BY.
+    grouped = (
+        select(case(dict(groups), value=Response.question_id, else_=None).label("g"), Response.user_id)
+        .where(
+            Response.workspace_id == workspace_id,
+            Response.assessment_id == assessment_id,
+            Response.question_id.in_(list(groups)),
         )
-    ).all()
-    out: dict[str, set[str]] = {}
-    for question_id, user_id in rows:
-        out.setdefault(question_id, set()).add(user_id)
-    return out
+        .subquery()
+    )
+    rows = session.connection().execute(
+        select(grouped.c.g, func.count(distinct(grouped.c.user_id))).group_by(grouped.c.g)
+    )
+    return {g: n for g, n in rows if g is not None}
+
+
+def respondents(session: Session, workspace_id: str, assessment_id: int) -> set[str]:
+    """The members who answered at least one question."""
+    return set(
+        session.connection()
+        .execute(
+            select(Response.user_id)
+            .distinct()
+            .where(Response.workspace_id == workspace_id, Response.assessment_id == assessment_id)
+        )
+        .scalars()
+    )
 
 
 def count_responses(session: Session, workspace_id: str, assessment_id: int) -> int:
@@ -343,11 +527,11 @@ def count_responses(session: Session, workspace_id: str, assessment_id: int) -> 
 
 def claim_event(session: Session, event_id: str, workspace_id: str | None) -> bool:
     """True the first time an event id is seen; False for a retried delivery of the same event."""
-    stmt = dialect_insert(session, ProcessedEvent).values(
-        event_id=event_id, workspace_id=workspace_id, received_at=utcnow()
+    result = session.connection().execute(
+        _statement(session, "claim_event"),
+        {"event_id": event_id, "workspace_id": workspace_id, "received_at": utcnow()},
     )
-    stmt = stmt.on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id]).returning(ProcessedEvent.event_id)
-    return session.execute(stmt).scalar() is not None
+    return result.scalar() is not None
 
 
 # --- purge ----------------------------------------------------------------------------------------

@@ -156,5 +156,6 @@ def running(db: Database, slack: object) -> Iterator[Running]:
     try:
         yield Running(url=url, slack=slack, driver=driver, db=db, app=app)
     finally:
-        server.close()
+        server.trigger.pull_trigger(server.close)  # closed on the server's own thread, which then exits
         thread.join(timeout=5)
+        app.services.refresher.close()  # as `maturity serve` stops: waiting refreshes are rendered

@@ -40,13 +40,16 @@ def register(app: App, services: Services) -> None:
 
     @app.action(re.compile("^" + re.escape(messages.ANSWER_ACTION_PREFIX)))
     def answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
+        # The click is stored BEFORE the ack: Slack never redelivers an interaction, so an
+        # acknowledged click must already be in the database. If storing fails, the error handler
+        # answers 500 and Slack shows the member that the click did not go through.
         user_id = body["user"]["id"]
         channel_id = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
         message = body.get("message") or {}
         thread_ts = message.get("ts") or body.get("container", {}).get("message_ts")
         decoded = _decode(action.get("value"))
         if decoded is None:
+            ack()
             log.warning("ignored a button with an unreadable value", extra={"action_id": action.get("action_id")})
             return
         assessment_id, question_id, level = decoded
@@ -59,16 +62,13 @@ def register(app: App, services: Services) -> None:
                 user_id=user_id,
             )
         except ThreadClosed as exc:
-            ephemeral(
-                client,
-                channel_id,
-                user_id,
-                messages.not_recorded(exc.status, "click"),
-                thread_ts,
-            )
+            ack()
+            ephemeral(client, channel_id, user_id, messages.not_recorded(exc.status, "click"), thread_ts)
             return
         except (NoOpenAssessment, ValueError) as exc:
+            ack()
             log.warning("ignored a button for an unknown assessment or question", extra={"reason": str(exc)})
             return
+        ack()
         ephemeral(client, channel_id, user_id, messages.answer_confirmation(answered), thread_ts)
         flows.refresh_dimension(client, service, context.team_id, assessment_id, answered.dimension.id)

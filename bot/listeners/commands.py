@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from bot.app import Services
 
 log = logging.getLogger("maturity.commands")
+# /maturity status lists who has not answered; a channel's member list up to this old will do.
+STATUS_MEMBERS_MAX_AGE = 30.0
 
 
 def _respond(respond: Respond, message: messages.Message) -> None:
@@ -95,9 +97,8 @@ def _status(cmd: Command, *, client, respond, service, workspace_id, channel_id,
     except NoOpenAssessment:
         respond(text=f"{_no_open()} {schedule}", response_type="ephemeral")
         return
-    members = channel_members(client, channel_id, bot_user_id)
-    anonymous = service.is_anonymous(workspace_id, channel_id)
-    _respond(respond, messages.status_message(status, members, anonymous=anonymous, schedule=schedule))
+    members = channel_members(client, channel_id, bot_user_id, max_age=STATUS_MEMBERS_MAX_AGE)
+    _respond(respond, messages.status_message(status, members, anonymous=status.anonymous, schedule=schedule))
 
 
 def _finish(cmd: Command, *, client, respond, service, workspace_id, channel_id, user_id, bot_user_id, **_) -> None:  # type: ignore[no-untyped-def]
@@ -125,7 +126,7 @@ def _cancel(cmd: Command, *, client, respond, service, workspace_id, channel_id,
         respond(text=_no_open(), response_type="ephemeral")
         return
     for thread in assessment.threads:
-        flows.refresh_dimension(client, service, workspace_id, assessment.id, thread.dimension_id)
+        flows.refresh_dimension(client, service, workspace_id, assessment.id, thread.dimension_id, force=True)
     respond(text=messages.reply("cancelled", assessment.id), response_type="ephemeral")
 
 

@@ -325,3 +325,41 @@ def test_the_command_is_acknowledged_before_the_slow_work(running: Running) -> N
     # the ack came back while the first post was still in flight
     assert r.slack.calls_to("chat.postMessage") == []
     assert len(r.slack.wait_for("chat.postMessage", count=5, timeout=15)) == 5
+
+
+def test_an_acknowledged_click_is_already_stored(running: Running) -> None:
+    # Slack never redelivers an interaction: the click must be in the database when Slack gets the ack.
+    r = running
+    _assess(r)
+    threads = _threads(r)
+    aid = _open_assessment_id(r)
+    for i, level in enumerate([0, 3, 2, 4, 1]):
+        _click(r, BEN, threads["people-process"], "pp-handoff", level, aid)
+        with r.db.session() as s:  # no waiting: read straight after the 200
+            stored = {(x.user_id, x.question_id): x.level for x in repo.list_responses(s, TEAM, aid)}
+        assert stored == {(BEN, "pp-handoff"): level}, i
+
+
+def test_a_burst_of_answers_updates_a_dimension_message_a_few_times_and_ends_on_the_last_count(
+    running: Running,
+) -> None:
+    r = running
+    r.app.services.refresher.interval = 0.5  # type: ignore[attr-defined]  # DIMENSION_REFRESH_SECONDS
+    _assess(r)
+    threads = _threads(r)
+    people = [f"U0BURST{i:03d}" for i in range(12)]
+    for user in people:
+        r.slack.add_user(user, user.lower())
+    r.slack.add_channel(CHANNEL, "ml-platform", members=[*MEMBERS, *people])
+    ts = threads["model-development"]
+    for user in people:
+        assert r.driver.reply(user_id=user, channel_id=CHANNEL, thread_ts=ts, text="2 2 2 2")[1].status == 200
+    _settle(r, "reactions.add", len(people))
+    final = r.slack.wait_for(
+        "chat.update",
+        predicate=lambda c: c.params["ts"] == ts and "*12* people have answered" in json.dumps(c.params["blocks"]),
+    )
+    time.sleep(0.7)  # nothing stale may land after it
+    updates = [c for c in r.slack.calls_to("chat.update") if c.params["ts"] == ts]
+    assert updates[-1] is final[-1]
+    assert len(updates) < len(people)  # throttled: not one chat.update per answer

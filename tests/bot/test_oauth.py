@@ -85,6 +85,7 @@ def oauth_app(db: Database, slack: object) -> Iterator[OAuthApp]:
     finally:
         server.close()
         thread.join(timeout=5)
+        app.services.refresher.close()  # type: ignore[attr-defined]
         root.removeHandler(handler)
         root.setLevel(old_level)
 

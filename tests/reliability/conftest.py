@@ -278,6 +278,7 @@ def start_app(
     def stop() -> None:
         server.trigger.pull_trigger(server.close)  # closed on the server's own thread, which then exits
         thread.join(timeout=5)
+        app.services.refresher.close(flush=False)  # as a dying process: waiting refreshes are lost
 
     return Running(url=url, slack=slack, driver=driver, db=db, app=app), stop
 

@@ -169,3 +169,42 @@ def test_sqlite_concurrent_writers_do_not_lose_answers(tmp_path) -> None:  # typ
     with db.session() as s:
         assert repo.count_responses(s, WS, aid) == 8 * 25
     db.dispose()
+
+
+def test_progress_is_counted_by_the_database_and_scoped_to_the_workspace(db: Database) -> None:
+    aid = _open(db)
+    other = _open(db, workspace=OTHER_WS)
+    with db.session() as s:
+        a = repo.get_assessment(s, WS, aid)
+        repo.upsert_responses(s, a, user_id="U1", answers={"q1": 1, "q2": None, "q3": 2}, source="reply")
+        repo.upsert_responses(s, a, user_id="U2", answers={"q1": 4}, source="button")
+        repo.upsert_responses(s, a, user_id="U3", answers={"q3": 0}, source="button")
+        o = repo.get_assessment(s, OTHER_WS, other)
+        repo.upsert_responses(s, o, user_id="U9", answers={"q1": 1, "q3": 1}, source="button")
+    groups = {"q1": "first", "q2": "first", "q3": "second"}
+    with db.session() as s:
+        assert repo.answers_per_question(s, WS, aid) == {"q1": 2, "q2": 1, "q3": 2}  # "don't know" counts
+        assert repo.answers_per_question(s, WS, aid, ["q2", "q3"]) == {"q2": 1, "q3": 2}
+        assert repo.respondents_per_group(s, WS, aid, groups) == {"first": 2, "second": 2}
+        assert repo.respondents_per_group(s, WS, aid, {"q3": "second"}) == {"second": 2}
+        assert repo.respondents(s, WS, aid) == {"U1", "U2", "U3"}
+        # another workspace's rows never count, even asked with this assessment's id
+        assert repo.answers_per_question(s, OTHER_WS, aid) == {}
+        assert repo.respondents(s, OTHER_WS, aid) == set()
+        assert repo.respondents_per_group(s, OTHER_WS, other, groups) == {"first": 1, "second": 1}
+
+
+def test_the_answer_path_reads_its_target_in_one_query_and_never_across_workspaces(db: Database) -> None:
+    aid = _open(db)
+    with db.session() as s:
+        a = repo.get_assessment(s, WS, aid)
+        repo.add_thread(s, a, dimension_id="d1", position=1, channel_id="C1", message_ts="100.1")
+    with db.session() as s:
+        target = repo.answer_target_by_thread(s, WS, "C1", "100.1")
+        assert target is not None
+        assert (target.id, target.workspace_id, target.status, target.dimension_id) == (aid, WS, "open", "d1")
+        assert repo.answer_target_by_thread(s, OTHER_WS, "C1", "100.1") is None
+        assert repo.answer_target(s, OTHER_WS, aid) is None
+        message = repo.dimension_message(s, WS, aid, "d1")
+        assert message is not None and (message.channel_id, message.message_ts, message.position) == ("C1", "100.1", 1)
+        assert repo.dimension_message(s, OTHER_WS, aid, "d1") is None
