@@ -92,10 +92,29 @@ class Server:
         self.log_path = workdir / f"{name}.log"
 
     @classmethod
-    def maturity(cls, name: str, env: dict[str, str], workdir: Path, threads: int = 16) -> Server:
+    def maturity(cls, name: str, env: dict[str, str], workdir: Path, threads: int = 16, workers: int = 1) -> Server:
         port = free_port()
         command = [*maturity_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)]
+        if workers > 1:
+            command += ["--workers", str(workers)]
         return cls(name, command, env, workdir, port)
+
+    def pids(self) -> list[int]:
+        """The server's process and its workers (``serve --workers``): children found in /proc."""
+        if self.proc is None:
+            return []
+        out = [self.proc.pid]
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == self.proc.pid:
+                out.append(int(entry))
+        return out
 
     @classmethod
     def bare(cls, env: dict[str, str], workdir: Path, threads: int = 16) -> Server:
@@ -137,25 +156,25 @@ class Server:
     def memory_kb(self) -> dict[str, int]:
         """VmRSS and VmHWM (peak RSS) of the process, in kB, from /proc/<pid>/status."""
         out: dict[str, int] = {}
-        if self.proc is None:
-            return out
-        with contextlib.suppress(OSError), open(f"/proc/{self.proc.pid}/status") as status:
-            for line in status:
-                key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
-                    out[key] = int(value.split()[0])
+        for pid in self.pids():  # summed over the workers of ``serve --workers``
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    key, _, value = line.partition(":")
+                    if key in ("VmRSS", "VmHWM"):
+                        out[key] = out.get(key, 0) + int(value.split()[0])
         return out
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the process has used so far (/proc/<pid>/stat)."""
-        if self.proc is None:
-            return 0.0
-        try:
-            with open(f"/proc/{self.proc.pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids():  # summed over the workers of ``serve --workers``
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def error_lines(self) -> int:
         """Log lines at error level (JSON logs) or raw tracebacks."""
@@ -204,18 +223,18 @@ def pg_reachable() -> bool:
 
 
 @contextlib.contextmanager
-def database(kind: str, workdir: Path) -> Iterator[Target]:
+def database(kind: str, workdir: Path, suffix: str = "") -> Iterator[Target]:
     """A fresh, empty database: a temp SQLite file, or a new schema in PostgreSQL's ``test`` database
     (dropped afterwards)."""
     if kind == "sqlite":
-        yield Target("sqlite", f"sqlite:///{workdir / 'bench.db'}")
+        yield Target("sqlite", f"sqlite:///{workdir / f'bench{suffix}.db'}")
         return
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
     from storage.db import Database
 
-    schema = f"maturity_bench_{os.getpid()}_{int(time.time() * 1000) % 10_000_000}"
+    schema = f"maturity_bench_{os.getpid()}_{int(time.time() * 1000) % 10_000_000}{suffix}"
     admin = Database(PG_URL)
     try:
         with admin.engine.begin() as conn:

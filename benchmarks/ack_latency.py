@@ -59,10 +59,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--db", default="sqlite,postgresql", help="databases: sqlite,postgresql (both)")
     parser.add_argument("--members", type=int, default=100, help="channel members who reply (100)")
     parser.add_argument("--threads", type=int, default=16, help="waitress threads of each server (16, the default)")
+    parser.add_argument(
+        "--workers",
+        default="2",
+        help="maturity serve --workers, comma-separated: one server per count and database (2); the bare app has 1",
+    )
     parser.add_argument("--timeout", type=float, default=10.0, help="a request still unanswered after this fails")
     args = parser.parse_args(argv)
     args.rate_list = [float(r) for r in args.rates.split(",") if r.strip()]
     args.db_list = [d.strip() for d in args.db.split(",") if d.strip()]
+    try:
+        args.worker_list = [int(w) for w in args.workers.split(",") if w.strip()]
+    except ValueError:
+        parser.error("--workers takes whole numbers, e.g. 1,2")
+    if not args.worker_list or any(w < 1 for w in args.worker_list):
+        parser.error("--workers takes whole numbers of 1 or more, e.g. 1,2")
     if not args.rate_list or any(r <= 0 for r in args.rate_list) or args.seconds <= 0:
         parser.error("--rates and --seconds must be positive")
     if any(d not in ("sqlite", "postgresql") for d in args.db_list):
@@ -105,14 +116,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         bare = Server.bare(app_env("sqlite:///unused.db", slack.url), wd, threads=args.threads)
         servers.append(bare)
         for kind in kinds:
-            target = stack.enter_context(database(kind, wd))
-            env = app_env(target.url, slack.url)
-            migrate(env, wd)
-            server = Server.maturity(f"maturity-{kind}", env, wd, threads=args.threads)
-            servers.append(server)
-            stack.callback(server.stop)
-            server.start()
-            _, threads_of[server.name] = open_assessment(server, slack, target.url, users[0])
+            for workers in args.worker_list:
+                target = stack.enter_context(database(kind, wd, suffix=f"w{workers}"))
+                env = app_env(target.url, slack.url)
+                migrate(env, wd)
+                name = f"maturity-{kind}" + (f"-w{workers}" if workers > 1 else "")
+                server = Server.maturity(name, env, wd, threads=args.threads, workers=workers)
+                servers.append(server)
+                stack.callback(server.stop)
+                server.start()
+                _, threads_of[server.name] = open_assessment(server, slack, target.url, users[0])
         stack.callback(bare.stop)
         bare.start()
         some_threads = next(iter(threads_of.values()), {d: "1700000000.000100" for d in DIMENSIONS})
@@ -178,7 +191,8 @@ def report(
         )
     print(
         f"\nAck latency, open-loop, {args.seconds:g} s per step; mix: 50% thread replies, 25% /maturity status, "
-        f"25% /maturity help; waitress threads {args.threads}; latency from scheduled send to response (ms)"
+        f"25% /maturity help; waitress threads {args.threads} per process; maturity-…-wN: maturity serve --workers N; "
+        "latency from scheduled send to response (ms)"
     )
     print(table(rows, ["rate", "server", "kind", "sent", "errors", "p50", "p95", "p99", "max", "p99/bare"]))
     print(

@@ -32,7 +32,13 @@ def build_parser() -> Parser:
     serve = sub.add_parser("serve", help="HTTP mode: serve /slack/events and /healthz (production server)")
     serve.add_argument("--port", type=_port, default=None, help="port (default: $PORT or 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="interface to bind (default: 0.0.0.0)")
-    serve.add_argument("--threads", type=_positive, default=16, help="request threads (default: 16)")
+    serve.add_argument("--threads", type=_positive, default=16, help="request threads per worker (default: 16)")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="server processes sharing the port (default: 1; about one per core for heavy traffic)",
+    )
 
     sub.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)")
 
@@ -347,9 +353,7 @@ def _open_database(settings: Any) -> Any:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.app import build_app
     from bot.logs import setup_logging
-    from bot.server import create_server, server_port
 
     settings = _settings()
     if args.port is not None:
@@ -357,18 +361,49 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings.require_http()
     setup_logging(settings.log_level)
     db = _open_database(settings)
+    if args.workers == 1:
+        return _serve(settings, db, args)
+    db.dispose()  # the supervisor holds no connection: each worker opens its own
+    from bot.prefork import listen_socket, run_workers
+    from storage.db import Database
+
+    try:
+        sock = listen_socket(args.host, settings.port)
+    except OSError as exc:
+        raise UsageError(f"--port: cannot listen on {args.host}:{settings.port}: {exc.strerror or exc}") from None
+    log.info(
+        "serving",
+        extra={"port": sock.getsockname()[1], "path": "/slack/events", "workers": args.workers},
+    )
+
+    def worker(index: int) -> int:
+        # Scheduled jobs are claimed in the database, so any one process may run them: the first.
+        return _serve(settings, Database(settings.database_url), args, sock=sock, scheduler=index == 0)
+
+    return run_workers(args.workers, worker)
+
+
+def _serve(settings: Any, db: Any, args: argparse.Namespace, *, sock: Any = None, scheduler: bool = True) -> int:
+    """One server process: the app, waitress on ``sock`` (or host:port), and the scheduler."""
+    from bot.app import build_app
+    from bot.server import create_server, server_port
+
     app = build_app(settings, db)
-    server = create_server(app, db, host=args.host, port=settings.port, threads=args.threads)
+    server = create_server(app, db, host=args.host, port=settings.port, threads=args.threads, sock=sock)
     signal.signal(signal.SIGTERM, lambda *_: server.close())
-    scheduler = _start_scheduler(settings, app)
-    log.info("serving", extra={"port": server_port(server), "path": "/slack/events", "scheduler": bool(scheduler)})
+    running_scheduler = _start_scheduler(settings, app) if scheduler else None
+    if sock is None:
+        log.info(
+            "serving",
+            extra={"port": server_port(server), "path": "/slack/events", "scheduler": bool(running_scheduler)},
+        )
     try:
         server.run()
     except (KeyboardInterrupt, OSError):
         pass
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if running_scheduler is not None:
+            running_scheduler.shutdown(wait=False)
         _flush_refreshes(app)
         db.dispose()
     return 0

@@ -35,10 +35,15 @@ class WsgiApp:
         return self.bolt(environ, start_response)
 
 
-def create_server(app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16) -> Any:
-    """A waitress server (not yet running); ``.run()`` serves, ``.close()`` stops; port 0 picks a free one."""
+def create_server(
+    app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16, sock: Any = None
+) -> Any:
+    """A waitress server (not yet running); ``.run()`` serves, ``.close()`` stops; port 0 picks a free
+    one. ``sock``: serve on this listening socket instead (a worker of ``serve --workers``)."""
     from waitress.server import create_server as waitress_server
 
+    if sock is not None:
+        return waitress_server(WsgiApp(app, db), sockets=[sock], threads=threads, ident="maturity")
     return waitress_server(WsgiApp(app, db), host=host, port=port, threads=threads, ident="maturity")
 
 

@@ -15,9 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from conversations.frameworks import Dimension, Framework, default_framework, get_framework
 from conversations.replies import ParsedReply, ReplyError, parse_reply
+from conversations.schedules import ScheduleSnapshot
 from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, score, select_roadmap
 from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale
 from storage import repo
+from storage import schedules as schedule_store
 from storage.db import Database
 from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment
 from storage.repo import AssessmentAlreadyOpen
@@ -126,7 +128,7 @@ class DimensionView:
 
 @dataclass(frozen=True)
 class Status:
-    assessment: Assessment
+    assessment: Assessment | repo.OpenAssessment
     framework: Framework
     respondents: frozenset[str]
     progress: tuple[DimensionProgress, ...]
@@ -297,7 +299,7 @@ class AssessmentService:
         """A dimension message's place, its assessment's state and the dimension's answer counts,
         read in one transaction (counted by the database, whatever the team's size). None if the
         workspace has no such dimension message."""
-        with self.db.session() as s:
+        with self.db.read() as s:
             message = repo.dimension_message(s, workspace_id, assessment_id, dimension_id)
             if message is None:
                 return None
@@ -324,20 +326,33 @@ class AssessmentService:
     # -- status, finish, cancel --------------------------------------------------------------------
 
     def status(self, workspace_id: str, channel_id: str) -> Status:
-        with self.db.session() as s:
-            assessment = repo.get_open_assessment(s, workspace_id, channel_id)
-            if assessment is None:
-                raise NoOpenAssessment()
-            spec = spec_from_json(assessment.spec_json)
-            threads = {t.dimension_id: t.message_ts for t in assessment.threads}
-            progress = self._progress(s, workspace_id, assessment.id, spec.dimensions, threads)
-            return Status(
-                assessment,
-                get_framework(assessment.framework_id),
-                frozenset(repo.respondents(s, workspace_id, assessment.id)),
-                tuple(progress.values()),
-                anonymous=bool(assessment.team.anonymous),
-            )
+        """The open assessment's progress. Raises NoOpenAssessment."""
+        with self.db.read() as s:
+            status = self._status(s, workspace_id, channel_id)
+        if status is None:
+            raise NoOpenAssessment()
+        return status
+
+    def status_and_schedule(self, workspace_id: str, channel_id: str) -> tuple[Status | None, ScheduleSnapshot | None]:
+        """``/maturity status`` in one read: the open assessment's progress (None when none is open)
+        and the channel's schedule (None when it has none)."""
+        with self.db.read() as s:
+            row = schedule_store.schedule_row_for_channel(s, workspace_id, channel_id)
+            return self._status(s, workspace_id, channel_id), ScheduleSnapshot.of_row(row) if row else None
+
+    def _status(self, s, workspace_id: str, channel_id: str) -> Status | None:  # type: ignore[no-untyped-def]
+        assessment = repo.open_assessment_row(s, workspace_id, channel_id)
+        if assessment is None:
+            return None
+        spec = spec_from_json(assessment.spec_json)
+        progress = self._progress(s, workspace_id, assessment.id, spec.dimensions, assessment.threads)
+        return Status(
+            assessment,
+            get_framework(assessment.framework_id),
+            frozenset(repo.respondents(s, workspace_id, assessment.id)),
+            tuple(progress.values()),
+            anonymous=assessment.anonymous,
+        )
 
     def open_assessment(self, workspace_id: str, channel_id: str) -> Assessment | None:
         with self.db.session() as s:

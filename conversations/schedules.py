@@ -24,11 +24,13 @@ an occurrence in the repeated hour fires once, at its first instant.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
@@ -434,6 +436,11 @@ class ScheduleSnapshot:
             updated_at=schedule.updated_at,
         )
 
+    @classmethod
+    def of_row(cls, row: Mapping[str, Any]) -> ScheduleSnapshot:
+        """From ``storage.schedules.schedule_row_for_channel``'s plain values."""
+        return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
+
     @property
     def digest_label(self) -> str:
         return cadence_label(self.digest_cron)
@@ -490,9 +497,9 @@ def describe(snapshot: ScheduleSnapshot, now: datetime) -> str:
 
 
 def _snapshot_for_channel(db: Database, workspace_id: str, channel_id: str) -> ScheduleSnapshot | None:
-    with db.session() as s:
-        schedule = store.get_schedule_for_channel(s, workspace_id, channel_id)
-        return ScheduleSnapshot.of(schedule) if schedule is not None else None
+    with db.read() as s:
+        row = store.schedule_row_for_channel(s, workspace_id, channel_id)
+        return ScheduleSnapshot.of_row(row) if row is not None else None
 
 
 def get_schedule(db: Database, workspace_id: str, channel_id: str) -> ScheduleSnapshot | None:

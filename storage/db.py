@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_OPTION = "maturity_read_only"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -51,7 +52,10 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers wait on the busy
         # timeout instead of failing with "database is locked" when a read upgrades to a write.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A unit of work that only reads (Database.read) begins deferred: under WAL it never waits
+        # for, nor holds up, the writers.
+        read_only = conn.get_execution_options().get(READ_ONLY_OPTION)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
@@ -83,6 +87,15 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A unit of work that only reads: on SQLite it begins deferred instead of taking the write
+        lock, so it neither waits for writers nor holds them up (don't write in it: on SQLite a
+        write there may fail with "database is locked" instead of waiting its turn)."""
+        with self._sessions() as session, session.begin():
+            session.connection(execution_options={READ_ONLY_OPTION: True})
             yield session
 
     def ping(self) -> bool:

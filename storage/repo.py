@@ -6,9 +6,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import bindparam, case, distinct, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -264,28 +265,27 @@ class AnswerTarget:
     dimension_id: str | None = None
 
 
+_ANSWER_TARGET_BY_THREAD = (
+    select(
+        Assessment.id, Assessment.status, Assessment.framework_id, Assessment.spec_json, DimensionThread.dimension_id
+    )
+    .join(Assessment, Assessment.id == DimensionThread.assessment_id)
+    .where(
+        DimensionThread.workspace_id == bindparam("ws"),
+        DimensionThread.channel_id == bindparam("channel"),
+        DimensionThread.message_ts == bindparam("ts"),
+        Assessment.workspace_id == bindparam("ws"),
+    )
+)
+
+
 def answer_target_by_thread(
     session: Session, workspace_id: str, channel_id: str, message_ts: str
 ) -> AnswerTarget | None:
     """The assessment and dimension of the dimension message ``message_ts``, in one query."""
     row = (
         session.connection()
-        .execute(
-            select(
-                Assessment.id,
-                Assessment.status,
-                Assessment.framework_id,
-                Assessment.spec_json,
-                DimensionThread.dimension_id,
-            )
-            .join(Assessment, Assessment.id == DimensionThread.assessment_id)
-            .where(
-                DimensionThread.workspace_id == workspace_id,
-                DimensionThread.channel_id == channel_id,
-                DimensionThread.message_ts == message_ts,
-                Assessment.workspace_id == workspace_id,
-            )
-        )
+        .execute(_ANSWER_TARGET_BY_THREAD, {"ws": workspace_id, "channel": channel_id, "ts": message_ts})
         .first()
     )
     if row is None:
@@ -293,17 +293,67 @@ def answer_target_by_thread(
     return AnswerTarget(row[0], workspace_id, row[1], row[2], row[3], row[4])
 
 
+_ANSWER_TARGET = select(Assessment.status, Assessment.framework_id, Assessment.spec_json).where(
+    Assessment.workspace_id == bindparam("ws"), Assessment.id == bindparam("id")
+)
+
+
 def answer_target(session: Session, workspace_id: str, assessment_id: int) -> AnswerTarget | None:
-    row = (
-        session.connection()
-        .execute(
-            select(Assessment.status, Assessment.framework_id, Assessment.spec_json).where(
-                Assessment.workspace_id == workspace_id, Assessment.id == assessment_id
-            )
-        )
-        .first()
-    )
+    row = session.connection().execute(_ANSWER_TARGET, {"ws": workspace_id, "id": assessment_id}).first()
     return AnswerTarget(assessment_id, workspace_id, row[0], row[1], row[2]) if row is not None else None
+
+
+@dataclass(frozen=True)
+class OpenAssessment:
+    """A channel's open assessment as plain values, with its dimension threads (dimension id ->
+    message ts) and its team's anonymity setting: what ``/maturity status`` needs, read without ORM
+    objects."""
+
+    id: int
+    workspace_id: str
+    framework_id: str
+    spec_json: str
+    opened_by: str | None
+    opened_at: Any
+    intro_ts: str | None
+    anonymous: bool
+    threads: dict[str, str]
+
+
+_OPEN_ASSESSMENT = (
+    select(
+        Assessment.id,
+        Assessment.framework_id,
+        Assessment.spec_json,
+        Assessment.opened_by,
+        Assessment.opened_at,
+        Assessment.intro_ts,
+        Team.anonymous,
+    )
+    .join(Team, Assessment.team_id == Team.id)
+    .where(
+        Assessment.workspace_id == bindparam("ws"),
+        Team.workspace_id == bindparam("ws"),
+        Team.channel_id == bindparam("channel"),
+        Assessment.status == OPEN,
+    )
+)
+_THREADS = (
+    select(DimensionThread.dimension_id, DimensionThread.message_ts)
+    .where(DimensionThread.workspace_id == bindparam("ws"), DimensionThread.assessment_id == bindparam("id"))
+    .order_by(DimensionThread.position)
+)
+
+
+def open_assessment_row(session: Session, workspace_id: str, channel_id: str) -> OpenAssessment | None:
+    conn = session.connection()
+    row = conn.execute(_OPEN_ASSESSMENT, {"ws": workspace_id, "channel": channel_id}).first()
+    if row is None:
+        return None
+    threads = conn.execute(_THREADS, {"ws": workspace_id, "id": row[0]}).all()
+    return OpenAssessment(
+        row[0], workspace_id, row[1], row[2], row[3], row[4], row[5], bool(row[6]), {d: ts for d, ts in threads}
+    )
 
 
 @dataclass(frozen=True)
@@ -320,30 +370,30 @@ class DimensionMessage:
     spec_json: str
 
 
+_DIMENSION_MESSAGE = (
+    select(
+        Assessment.status,
+        Assessment.framework_id,
+        DimensionThread.position,
+        DimensionThread.channel_id,
+        DimensionThread.message_ts,
+        Assessment.spec_json,
+    )
+    .join(Assessment, Assessment.id == DimensionThread.assessment_id)
+    .where(
+        DimensionThread.workspace_id == bindparam("ws"),
+        DimensionThread.assessment_id == bindparam("id"),
+        DimensionThread.dimension_id == bindparam("dimension"),
+        Assessment.workspace_id == bindparam("ws"),
+    )
+)
+
+
 def dimension_message(
     session: Session, workspace_id: str, assessment_id: int, dimension_id: str
 ) -> DimensionMessage | None:
-    row = (
-        session.connection()
-        .execute(
-            select(
-                Assessment.status,
-                Assessment.framework_id,
-                DimensionThread.position,
-                DimensionThread.channel_id,
-                DimensionThread.message_ts,
-                Assessment.spec_json,
-            )
-            .join(Assessment, Assessment.id == DimensionThread.assessment_id)
-            .where(
-                DimensionThread.workspace_id == workspace_id,
-                DimensionThread.assessment_id == assessment_id,
-                DimensionThread.dimension_id == dimension_id,
-                Assessment.workspace_id == workspace_id,
-            )
-        )
-        .first()
-    )
+    params = {"ws": workspace_id, "id": assessment_id, "dimension": dimension_id}
+    row = session.connection().execute(_DIMENSION_MESSAGE, params).first()
     if row is None:
         return None
     return DimensionMessage(assessment_id, row[0], row[1], dimension_id, row[2], row[3], row[4], row[5])
@@ -462,16 +512,37 @@ def list_comments(session: Session, workspace_id: str, assessment_id: int) -> Se
     ).all()
 
 
+_RESPONSES_OF = (Response.workspace_id == bindparam("ws"), Response.assessment_id == bindparam("id"))
+_ANSWERS_PER_QUESTION = select(Response.question_id, func.count()).where(*_RESPONSES_OF).group_by(Response.question_id)
+_ANSWERS_PER_CHOSEN_QUESTION = (
+    select(Response.question_id, func.count())
+    .where(*_RESPONSES_OF, Response.question_id.in_(bindparam("questions", expanding=True)))
+    .group_by(Response.question_id)
+)
+_RESPONDENTS = select(Response.user_id).distinct().where(*_RESPONSES_OF)
+
+
 def answers_per_question(
     session: Session, workspace_id: str, assessment_id: int, question_ids: Sequence[str] | None = None
 ) -> dict[str, int]:
     """How many members answered each question (counted by the database)."""
-    stmt = select(Response.question_id, func.count()).where(
-        Response.workspace_id == workspace_id, Response.assessment_id == assessment_id
+    params: dict[str, Any] = {"ws": workspace_id, "id": assessment_id}
+    if question_ids is None:
+        return dict(session.connection().execute(_ANSWERS_PER_QUESTION, params).all())
+    params["questions"] = list(question_ids)
+    return dict(session.connection().execute(_ANSWERS_PER_CHOSEN_QUESTION, params).all())
+
+
+@lru_cache(maxsize=64)
+def _respondents_per_group_stmt(groups: tuple[tuple[str, str], ...]) -> Any:
+    # A subquery, so that GROUP BY names a column: PostgreSQL does not match a CASE expression with
+    # bound parameters in SELECT against the same expression in GROUP BY.
+    grouped = (
+        select(case(dict(groups), value=Response.question_id, else_=None).label("g"), Response.user_id)
+        .where(*_RESPONSES_OF, Response.question_id.in_([q for q, _ in groups]))
+        .subquery()
     )
-    if question_ids is not None:
-        stmt = stmt.where(Response.question_id.in_(list(question_ids)))
-    return dict(session.connection().execute(stmt.group_by(Response.question_id)).all())
+    return select(grouped.c.g, func.count(distinct(grouped.c.user_id))).group_by(grouped.c.g)
 
 
 def respondents_per_group(
@@ -481,34 +552,14 @@ def respondents_per_group(
     dimension), counted by the database."""
     if not groups:
         return {}
-    # A subquery, so that GROUP BY names a column: PostgreSQL does not match a CASE expression with
-    # bound parameters in SELECT against the same expression in GROUP BY.
-    grouped = (
-        select(case(dict(groups), value=Response.question_id, else_=None).label("g"), Response.user_id)
-        .where(
-            Response.workspace_id == workspace_id,
-            Response.assessment_id == assessment_id,
-            Response.question_id.in_(list(groups)),
-        )
-        .subquery()
-    )
-    rows = session.connection().execute(
-        select(grouped.c.g, func.count(distinct(grouped.c.user_id))).group_by(grouped.c.g)
-    )
+    stmt = _respondents_per_group_stmt(tuple(sorted(groups.items())))
+    rows = session.connection().execute(stmt, {"ws": workspace_id, "id": assessment_id})
     return {g: n for g, n in rows if g is not None}
 
 
 def respondents(session: Session, workspace_id: str, assessment_id: int) -> set[str]:
     """The members who answered at least one question."""
-    return set(
-        session.connection()
-        .execute(
-            select(Response.user_id)
-            .distinct()
-            .where(Response.workspace_id == workspace_id, Response.assessment_id == assessment_id)
-        )
-        .scalars()
-    )
+    return set(session.connection().execute(_RESPONDENTS, {"ws": workspace_id, "id": assessment_id}).scalars())
 
 
 def count_responses(session: Session, workspace_id: str, assessment_id: int) -> int:

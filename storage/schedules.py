@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import DEFAULT_DIGEST_CRON, OPEN, Assessment, JobRun, Schedule, Team, utcnow
@@ -28,6 +28,7 @@ __all__ = [
     "get_job",
     "get_schedule",
     "get_schedule_for_channel",
+    "schedule_row_for_channel",
     "jobs_of_team",
     "last_closed_at",
     "open_scheduled_assessments",
@@ -76,6 +77,25 @@ def get_schedule_for_channel(session: Session, workspace_id: str, channel_id: st
         .join(Team, Schedule.team_id == Team.id)
         .where(Schedule.workspace_id == workspace_id, Team.workspace_id == workspace_id, Team.channel_id == channel_id)
     )
+
+
+_SCHEDULE_ROW = (
+    select(*Schedule.__table__.c, Team.channel_id, Team.channel_name, Team.framework_id)
+    .join(Team, Schedule.team_id == Team.id)
+    .where(
+        Schedule.workspace_id == bindparam("ws"),
+        Team.workspace_id == bindparam("ws"),
+        Team.channel_id == bindparam("ch"),
+    )
+)
+
+
+def schedule_row_for_channel(session: Session, workspace_id: str, channel_id: str) -> dict[str, Any] | None:
+    """The channel's schedule as plain column values, with its team's ``channel_id``,
+    ``channel_name`` and ``framework_id`` (one prebuilt Core query, no ORM objects: it runs on
+    every ``/maturity status``)."""
+    row = session.connection().execute(_SCHEDULE_ROW, {"ws": workspace_id, "ch": channel_id}).mappings().first()
+    return dict(row) if row is not None else None
 
 
 def upsert_schedule(session: Session, team: Team, *, now: datetime | None = None, **fields: Any) -> Schedule:

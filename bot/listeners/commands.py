@@ -17,7 +17,7 @@ from bot.slack_io import channel_members, slack_error
 from conversations.assessments import AssessmentAlreadyOpen, NoOpenAssessment
 from conversations.commands import Command, CommandError, parse_command
 from conversations.frameworks import UnknownFrameworkError, get_framework, get_frameworks
-from conversations.schedules import ScheduleError, get_schedule, parse_schedule_args, set_schedule
+from conversations.schedules import ScheduleError, parse_schedule_args, set_schedule
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -91,10 +91,9 @@ def _assess(cmd: Command, *, client, respond, service, workspace_id, channel_id,
 
 
 def _status(cmd: Command, *, client, respond, service, workspace_id, channel_id, bot_user_id, **_) -> None:  # type: ignore[no-untyped-def]
-    schedule = next_run_line(get_schedule(service.db, workspace_id, channel_id), datetime.now(UTC))
-    try:
-        status = service.status(workspace_id, channel_id)
-    except NoOpenAssessment:
+    status, snapshot = service.status_and_schedule(workspace_id, channel_id)
+    schedule = next_run_line(snapshot, datetime.now(UTC))
+    if status is None:
         respond(text=f"{_no_open()} {schedule}", response_type="ephemeral")
         return
     members = channel_members(client, channel_id, bot_user_id, max_age=STATUS_MEMBERS_MAX_AGE)

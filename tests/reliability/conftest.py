@@ -110,11 +110,20 @@ def migrate_with_cli(env: dict[str, str], cwd: Path) -> None:
 class ServeProcess:
     """``maturity serve`` in a subprocess on a fixed port; start, SIGKILL, start again."""
 
-    def __init__(self, env: dict[str, str], cwd: Path, *, port: int | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        cwd: Path,
+        *,
+        port: int | None = None,
+        threads: int | None = None,
+        workers: int | None = None,
+    ) -> None:
         self.env = env
         self.cwd = cwd
         self.port = port or free_port()
         self.threads = threads
+        self.workers = workers
         self.proc: subprocess.Popen[bytes] | None = None
         self.logs: list[Path] = []
 
@@ -145,6 +154,8 @@ class ServeProcess:
         command = [*maturity_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         if self.threads:
             command += ["--threads", str(self.threads)]
+        if self.workers:
+            command += ["--workers", str(self.workers)]
         with log_path.open("wb") as log:
             self.proc = subprocess.Popen(command, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

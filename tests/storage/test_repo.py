@@ -208,3 +208,34 @@ def test_the_answer_path_reads_its_target_in_one_query_and_never_across_workspac
         message = repo.dimension_message(s, WS, aid, "d1")
         assert message is not None and (message.channel_id, message.message_ts, message.position) == ("C1", "100.1", 1)
         assert repo.dimension_message(s, OTHER_WS, aid, "d1") is None
+
+
+def test_a_read_only_unit_of_work_is_not_held_up_by_a_writer(db: Database) -> None:
+    aid = _open(db)
+    holding, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with db.session() as s:  # holds the write lock (SQLite: BEGIN IMMEDIATE) until released
+            a = repo.get_assessment(s, WS, aid)
+            repo.upsert_responses(s, a, user_id="U1", answers={"q1": 2}, source="button")
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        done = threading.Event()
+
+        def reader() -> None:
+            with db.read() as s:
+                assert repo.answers_per_question(s, WS, aid) == {}  # the writer has not committed
+            done.set()
+
+        threading.Thread(target=reader, daemon=True).start()
+        assert done.wait(3), "the read waited for the writer"
+    finally:
+        release.set()
+        thread.join()
+    with db.read() as s:
+        assert repo.answers_per_question(s, WS, aid) == {"q1": 1}
