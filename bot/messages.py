@@ -315,9 +315,19 @@ def usage_lines() -> list[str]:
     return list(SUBCOMMANDS.values())
 
 
+_HELP: dict[tuple[tuple[str, int], ...], Message] = {}
+
+
 def help_message(frameworks: Iterable[Framework]) -> Message:
-    body = part("help", "body", usage_lines(), list(frameworks))
-    return finalize(part("help", "text", usage_lines()), [SectionBlock(text=md(body))])
+    """The help text; rendered once per set of frameworks (it is the same for everyone, and asked
+    for often). Callers must not change the returned message."""
+    frameworks = list(frameworks)
+    key = tuple((f.id, f.version) for f in frameworks)
+    message = _HELP.get(key)
+    if message is None:
+        body = part("help", "body", usage_lines(), frameworks)
+        message = _HELP[key] = finalize(part("help", "text", usage_lines()), [SectionBlock(text=md(body))])
+    return message
 
 
 def usage_message(problem: str) -> Message:

@@ -65,7 +65,7 @@ def react(client: WebClient, channel: str, ts: str, name: str = "white_check_mar
             log_failure("reactions.add", exc, channel=channel)
 
 
-_MEMBERS: dict[tuple[str | None, str], tuple[float, list[str]]] = {}
+_MEMBERS: dict[tuple[str, str | None, str], tuple[float, list[str]]] = {}  # (API, token, channel)
 _MEMBERS_LOCK = threading.Lock()
 
 
@@ -77,12 +77,11 @@ def channel_members(
     ``max_age`` > 0 accepts a list fetched that many seconds ago or less (per token and channel), for
     views that many members ask for at once (``/maturity status``); counts that get stored
     (``finish``) always ask Slack."""
-    key = (client.token, channel)
+    key = (client.base_url, client.token, channel)
     if max_age > 0:
-        with _MEMBERS_LOCK:
-            cached = _MEMBERS.get(key)
-        if cached is not None and time.monotonic() - cached[0] <= max_age:
-            return [m for m in cached[1] if m != bot_user_id]
+        cached = cached_channel_members(client, channel, bot_user_id, max_age=max_age)
+        if cached is not None:
+            return cached
     members: list[str] = []
     cursor = None
     try:
@@ -100,6 +99,17 @@ def channel_members(
             _MEMBERS.clear()
         _MEMBERS[key] = (time.monotonic(), members)
     return [m for m in members if m != bot_user_id]
+
+
+def cached_channel_members(
+    client: WebClient, channel: str, bot_user_id: str | None, *, max_age: float
+) -> list[str] | None:
+    """The channel's members as fetched at most ``max_age`` seconds ago; None if not (Slack is not asked)."""
+    with _MEMBERS_LOCK:
+        cached = _MEMBERS.get((client.base_url, client.token, channel))
+    if cached is None or time.monotonic() - cached[0] > max_age:
+        return None
+    return [m for m in cached[1] if m != bot_user_id]
 
 
 # Message subtypes that carry a member's own words; edits, joins, deletions and bot posts do not.

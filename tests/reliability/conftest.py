@@ -47,6 +47,7 @@ from tests.conftest import (
     drop_pg_schema,
     pg_url,
     reset_pg_schema,
+    stop_server,
 )
 
 MATURITY = Path(sys.executable).with_name("maturity")
@@ -287,8 +288,7 @@ def start_app(
     driver = SlackDriver(url + "/slack/events", SIGNING_SECRET, slack=slack, team_id=TEAM)
 
     def stop() -> None:
-        server.trigger.pull_trigger(server.close)  # closed on the server's own thread, which then exits
-        thread.join(timeout=5)
+        stop_server(server, thread)
         app.services.refresher.close(flush=False)  # as a dying process: waiting refreshes are lost
 
     return Running(url=url, slack=slack, driver=driver, db=db, app=app), stop

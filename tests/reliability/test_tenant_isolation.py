@@ -107,12 +107,16 @@ def test_a_request_for_workspace_a_never_reads_or_changes_workspace_b(running: R
         assert response.status == 200
         seen_by_a.append(response.body)
     # A runs every subcommand that reads or closes, in B's channel id
-    for n, text in enumerate(("status", "history", "roadmap", "finish", "cancel"), 1):
+    through_url = 0
+    for text in ("status", "history", "roadmap", "finish", "cancel"):
         response = a.slash(text, user_id=EVE, channel_id=CHANNEL)
         assert response.status == 200
         seen_by_a.append(response.body)
-        # each answers through its response_url; wait for it before the next one
-        eventually(lambda n=n: len(r.slack.response_url_posts) >= response_posts_before + n, what=f"`{text}`")
+        if response.body:  # answered in the ack itself (status, when the member list is fresh)
+            continue
+        # the others answer through their response_url; wait for it before the next one
+        through_url += 1
+        eventually(lambda n=through_url: len(r.slack.response_url_posts) >= response_posts_before + n, what=f"`{text}`")
     settle(r.slack)
 
     assert _snapshot(r) == before  # not one row of B's changed
