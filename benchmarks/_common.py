@@ -92,7 +92,7 @@ class Server:
         self.log_path = workdir / f"{name}.log"
 
     @classmethod
-    def maturity(cls, name: str, env: dict[str, str], workdir: Path, threads: int = 16, workers: int = 1) -> Server:
+    def maturity(cls, name: str, env: dict[str, str], workdir: Path, threads: int = 8, workers: int = 1) -> Server:
         port = free_port()
         command = [*maturity_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)]
         if workers > 1:
@@ -117,7 +117,7 @@ class Server:
         return out
 
     @classmethod
-    def bare(cls, env: dict[str, str], workdir: Path, threads: int = 16) -> Server:
+    def bare(cls, env: dict[str, str], workdir: Path, threads: int = 8) -> Server:
         port = free_port()
         command = [sys.executable, str(Path(__file__).with_name("bare_app.py")), "--port", str(port)]
         command += ["--threads", str(threads)]

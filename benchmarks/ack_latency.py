@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each rate step (10)")
     parser.add_argument("--db", default="sqlite,postgresql", help="databases: sqlite,postgresql (both)")
     parser.add_argument("--members", type=int, default=100, help="channel members who reply (100)")
-    parser.add_argument("--threads", type=int, default=16, help="waitress threads of each server (16, the default)")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads of each server (8, the default)")
     parser.add_argument(
         "--workers",
         default="2",

@@ -108,7 +108,7 @@ def installation_store(settings: Settings, db: Database) -> InstallationStore | 
     )
 
 
-def build_app(settings: Settings, db: Database, *, listener_threads: int = 16) -> App:
+def build_app(settings: Settings, db: Database, *, listener_threads: int = 8) -> App:
     """Bolt app with every listener registered: single-workspace with SLACK_BOT_TOKEN, or
     multi-workspace OAuth installs with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET."""
     bolt_fixes.apply()

@@ -32,7 +32,12 @@ def build_parser() -> Parser:
     serve = sub.add_parser("serve", help="HTTP mode: serve /slack/events and /healthz (production server)")
     serve.add_argument("--port", type=_port, default=None, help="port (default: $PORT or 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="interface to bind (default: 0.0.0.0)")
-    serve.add_argument("--threads", type=_positive, default=16, help="request threads per worker (default: 16)")
+    serve.add_argument(
+        "--threads",
+        type=_positive,
+        default=8,
+        help="request threads, and as many listener threads, per worker (default: 8)",
+    )
     serve.add_argument(
         "--workers",
         type=_positive,
@@ -388,7 +393,7 @@ def _serve(settings: Any, db: Any, args: argparse.Namespace, *, sock: Any = None
     from bot.app import build_app
     from bot.server import create_server, server_port
 
-    app = build_app(settings, db)
+    app = build_app(settings, db, listener_threads=args.threads)
     server = create_server(app, db, host=args.host, port=settings.port, threads=args.threads, sock=sock)
     signal.signal(signal.SIGTERM, lambda *_: server.close())
     running_scheduler = _start_scheduler(settings, app) if scheduler else None

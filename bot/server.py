@@ -36,7 +36,7 @@ class WsgiApp:
 
 
 def create_server(
-    app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16, sock: Any = None
+    app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8, sock: Any = None
 ) -> Any:
     """A waitress server (not yet running); ``.run()`` serves, ``.close()`` stops; port 0 picks a free
     one. ``sock``: serve on this listening socket instead (a worker of ``serve --workers``)."""

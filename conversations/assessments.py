@@ -7,6 +7,7 @@ unit of work, scoped by the workspace id of the request.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -166,6 +167,8 @@ class TeamOverview:
 class AssessmentService:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._threads: dict[tuple[str, str, str], repo.AnswerTarget] = {}
+        self._threads_lock = threading.Lock()
 
     # -- opening -----------------------------------------------------------------------------------
 
@@ -243,6 +246,10 @@ class AssessmentService:
         its Slack event id: once this returns, the answer is stored and a redelivery of the event is
         recognised as a duplicate; if the process dies before, nothing is claimed and Slack's retry
         is processed in full. An unreadable reply changes nothing but the claim."""
+        if event_id and self.db.dialect == "postgresql":
+            return self._handle_reply_in_one_statement(
+                workspace_id, channel_id, thread_ts, user_id, text, message_ts, event_id
+            )
         with self.db.session() as s:
             if event_id and not repo.claim_event(s, event_id, workspace_id):
                 return ReplyOutcome(duplicate=True)
@@ -271,6 +278,77 @@ class AssessmentService:
             framework = get_framework(target.framework_id)
             answer = ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
             return ReplyOutcome(answer=answer)
+
+    def _handle_reply_in_one_statement(
+        self,
+        workspace_id: str,
+        channel_id: str,
+        thread_ts: str,
+        user_id: str,
+        text: str,
+        message_ts: str,
+        event_id: str,
+    ) -> ReplyOutcome:
+        """handle_reply on PostgreSQL: the reply is parsed with the thread's spec (known to this
+        process after the thread's first reply), then claimed and stored by one statement."""
+        thread = self._dimension_thread(workspace_id, channel_id, thread_ts)
+        if thread is None:
+            with self.db.autocommit() as conn:
+                claimed = repo.claim_event_autocommit(conn, event_id, workspace_id)
+            return ReplyOutcome(duplicate=not claimed)
+        spec = spec_from_json(thread.spec_json)
+        dim_spec = next(d for d in spec.dimensions if d.id == thread.dimension_id)
+        error: ReplyError | None = None
+        parsed: ParsedReply | None = None
+        try:
+            parsed = parse_reply(
+                text, question_count=len(dim_spec.question_ids), scale_min=spec.scale.min, scale_max=spec.scale.max
+            )
+        except ReplyError as exc:
+            error = exc
+        recorded = {dim_spec.question_ids[n - 1]: level for n, level in parsed.answers.items()} if parsed else {}
+        with self.db.autocommit() as conn:
+            result = repo.record_reply_pg(
+                conn,
+                event_id=event_id,
+                workspace_id=workspace_id,
+                assessment_id=thread.id,
+                dimension_id=dim_spec.id,
+                user_id=user_id,
+                answers=recorded,
+                message_ts=message_ts,
+                comment=parsed.comment if parsed and parsed.comment else None,
+            )
+        if not result.claimed:
+            return ReplyOutcome(duplicate=True)
+        if result.status is None:
+            return ReplyOutcome()
+        if error is not None:
+            return ReplyOutcome(error=error)
+        if result.status != OPEN:
+            return ReplyOutcome(closed_status=result.status)
+        assert parsed is not None
+        framework = get_framework(thread.framework_id)
+        return ReplyOutcome(
+            answer=ThreadAnswer(thread.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
+        )
+
+    def _dimension_thread(self, workspace_id: str, channel_id: str, thread_ts: str) -> repo.AnswerTarget | None:
+        """The assessment and dimension of a dimension message. Remembered once found: a thread's
+        assessment, dimension and spec never change (its status is read fresh on every answer).
+        Not-found is never remembered: a thread is stored a moment after its message is posted."""
+        key = (workspace_id, channel_id, thread_ts)
+        found = self._threads.get(key)
+        if found is None:
+            with self.db.read() as s:
+                found = repo.answer_target_by_thread(s, workspace_id, channel_id, thread_ts)
+            if found is None or found.dimension_id is None:
+                return None
+            with self._threads_lock:
+                if len(self._threads) >= 4096:
+                    self._threads.pop(next(iter(self._threads)))
+                self._threads[key] = found
+        return found
 
     def answer_button(
         self, *, workspace_id: str, assessment_id: int, question_id: str, level: int | None, user_id: str

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -97,12 +97,23 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A unit of work that only reads: on SQLite it begins deferred instead of taking the write
-        lock, so it neither waits for writers nor holds them up (don't write in it: on SQLite a
-        write there may fail with "database is locked" instead of waiting its turn)."""
+        """A unit of work that only reads. On SQLite it begins deferred instead of taking the write
+        lock, so it neither waits for writers nor holds them up; on PostgreSQL it runs in
+        autocommit (no BEGIN/COMMIT round trips; each statement reads the latest commits). Don't
+        write in it."""
+        options: dict[str, Any] = {READ_ONLY_OPTION: True}
+        if self.dialect == "postgresql":
+            # No BEGIN/COMMIT round trips: each read sees the latest committed data by itself.
+            options["isolation_level"] = "AUTOCOMMIT"
         with self._sessions() as session, session.begin():
-            session.connection(execution_options={READ_ONLY_OPTION: True})
+            session.connection(execution_options=options)
             yield session
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection on which every statement commits by itself (for single-statement units)."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
 
     def ping(self) -> bool:
         try:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, case, distinct, func, select
+from sqlalchemy import bindparam, case, distinct, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -397,6 +397,96 @@ def dimension_message(
     if row is None:
         return None
     return DimensionMessage(assessment_id, row[0], row[1], dimension_id, row[2], row[3], row[4], row[5])
+
+
+# PostgreSQL: a typed reply recorded in ONE statement, in autocommit (a single statement is atomic).
+# The event is claimed, the assessment's status read, and only when the claim is new and the
+# assessment open are the answers upserted and the comment kept. One round trip instead of six
+# (BEGIN, claim, lookup, upsert, comment, COMMIT): under load each round trip waits for the
+# database and then for the GIL. SQLite (in-process, no round trips) takes the step-by-step path.
+_RECORD_REPLY_PG = text(
+    """
+WITH claim AS (
+    INSERT INTO processed_events (event_id, workspace_id, received_at)
+    VALUES (:event_id, :ws, :now)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING 1
+), target AS (
+    SELECT status FROM assessments WHERE id = :aid AND workspace_id = :ws
+), go AS (
+    SELECT 1 WHERE EXISTS (SELECT 1 FROM claim) AND (SELECT status FROM target) = 'open'
+), answers AS (
+    INSERT INTO responses (workspace_id, assessment_id, question_id, user_id, level, source, message_ts, answered_at)
+    SELECT :ws, :aid, v.q, :user_id, v.l, 'reply', :ts, :now
+    FROM unnest(CAST(:questions AS text[]), CAST(:levels AS integer[])) AS v(q, l)
+    WHERE EXISTS (SELECT 1 FROM go)
+    ON CONFLICT (assessment_id, question_id, user_id) DO UPDATE SET
+        level = EXCLUDED.level, source = EXCLUDED.source,
+        message_ts = EXCLUDED.message_ts, answered_at = EXCLUDED.answered_at
+    RETURNING 1
+), kept AS (
+    INSERT INTO comments (workspace_id, assessment_id, dimension_id, user_id, text, message_ts, created_at)
+    SELECT :ws, :aid, :dimension, :user_id, CAST(:comment AS text), :ts, :now
+    WHERE CAST(:comment AS text) IS NOT NULL AND EXISTS (SELECT 1 FROM go)
+    ON CONFLICT (assessment_id, message_ts) DO NOTHING
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM claim), (SELECT status FROM target),
+       (SELECT count(*) FROM answers), (SELECT count(*) FROM kept)
+"""
+)
+
+
+@dataclass(frozen=True)
+class RecordedReply:
+    claimed: bool  # False: a redelivered event, nothing else was done
+    status: str | None  # the assessment's status; None: it no longer exists
+    answers: int  # rows upserted (0 unless claimed and open)
+
+
+def record_reply_pg(
+    conn: Any,
+    *,
+    event_id: str,
+    workspace_id: str,
+    assessment_id: int,
+    dimension_id: str,
+    user_id: str,
+    answers: Mapping[str, int | None],
+    message_ts: str,
+    comment: str | None,
+) -> RecordedReply:
+    """PostgreSQL only: claim ``event_id`` and, when new and the assessment is open, store the
+    answers and the comment, in one statement on an AUTOCOMMIT connection."""
+    row = conn.execute(
+        _RECORD_REPLY_PG,
+        {
+            "event_id": event_id,
+            "ws": workspace_id,
+            "now": utcnow(),
+            "aid": assessment_id,
+            "dimension": dimension_id,
+            "user_id": user_id,
+            "questions": list(answers),
+            "levels": list(answers.values()),
+            "ts": message_ts,
+            "comment": comment,
+        },
+    ).one()
+    return RecordedReply(bool(row[0]), row[1], int(row[2]))
+
+
+_CLAIM_PG = (
+    pg_insert(ProcessedEvent)
+    .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
+    .returning(ProcessedEvent.event_id)
+)
+
+
+def claim_event_autocommit(conn: Any, event_id: str, workspace_id: str | None) -> bool:
+    """PostgreSQL only: ``claim_event`` as one statement on an AUTOCOMMIT connection."""
+    params = {"event_id": event_id, "workspace_id": workspace_id, "received_at": utcnow()}
+    return conn.execute(_CLAIM_PG, params).scalar() is not None
 
 
 def close_assessment(

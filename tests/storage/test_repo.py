@@ -239,3 +239,41 @@ def test_a_read_only_unit_of_work_is_not_held_up_by_a_writer(db: Database) -> No
         thread.join()
     with db.read() as s:
         assert repo.answers_per_question(s, WS, aid) == {"q1": 1}
+
+
+def test_postgresql_records_a_reply_with_its_claim_in_one_statement(db: Database) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("the one-statement reply path is PostgreSQL's (SQLite takes the step-by-step one)")
+    aid = _open(db)
+
+    def record(event_id: str, answers: dict, comment: str | None = None) -> repo.RecordedReply:
+        with db.autocommit() as conn:
+            return repo.record_reply_pg(
+                conn,
+                event_id=event_id,
+                workspace_id=WS,
+                assessment_id=aid,
+                dimension_id="d1",
+                user_id="U1",
+                answers=answers,
+                message_ts=f"{event_id}.1",
+                comment=comment,
+            )
+
+    first = record("Ev1", {"q1": 3, "q2": None}, "we use MLflow")
+    assert (first.claimed, first.status, first.answers) == (True, "open", 2)
+    again = record("Ev1", {"q1": 0})  # Slack's retry of the same event: nothing changes
+    assert (again.claimed, again.answers) == (False, 0)
+    assert record("Ev2", {"q1": 1}).answers == 1  # a later answer replaces the earlier one
+    assert record("Ev3", {}).claimed  # an unreadable reply: claimed, nothing stored
+    with db.session() as s:
+        stored = {(r.question_id, r.level, r.source) for r in repo.list_responses(s, WS, aid)}
+        comments = [c.text for c in repo.list_comments(s, WS, aid)]
+        repo.close_assessment(s, repo.get_assessment(s, WS, aid), status=CLOSED, closed_by="U1")
+    assert stored == {("q1", 1, "reply"), ("q2", None, "reply")}
+    assert comments == ["we use MLflow"]
+    late = record("Ev4", {"q1": 4}, "too late")
+    assert (late.claimed, late.status, late.answers) == (True, CLOSED, 0)
+    with db.session() as s:
+        assert {r.level for r in repo.list_responses(s, WS, aid) if r.question_id == "q1"} == {1}
+        assert len(repo.list_comments(s, WS, aid)) == 1
