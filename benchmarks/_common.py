@@ -162,6 +162,12 @@ class Server:
                     key, _, value = line.partition(":")
                     if key in ("VmRSS", "VmHWM"):
                         out[key] = out.get(key, 0) + int(value.split()[0])
+            # PSS: pages shared by forked workers counted once in all (RSS counts them per process)
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    key, _, value = line.partition(":")
+                    if key == "Pss":
+                        out["Pss"] = out.get("Pss", 0) + int(value.split()[0])
         return out
 
     def cpu_seconds(self) -> float:

@@ -54,6 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--db", default="sqlite", help="sqlite and/or postgresql, comma-separated (sqlite)")
     parser.add_argument("--typed", type=float, default=0.5, help="share of dimensions answered by a typed reply (0.5)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=1, help="maturity serve --workers (1)")
     parser.add_argument(
         "--max-seconds",
         type=float,
@@ -118,7 +119,7 @@ def run_one(kind: str, args: argparse.Namespace, users: list[str]) -> dict[str, 
         target = stack.enter_context(database(kind, wd))
         env = app_env(target.url, slack.url)
         migrate(env, wd)
-        server = Server.maturity(f"maturity-{kind}", env, wd)
+        server = Server.maturity(f"maturity-{kind}", env, wd, workers=args.workers)
         stack.callback(server.stop)
         server.start()
         assessment_id, threads = open_assessment(server, slack, target.url, users[0])

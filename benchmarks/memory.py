@@ -43,6 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the steady stream (10 s)")
     parser.add_argument("--members", type=int, default=300, help="team answering at once afterwards (300)")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=1, help="maturity serve --workers (1)")
     args = parser.parse_args(argv)
     args.db_list = [d.strip() for d in args.db.split(",") if d.strip()]
     if any(d not in ("sqlite", "postgresql") for d in args.db_list):
@@ -58,7 +59,7 @@ def run_one(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         target = stack.enter_context(database(kind, wd))
         env = app_env(target.url, slack.url)
         migrate(env, wd)
-        server = Server.maturity(f"maturity-{kind}", env, wd)
+        server = Server.maturity(f"maturity-{kind}", env, wd, workers=args.workers)
         stack.callback(server.stop)
         server.start()
         idle = server.memory_kb()
@@ -81,6 +82,7 @@ def run_one(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             "steady_rss": after_steady.get("VmRSS", 0),
             "end_rss": end.get("VmRSS", 0),
             "peak_rss": end.get("VmHWM", 0),
+            "end_pss": end.get("Pss", 0),
             "requests": len(steady) + len(built),
         }
 
@@ -89,12 +91,16 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     results = [run_one(kind, args) for kind in kinds_available(args.db_list)]
     print(
         f"\nMemory of maturity serve (kB): idle after start; after {args.rate:g}/s × {args.seconds:g} s mixed; "
-        f"after {args.members} members × 16 answers; peak = VmHWM"
+        f"after {args.members} members × 16 answers; peak = VmHWM; with --workers, summed over the processes "
+        f"(RSS counts the pages forked workers share once per process, PSS once in all)"
     )
     print(
         table(
-            [[r["db"], r["requests"], r["idle_rss"], r["steady_rss"], r["end_rss"], r["peak_rss"]] for r in results],
-            ["db", "requests", "idle RSS", "RSS after steady", "RSS at end", "peak RSS (VmHWM)"],
+            [
+                [r["db"], r["requests"], r["idle_rss"], r["steady_rss"], r["end_rss"], r["peak_rss"], r["end_pss"]]
+                for r in results
+            ],
+            ["db", "requests", "idle RSS", "RSS after steady", "RSS at end", "peak RSS (VmHWM)", "PSS at end"],
         )
     )
     return results

@@ -164,6 +164,33 @@ class TeamOverview:
     open: Assessment | None
 
 
+def _read_reply(target: repo.AnswerTarget, text: str) -> tuple[DimensionSpec, ParsedReply | None, ReplyError | None]:
+    """Parse a typed reply with the spec its assessment was opened with: (dimension, reply or None,
+    the error when it cannot be read)."""
+    spec = spec_from_json(target.spec_json)
+    dim_spec = next(d for d in spec.dimensions if d.id == target.dimension_id)
+    try:
+        parsed = parse_reply(
+            text, question_count=len(dim_spec.question_ids), scale_min=spec.scale.min, scale_max=spec.scale.max
+        )
+    except ReplyError as exc:
+        return dim_spec, None, exc
+    return dim_spec, parsed, None
+
+
+def _recorded(dim_spec: DimensionSpec, parsed: ParsedReply) -> dict[str, int | None]:
+    return {dim_spec.question_ids[n - 1]: level for n, level in parsed.answers.items()}
+
+
+def _answered(
+    target: repo.AnswerTarget, dim_spec: DimensionSpec, recorded: dict[str, int | None], parsed: ParsedReply
+) -> ReplyOutcome:
+    framework = get_framework(target.framework_id)
+    return ReplyOutcome(
+        answer=ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
+    )
+
+
 class AssessmentService:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -256,28 +283,18 @@ class AssessmentService:
             target = repo.answer_target_by_thread(s, workspace_id, channel_id, thread_ts)
             if target is None or target.dimension_id is None:
                 return ReplyOutcome()
-            spec = spec_from_json(target.spec_json)
-            dim_spec = next(d for d in spec.dimensions if d.id == target.dimension_id)
-            try:
-                parsed: ParsedReply = parse_reply(
-                    text,
-                    question_count=len(dim_spec.question_ids),
-                    scale_min=spec.scale.min,
-                    scale_max=spec.scale.max,
-                )
-            except ReplyError as exc:
-                return ReplyOutcome(error=exc)
+            dim_spec, parsed, error = _read_reply(target, text)
+            if parsed is None:
+                return ReplyOutcome(error=error)
             if target.status != OPEN:
                 return ReplyOutcome(closed_status=target.status)
-            recorded = {dim_spec.question_ids[n - 1]: level for n, level in parsed.answers.items()}
+            recorded = _recorded(dim_spec, parsed)
             repo.upsert_responses(s, target, user_id=user_id, answers=recorded, source="reply", message_ts=message_ts)
             if parsed.comment:
                 repo.add_comment(
                     s, target, dimension_id=dim_spec.id, user_id=user_id, text=parsed.comment, message_ts=message_ts
                 )
-            framework = get_framework(target.framework_id)
-            answer = ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
-            return ReplyOutcome(answer=answer)
+            return _answered(target, dim_spec, recorded, parsed)
 
     def _handle_reply_in_one_statement(
         self,
@@ -296,17 +313,8 @@ class AssessmentService:
             with self.db.autocommit() as conn:
                 claimed = repo.claim_event_autocommit(conn, event_id, workspace_id)
             return ReplyOutcome(duplicate=not claimed)
-        spec = spec_from_json(thread.spec_json)
-        dim_spec = next(d for d in spec.dimensions if d.id == thread.dimension_id)
-        error: ReplyError | None = None
-        parsed: ParsedReply | None = None
-        try:
-            parsed = parse_reply(
-                text, question_count=len(dim_spec.question_ids), scale_min=spec.scale.min, scale_max=spec.scale.max
-            )
-        except ReplyError as exc:
-            error = exc
-        recorded = {dim_spec.question_ids[n - 1]: level for n, level in parsed.answers.items()} if parsed else {}
+        dim_spec, parsed, error = _read_reply(thread, text)
+        recorded = _recorded(dim_spec, parsed) if parsed else {}
         with self.db.autocommit() as conn:
             result = repo.record_reply_pg(
                 conn,
@@ -323,15 +331,11 @@ class AssessmentService:
             return ReplyOutcome(duplicate=True)
         if result.status is None:
             return ReplyOutcome()
-        if error is not None:
+        if parsed is None:
             return ReplyOutcome(error=error)
         if result.status != OPEN:
             return ReplyOutcome(closed_status=result.status)
-        assert parsed is not None
-        framework = get_framework(thread.framework_id)
-        return ReplyOutcome(
-            answer=ThreadAnswer(thread.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
-        )
+        return _answered(thread, dim_spec, recorded, parsed)
 
     def _dimension_thread(self, workspace_id: str, channel_id: str, thread_ts: str) -> repo.AnswerTarget | None:
         """The assessment and dimension of a dimension message. Remembered once found: a thread's
