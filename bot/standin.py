@@ -33,6 +33,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.parser import BytesParser
@@ -355,10 +356,26 @@ _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 
 
 class _Server(ThreadingHTTPServer):
+    """Connections are handled on a pool of threads, not a new thread each: the bot opens a
+    connection per Web API call, and at hundreds of calls a second starting threads would cost the
+    stand-in (which shares the machine with the bot in benchmarks) more than answering them."""
+
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 256
     stand_in: StandInSlack
+    pool_size = 64
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pool = ThreadPoolExecutor(max_workers=self.pool_size, thread_name_prefix="standin")
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self._pool.submit(self.process_request_thread, request, client_address)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Quiet (no traceback on stderr); dropped connections ignored, anything else remembered."""
