@@ -242,16 +242,6 @@ def add_thread(
     return thread
 
 
-def find_thread(session: Session, workspace_id: str, channel_id: str, message_ts: str) -> DimensionThread | None:
-    return session.scalar(
-        select(DimensionThread).where(
-            DimensionThread.workspace_id == workspace_id,
-            DimensionThread.channel_id == channel_id,
-            DimensionThread.message_ts == message_ts,
-        )
-    )
-
-
 @dataclass(frozen=True)
 class AnswerTarget:
     """The few columns the answer path needs of an assessment (read without loading ORM objects):
@@ -476,11 +466,7 @@ def record_reply_pg(
     return RecordedReply(bool(row[0]), row[1], int(row[2]))
 
 
-_CLAIM_PG = (
-    pg_insert(ProcessedEvent)
-    .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
-    .returning(ProcessedEvent.event_id)
-)
+_CLAIM_PG = _BUILDERS["claim_event"](pg_insert)
 
 
 def claim_event_autocommit(conn: Any, event_id: str, workspace_id: str | None) -> bool:

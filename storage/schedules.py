@@ -27,7 +27,6 @@ __all__ = [
     "finish_job",
     "get_job",
     "get_schedule",
-    "get_schedule_for_channel",
     "schedule_row_for_channel",
     "jobs_of_team",
     "last_closed_at",
@@ -69,14 +68,6 @@ def process_identity() -> str:
 
 def get_schedule(session: Session, workspace_id: str, team_id: int) -> Schedule | None:
     return session.scalar(select(Schedule).where(Schedule.workspace_id == workspace_id, Schedule.team_id == team_id))
-
-
-def get_schedule_for_channel(session: Session, workspace_id: str, channel_id: str) -> Schedule | None:
-    return session.scalar(
-        select(Schedule)
-        .join(Team, Schedule.team_id == Team.id)
-        .where(Schedule.workspace_id == workspace_id, Team.workspace_id == workspace_id, Team.channel_id == channel_id)
-    )
 
 
 _SCHEDULE_ROW = (

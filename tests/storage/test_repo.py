@@ -95,8 +95,8 @@ def test_queries_are_scoped_by_workspace(db: Database) -> None:
         repo.upsert_responses(s, a, user_id="U1", answers={"q1": 2}, source="button")
     with db.session() as s:
         assert repo.get_assessment(s, OTHER_WS, aid) is None
-        assert repo.find_thread(s, OTHER_WS, "C1", "100.1") is None
-        assert repo.find_thread(s, WS, "C1", "100.1") is not None
+        assert repo.answer_target_by_thread(s, OTHER_WS, "C1", "100.1") is None
+        assert repo.answer_target_by_thread(s, WS, "C1", "100.1") is not None
         assert repo.list_responses(s, OTHER_WS, aid) == []
         assert repo.get_open_assessment(s, OTHER_WS, "C1") is None
 

@@ -51,10 +51,10 @@ def test_upsert_creates_with_defaults_and_updates(db: Database) -> None:
         assert schedule.paused is False and schedule.updated_at == NOW
     _schedule(db, timezone="Europe/Berlin", created_by="U2")
     with db.session() as s:
-        schedule = store.get_schedule_for_channel(s, WS, "C1")
-        assert schedule is not None
-        assert schedule.timezone == "Europe/Berlin" and schedule.checkin_label == "monthly"
-        assert schedule.created_by == "U1"
+        row = store.schedule_row_for_channel(s, WS, "C1")
+        assert row is not None
+        assert row["timezone"] == "Europe/Berlin" and row["checkin_label"] == "monthly"
+        assert row["created_by"] == "U1"
         assert s.query(Schedule).count() == 1
     with pytest.raises(TypeError), db.session() as s:
         team = repo.get_team(s, WS, "C1")
