@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
+from bot.config import Settings
 from bot.slack_io import BEST_EFFORT_ERRORS, CHANNEL_ERRORS, channel_members, post, slack_error, update
 from conversations.assessments import AssessmentService, Result
 from conversations.frameworks import Framework, get_framework
@@ -269,7 +270,7 @@ def refresher_for(service: AssessmentService) -> Refresher:
         return refresher
 
 
-DEFAULT_REFRESH_SECONDS = 2.0
+DEFAULT_REFRESH_SECONDS: float = Settings.model_fields["dimension_refresh_seconds"].default
 
 
 def refresh_dimension(

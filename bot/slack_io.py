@@ -69,6 +69,10 @@ _MEMBERS: dict[tuple[str, str | None, str], tuple[float, list[str]]] = {}  # (AP
 _MEMBERS_LOCK = threading.Lock()
 
 
+def _members_key(client: WebClient, channel: str) -> tuple[str, str | None, str]:
+    return (client.base_url, client.token, channel)
+
+
 def channel_members(
     client: WebClient, channel: str, bot_user_id: str | None, *, max_age: float = 0.0
 ) -> list[str] | None:
@@ -77,7 +81,7 @@ def channel_members(
     ``max_age`` > 0 accepts a list fetched that many seconds ago or less (per token and channel), for
     views that many members ask for at once (``/maturity status``); counts that get stored
     (``finish``) always ask Slack."""
-    key = (client.base_url, client.token, channel)
+    key = _members_key(client, channel)
     if max_age > 0:
         cached = cached_channel_members(client, channel, bot_user_id, max_age=max_age)
         if cached is not None:
@@ -106,7 +110,7 @@ def cached_channel_members(
 ) -> list[str] | None:
     """The channel's members as fetched at most ``max_age`` seconds ago; None if not (Slack is not asked)."""
     with _MEMBERS_LOCK:
-        cached = _MEMBERS.get((client.base_url, client.token, channel))
+        cached = _MEMBERS.get(_members_key(client, channel))
     if cached is None or time.monotonic() - cached[0] > max_age:
         return None
     return [m for m in cached[1] if m != bot_user_id]

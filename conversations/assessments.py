@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from conversations.frameworks import Dimension, Framework, default_framework, get_framework
 from conversations.replies import ParsedReply, ReplyError, parse_reply
 from conversations.schedules import ScheduleSnapshot
+from conversations.schedules import snapshot_in as schedule_snapshot_in
 from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, score, select_roadmap
 from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale
 from storage import repo
-from storage import schedules as schedule_store
 from storage.db import Database
 from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment
 from storage.repo import AssessmentAlreadyOpen
@@ -419,8 +419,7 @@ class AssessmentService:
         """``/maturity status`` in one read: the open assessment's progress (None when none is open)
         and the channel's schedule (None when it has none)."""
         with self.db.read() as s:
-            row = schedule_store.schedule_row_for_channel(s, workspace_id, channel_id)
-            return self._status(s, workspace_id, channel_id), ScheduleSnapshot.of_row(row) if row else None
+            return self._status(s, workspace_id, channel_id), schedule_snapshot_in(s, workspace_id, channel_id)
 
     def _status(self, s, workspace_id: str, channel_id: str) -> Status | None:  # type: ignore[no-untyped-def]
         assessment = repo.open_assessment_row(s, workspace_id, channel_id)

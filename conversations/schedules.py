@@ -34,6 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.orm import Session
 
 from conversations.frameworks import default_framework
 from storage import repo
@@ -496,10 +497,15 @@ def describe(snapshot: ScheduleSnapshot, now: datetime) -> str:
     return text
 
 
+def snapshot_in(session: Session, workspace_id: str, channel_id: str) -> ScheduleSnapshot | None:
+    """The channel's schedule, read in the caller's unit of work (None when it has none)."""
+    row = store.schedule_row_for_channel(session, workspace_id, channel_id)
+    return ScheduleSnapshot.of_row(row) if row is not None else None
+
+
 def _snapshot_for_channel(db: Database, workspace_id: str, channel_id: str) -> ScheduleSnapshot | None:
     with db.read() as s:
-        row = store.schedule_row_for_channel(s, workspace_id, channel_id)
-        return ScheduleSnapshot.of_row(row) if row is not None else None
+        return snapshot_in(s, workspace_id, channel_id)
 
 
 def get_schedule(db: Database, workspace_id: str, channel_id: str) -> ScheduleSnapshot | None:

@@ -103,7 +103,6 @@ class Database:
         write in it."""
         options: dict[str, Any] = {READ_ONLY_OPTION: True}
         if self.dialect == "postgresql":
-            # No BEGIN/COMMIT round trips: each read sees the latest committed data by itself.
             options["isolation_level"] = "AUTOCOMMIT"
         with self._sessions() as session, session.begin():
             session.connection(execution_options=options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -99,24 +100,28 @@ def _status_in_ack(ack: Ack, client: WebClient, service, workspace_id, channel_i
     members = cached_channel_members(client, channel_id, bot_user_id, max_age=STATUS_MEMBERS_MAX_AGE)
     if members is None:
         return False
-    status, snapshot = service.status_and_schedule(workspace_id, channel_id)
-    schedule = next_run_line(snapshot, datetime.now(UTC))
-    if status is None:
-        ack(text=f"{_no_open()} {schedule}")
-    else:
-        message = messages.status_message(status, members, anonymous=status.anonymous, schedule=schedule)
-        ack(text=message.text, blocks=message.blocks)
+    message = _status_message(service, workspace_id, channel_id, lambda: members)
+    ack(text=message.text, blocks=message.blocks)
     return True
 
 
 def _status(cmd: Command, *, client, respond, service, workspace_id, channel_id, bot_user_id, **_) -> None:  # type: ignore[no-untyped-def]
+    message = _status_message(
+        service,
+        workspace_id,
+        channel_id,
+        lambda: channel_members(client, channel_id, bot_user_id, max_age=STATUS_MEMBERS_MAX_AGE),
+    )
+    _respond(respond, message)
+
+
+def _status_message(service, workspace_id, channel_id, members: Callable[[], list[str] | None]) -> messages.Message:  # type: ignore[no-untyped-def]
+    """What ``/maturity status`` answers; ``members`` is asked only when an assessment is open."""
     status, snapshot = service.status_and_schedule(workspace_id, channel_id)
     schedule = next_run_line(snapshot, datetime.now(UTC))
     if status is None:
-        respond(text=f"{_no_open()} {schedule}", response_type="ephemeral")
-        return
-    members = channel_members(client, channel_id, bot_user_id, max_age=STATUS_MEMBERS_MAX_AGE)
-    _respond(respond, messages.status_message(status, members, anonymous=status.anonymous, schedule=schedule))
+        return messages.Message(text=f"{_no_open()} {schedule}", blocks=None)  # type: ignore[arg-type]
+    return messages.status_message(status, members(), anonymous=status.anonymous, schedule=schedule)
 
 
 def _finish(cmd: Command, *, client, respond, service, workspace_id, channel_id, user_id, bot_user_id, **_) -> None:  # type: ignore[no-untyped-def]
