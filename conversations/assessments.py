@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from conversations.frameworks import Dimension, Framework, default_framework, get_framework
 from conversations.replies import ParsedReply, ReplyError, parse_reply
 from conversations.schedules import ScheduleSnapshot
-from conversations.schedules import snapshot_in as schedule_snapshot_in
 from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, score, select_roadmap
 from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale
 from storage import repo
@@ -78,6 +77,20 @@ def spec_from_json(raw: str) -> FrameworkSpec:
             DimensionSpec(d["id"], d["name"], d["weight"], tuple(d["question_ids"])) for d in data["dimensions"]
         ),
     )
+
+
+def _groups(dimensions: Sequence[DimensionSpec]) -> dict[str, str]:
+    """Question id -> its dimension id: how answers are counted per dimension."""
+    return {q: d.id for d in dimensions for q in d.question_ids}
+
+
+@lru_cache(maxsize=256)
+def _spec_groups(raw: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_groups(spec_from_json(raw).dimensions).items())
+
+
+def _groups_of_spec(raw: str) -> dict[str, str]:
+    return dict(_spec_groups(raw))
 
 
 # --- results ---------------------------------------------------------------------------------------
@@ -386,21 +399,20 @@ class AssessmentService:
             if message is None:
                 return None
             dim = next(d for d in spec_from_json(message.spec_json).dimensions if d.id == dimension_id)
-            progress = self._progress(s, workspace_id, assessment_id, (dim,), {dim.id: message.message_ts})
+            counts = repo.progress(s, workspace_id, assessment_id, _groups((dim,)))
+            progress = self._progress_of((dim,), {dim.id: message.message_ts}, counts)
             return DimensionView(message, progress[dimension_id])
 
-    def _progress(  # type: ignore[no-untyped-def]
-        self, s, workspace_id: str, assessment_id: int, dimensions: Sequence[DimensionSpec], threads: dict[str, str]
+    @staticmethod
+    def _progress_of(
+        dimensions: Sequence[DimensionSpec], threads: dict[str, str], counts: repo.Progress
     ) -> dict[str, DimensionProgress]:
-        groups = {q: d.id for d in dimensions for q in d.question_ids}
-        per_question = repo.answers_per_question(s, workspace_id, assessment_id, list(groups))
-        per_dimension = repo.respondents_per_group(s, workspace_id, assessment_id, groups)
         return {
             d.id: DimensionProgress(
                 d.id,
                 threads.get(d.id, ""),
-                per_dimension.get(d.id, 0),
-                {q: per_question.get(q, 0) for q in d.question_ids},
+                counts.per_group.get(d.id, 0),
+                {q: counts.per_question.get(q, 0) for q in d.question_ids},
             )
             for d in dimensions
         }
@@ -409,31 +421,29 @@ class AssessmentService:
 
     def status(self, workspace_id: str, channel_id: str) -> Status:
         """The open assessment's progress. Raises NoOpenAssessment."""
-        with self.db.read() as s:
-            status = self._status(s, workspace_id, channel_id)
+        status, _ = self.status_and_schedule(workspace_id, channel_id)
         if status is None:
             raise NoOpenAssessment()
         return status
 
     def status_and_schedule(self, workspace_id: str, channel_id: str) -> tuple[Status | None, ScheduleSnapshot | None]:
-        """``/maturity status`` in one read: the open assessment's progress (None when none is open)
-        and the channel's schedule (None when it has none)."""
+        """``/maturity status`` in one read of two statements: the open assessment's progress (None
+        when none is open) and the channel's schedule (None when it has none)."""
         with self.db.read() as s:
-            return self._status(s, workspace_id, channel_id), schedule_snapshot_in(s, workspace_id, channel_id)
-
-    def _status(self, s, workspace_id: str, channel_id: str) -> Status | None:  # type: ignore[no-untyped-def]
-        assessment = repo.open_assessment_row(s, workspace_id, channel_id)
+            assessment, schedule = repo.channel_status(s, workspace_id, channel_id, _groups_of_spec)
+        snapshot = ScheduleSnapshot.of_row(schedule) if schedule is not None else None
         if assessment is None:
-            return None
+            return None, snapshot
         spec = spec_from_json(assessment.spec_json)
-        progress = self._progress(s, workspace_id, assessment.id, spec.dimensions, assessment.threads)
-        return Status(
+        progress = self._progress_of(spec.dimensions, assessment.threads, assessment.progress)
+        status = Status(
             assessment,
             get_framework(assessment.framework_id),
-            frozenset(repo.respondents(s, workspace_id, assessment.id)),
+            assessment.progress.respondents,
             tuple(progress.values()),
             anonymous=assessment.anonymous,
         )
+        return status, snapshot
 
     def open_assessment(self, workspace_id: str, channel_id: str) -> Assessment | None:
         with self.db.session() as s:

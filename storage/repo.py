@@ -4,12 +4,25 @@ filters by it, so a request signed for one workspace can never reach another's r
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, case, distinct, func, select, text
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    func,
+    literal_column,
+    null,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +36,7 @@ from storage.models import (
     DimensionThread,
     ProcessedEvent,
     Response,
+    Schedule,
     Team,
     Workspace,
     utcnow,
@@ -296,8 +310,8 @@ def answer_target(session: Session, workspace_id: str, assessment_id: int) -> An
 @dataclass(frozen=True)
 class OpenAssessment:
     """A channel's open assessment as plain values, with its dimension threads (dimension id ->
-    message ts) and its team's anonymity setting: what ``/maturity status`` needs, read without ORM
-    objects."""
+    message ts), its team's anonymity setting and its answer counts: what ``/maturity status``
+    needs, read without ORM objects."""
 
     id: int
     workspace_id: str
@@ -308,9 +322,11 @@ class OpenAssessment:
     intro_ts: str | None
     anonymous: bool
     threads: dict[str, str]
+    progress: Progress
 
 
-_OPEN_ASSESSMENT = (
+_SCHEDULE_COLUMNS = tuple(Schedule.__table__.c)
+_CHANNEL_STATUS = (
     select(
         Assessment.id,
         Assessment.framework_id,
@@ -319,31 +335,44 @@ _OPEN_ASSESSMENT = (
         Assessment.opened_at,
         Assessment.intro_ts,
         Team.anonymous,
+        Team.channel_id,
+        Team.channel_name,
+        Team.framework_id,
+        *_SCHEDULE_COLUMNS,
     )
-    .join(Team, Assessment.team_id == Team.id)
-    .where(
-        Assessment.workspace_id == bindparam("ws"),
-        Team.workspace_id == bindparam("ws"),
-        Team.channel_id == bindparam("channel"),
-        Assessment.status == OPEN,
+    .select_from(Team)
+    .outerjoin(
+        Assessment,
+        and_(Assessment.team_id == Team.id, Assessment.workspace_id == bindparam("ws"), Assessment.status == OPEN),
     )
-)
-_THREADS = (
-    select(DimensionThread.dimension_id, DimensionThread.message_ts)
-    .where(DimensionThread.workspace_id == bindparam("ws"), DimensionThread.assessment_id == bindparam("id"))
-    .order_by(DimensionThread.position)
+    .outerjoin(Schedule, and_(Schedule.team_id == Team.id, Schedule.workspace_id == bindparam("ws")))
+    .where(Team.workspace_id == bindparam("ws"), Team.channel_id == bindparam("channel"))
 )
 
 
-def open_assessment_row(session: Session, workspace_id: str, channel_id: str) -> OpenAssessment | None:
+def channel_status(
+    session: Session, workspace_id: str, channel_id: str, groups_of: Callable[[str], Mapping[str, str]]
+) -> tuple[OpenAssessment | None, dict[str, Any] | None]:
+    """What ``/maturity status`` reads, in two statements: the channel's open assessment (None when
+    none is open) with its progress, and its schedule as plain column values with the team's
+    ``channel_id``, ``channel_name`` and ``framework_id`` (None when it has none; the shape of
+    ``storage.schedules.schedule_row_for_channel``). ``groups_of(spec_json)``: which questions to
+    count, question id -> dimension id."""
     conn = session.connection()
-    row = conn.execute(_OPEN_ASSESSMENT, {"ws": workspace_id, "channel": channel_id}).first()
+    row = conn.execute(_CHANNEL_STATUS, {"ws": workspace_id, "channel": channel_id}).first()
     if row is None:
-        return None
-    threads = conn.execute(_THREADS, {"ws": workspace_id, "id": row[0]}).all()
-    return OpenAssessment(
-        row[0], workspace_id, row[1], row[2], row[3], row[4], row[5], bool(row[6]), {d: ts for d, ts in threads}
+        return None, None
+    schedule = None
+    if row[10] is not None:
+        schedule = {column.name: value for column, value in zip(_SCHEDULE_COLUMNS, row[10:], strict=True)}
+        schedule.update(channel_id=row[7], channel_name=row[8], framework_id=row[9])
+    if row[0] is None:
+        return None, schedule
+    counts = progress(session, workspace_id, row[0], groups_of(row[2]), respondents=True, threads=True)
+    assessment = OpenAssessment(
+        row[0], workspace_id, row[1], row[2], row[3], row[4], row[5], bool(row[6]), counts.threads, counts
     )
+    return assessment, schedule
 
 
 @dataclass(frozen=True)
@@ -589,53 +618,97 @@ def list_comments(session: Session, workspace_id: str, assessment_id: int) -> Se
 
 
 _RESPONSES_OF = (Response.workspace_id == bindparam("ws"), Response.assessment_id == bindparam("id"))
-_ANSWERS_PER_QUESTION = select(Response.question_id, func.count()).where(*_RESPONSES_OF).group_by(Response.question_id)
-_ANSWERS_PER_CHOSEN_QUESTION = (
-    select(Response.question_id, func.count())
-    .where(*_RESPONSES_OF, Response.question_id.in_(bindparam("questions", expanding=True)))
-    .group_by(Response.question_id)
-)
-_RESPONDENTS = select(Response.user_id).distinct().where(*_RESPONSES_OF)
 
 
-def answers_per_question(
-    session: Session, workspace_id: str, assessment_id: int, question_ids: Sequence[str] | None = None
-) -> dict[str, int]:
-    """How many members answered each question (counted by the database)."""
-    params: dict[str, Any] = {"ws": workspace_id, "id": assessment_id}
-    if question_ids is None:
-        return dict(session.connection().execute(_ANSWERS_PER_QUESTION, params).all())
-    params["questions"] = list(question_ids)
-    return dict(session.connection().execute(_ANSWERS_PER_CHOSEN_QUESTION, params).all())
+@dataclass(frozen=True)
+class Progress:
+    """An assessment's answer counts, counted by the database: members per question, distinct
+    members per group of questions (e.g. per dimension), and when asked for, the members who
+    answered anything and the dimension threads (dimension id -> message ts, in posting order)."""
+
+    per_question: dict[str, int]
+    per_group: dict[str, int]
+    respondents: frozenset[str] = frozenset()
+    threads: dict[str, str] = field(default_factory=dict)
 
 
-@lru_cache(maxsize=64)
-def _respondents_per_group_stmt(groups: tuple[tuple[str, str], ...]) -> Any:
-    # A subquery, so that GROUP BY names a column: PostgreSQL does not match a CASE expression with
-    # bound parameters in SELECT against the same expression in GROUP BY.
-    grouped = (
-        select(case(dict(groups), value=Response.question_id, else_=None).label("g"), Response.user_id)
-        .where(*_RESPONSES_OF, Response.question_id.in_([q for q, _ in groups]))
-        .subquery()
+_NO_TEXT = cast(null(), String)
+
+
+def _sql_string(value: str) -> Any:
+    """A string as an SQL literal (quotes doubled). For statements built once per framework: their
+    text is then the same on every call, which psycopg caches and PostgreSQL prepares, where bound
+    lists would be expanded into new SQL on each call."""
+    return literal_column("'" + value.replace("'", "''") + "'", String)
+
+
+@lru_cache(maxsize=128)
+def _progress_stmt(groups: tuple[tuple[str, str], ...], with_respondents: bool, with_threads: bool) -> Any:
+    """One statement, a UNION ALL of up to four counts tagged by their first column, so that a
+    status costs one round trip instead of four. Rows: (kind, key, text, number)."""
+    counted = Response.question_id.in_([_sql_string(q) for q, _ in groups])
+    parts = [
+        select(literal_column("'q'"), Response.question_id, _NO_TEXT, func.count())
+        .where(*_RESPONSES_OF, counted)
+        .group_by(Response.question_id)
+    ]
+    # A subquery, so that GROUP BY names a column (PostgreSQL does not match a CASE expression in
+    # SELECT against the same expression in GROUP BY).
+    dimension = case(*[(Response.question_id == _sql_string(q), _sql_string(g)) for q, g in groups], else_=None)
+    grouped = select(dimension.label("g"), Response.user_id).where(*_RESPONSES_OF, counted).subquery()
+    parts.append(
+        select(literal_column("'g'"), grouped.c.g, _NO_TEXT, func.count(distinct(grouped.c.user_id))).group_by(
+            grouped.c.g
+        )
     )
-    return select(grouped.c.g, func.count(distinct(grouped.c.user_id))).group_by(grouped.c.g)
+    if with_respondents:
+        parts.append(
+            select(literal_column("'u'"), Response.user_id, _NO_TEXT, literal_column("0"))
+            .where(*_RESPONSES_OF)
+            .group_by(Response.user_id)
+        )
+    if with_threads:
+        parts.append(
+            select(
+                literal_column("'t'"),
+                DimensionThread.dimension_id,
+                DimensionThread.message_ts,
+                DimensionThread.position,
+            ).where(DimensionThread.workspace_id == bindparam("ws"), DimensionThread.assessment_id == bindparam("id"))
+        )
+    return union_all(*parts)
 
 
-def respondents_per_group(
-    session: Session, workspace_id: str, assessment_id: int, groups: Mapping[str, str]
-) -> dict[str, int]:
-    """Distinct members per group of questions (``groups``: question id -> group, e.g. its
-    dimension), counted by the database."""
+def progress(
+    session: Session,
+    workspace_id: str,
+    assessment_id: int,
+    groups: Mapping[str, str],
+    *,
+    respondents: bool = False,
+    threads: bool = False,
+) -> Progress:
+    """``groups``: question id -> group (its dimension). Only these questions are counted."""
     if not groups:
-        return {}
-    stmt = _respondents_per_group_stmt(tuple(sorted(groups.items())))
-    rows = session.connection().execute(stmt, {"ws": workspace_id, "id": assessment_id})
-    return {g: n for g, n in rows if g is not None}
-
-
-def respondents(session: Session, workspace_id: str, assessment_id: int) -> set[str]:
-    """The members who answered at least one question."""
-    return set(session.connection().execute(_RESPONDENTS, {"ws": workspace_id, "id": assessment_id}).scalars())
+        groups = {"": ""}  # no question: the counts come back empty, the other parts still run
+    stmt = _progress_stmt(tuple(sorted(groups.items())), respondents, threads)
+    per_question: dict[str, int] = {}
+    per_group: dict[str, int] = {}
+    members: set[str] = set()
+    posted: list[tuple[int, str, str]] = []
+    for kind, key, value, number in session.connection().execute(stmt, {"ws": workspace_id, "id": assessment_id}):
+        if kind == "q":
+            per_question[key] = number
+        elif kind == "g":
+            if key is not None:
+                per_group[key] = number
+        elif kind == "u":
+            members.add(key)
+        else:
+            posted.append((number, key, value))
+    per_question.pop("", None)
+    per_group.pop("", None)
+    return Progress(per_question, per_group, frozenset(members), {d: ts for _, d, ts in sorted(posted)})
 
 
 def count_responses(session: Session, workspace_id: str, assessment_id: int) -> int:

@@ -183,15 +183,20 @@ def test_progress_is_counted_by_the_database_and_scoped_to_the_workspace(db: Dat
         repo.upsert_responses(s, o, user_id="U9", answers={"q1": 1, "q3": 1}, source="button")
     groups = {"q1": "first", "q2": "first", "q3": "second"}
     with db.session() as s:
-        assert repo.answers_per_question(s, WS, aid) == {"q1": 2, "q2": 1, "q3": 2}  # "don't know" counts
-        assert repo.answers_per_question(s, WS, aid, ["q2", "q3"]) == {"q2": 1, "q3": 2}
-        assert repo.respondents_per_group(s, WS, aid, groups) == {"first": 2, "second": 2}
-        assert repo.respondents_per_group(s, WS, aid, {"q3": "second"}) == {"second": 2}
-        assert repo.respondents(s, WS, aid) == {"U1", "U2", "U3"}
+        counts = repo.progress(s, WS, aid, groups, respondents=True)
+        assert counts.per_question == {"q1": 2, "q2": 1, "q3": 2}  # "don't know" counts
+        assert counts.per_group == {"first": 2, "second": 2}
+        assert counts.respondents == {"U1", "U2", "U3"}
+        assert counts.threads == {}  # not asked for
+        only = repo.progress(s, WS, aid, {"q2": "first", "q3": "second"})
+        assert (only.per_question, only.per_group) == ({"q2": 1, "q3": 2}, {"first": 1, "second": 2})
+        assert only.respondents == frozenset()  # not asked for
+        assert repo.progress(s, WS, aid, {}, respondents=True).respondents == {"U1", "U2", "U3"}
         # another workspace's rows never count, even asked with this assessment's id
-        assert repo.answers_per_question(s, OTHER_WS, aid) == {}
-        assert repo.respondents(s, OTHER_WS, aid) == set()
-        assert repo.respondents_per_group(s, OTHER_WS, other, groups) == {"first": 1, "second": 1}
+        foreign = repo.progress(s, OTHER_WS, aid, groups, respondents=True)
+        assert (foreign.per_question, foreign.per_group, foreign.respondents) == ({}, {}, frozenset())
+        theirs = repo.progress(s, OTHER_WS, other, groups, respondents=True)
+        assert theirs.per_group == {"first": 1, "second": 1} and theirs.respondents == {"U9"}
 
 
 def test_the_answer_path_reads_its_target_in_one_query_and_never_across_workspaces(db: Database) -> None:
@@ -229,7 +234,7 @@ def test_a_read_only_unit_of_work_is_not_held_up_by_a_writer(db: Database) -> No
 
         def reader() -> None:
             with db.read() as s:
-                assert repo.answers_per_question(s, WS, aid) == {}  # the writer has not committed
+                assert repo.progress(s, WS, aid, {"q1": "d1"}).per_question == {}  # the writer has not committed
             done.set()
 
         threading.Thread(target=reader, daemon=True).start()
@@ -238,7 +243,7 @@ def test_a_read_only_unit_of_work_is_not_held_up_by_a_writer(db: Database) -> No
         release.set()
         thread.join()
     with db.read() as s:
-        assert repo.answers_per_question(s, WS, aid) == {"q1": 1}
+        assert repo.progress(s, WS, aid, {"q1": "d1"}).per_question == {"q1": 1}
 
 
 def test_postgresql_records_a_reply_with_its_claim_in_one_statement(db: Database) -> None:
@@ -277,3 +282,51 @@ def test_postgresql_records_a_reply_with_its_claim_in_one_statement(db: Database
     with db.session() as s:
         assert {r.level for r in repo.list_responses(s, WS, aid) if r.question_id == "q1"} == {1}
         assert len(repo.list_comments(s, WS, aid)) == 1
+
+
+def test_a_channel_status_is_read_in_two_statements_with_its_schedule_and_never_across_workspaces(
+    db: Database,
+) -> None:
+    from sqlalchemy import event
+
+    from storage import schedules as store
+
+    groups_of = {"{}": {"q1": "d1", "q2": "d1", "q3": "d2"}}.__getitem__
+    with db.read() as s:
+        assert repo.channel_status(s, WS, "C1", groups_of) == (None, None)  # no team yet
+    aid = _open(db)
+    with db.session() as s:
+        a = repo.get_assessment(s, WS, aid)
+        repo.add_thread(s, a, dimension_id="d2", position=1, channel_id="C1", message_ts="200.1")
+        repo.add_thread(s, a, dimension_id="d1", position=0, channel_id="C1", message_ts="100.1")
+        repo.upsert_responses(s, a, user_id="U1", answers={"q1": 2, "q3": 1}, source="reply")
+        repo.upsert_responses(s, a, user_id="U2", answers={"q2": None}, source="button")
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731 (before_cursor_execute's statement)
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        with db.read() as s:
+            assessment, schedule = repo.channel_status(s, WS, "C1", groups_of)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert len([q for q in statements if q.lstrip().upper().startswith(("SELECT", "WITH"))]) == 2
+    assert schedule is None
+    assert assessment is not None and assessment.id == aid
+    assert assessment.threads == {"d1": "100.1", "d2": "200.1"} and list(assessment.threads) == ["d1", "d2"]
+    assert assessment.progress.per_question == {"q1": 1, "q2": 1, "q3": 1}
+    assert assessment.progress.per_group == {"d1": 2, "d2": 1}
+    assert assessment.progress.respondents == {"U1", "U2"}
+
+    with db.session() as s:
+        store.upsert_schedule(s, repo.get_team(s, WS, "C1"), checkin_cron="0 9 1 */3 *", checkin_label="quarterly")
+    with db.read() as s:
+        assessment, schedule = repo.channel_status(s, WS, "C1", groups_of)
+        assert schedule == store.schedule_row_for_channel(s, WS, "C1")
+    assert assessment is not None and schedule is not None and schedule["checkin_label"] == "quarterly"
+
+    with db.session() as s:
+        repo.close_assessment(s, repo.get_assessment(s, WS, aid), closed_by="U1")
+    with db.read() as s:
+        assessment, schedule = repo.channel_status(s, WS, "C1", groups_of)
+        assert assessment is None and schedule is not None  # the schedule outlives the assessment
+        assert repo.channel_status(s, OTHER_WS, "C1", groups_of) == (None, None)
