@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import bolt_fixes, flows
+from bot.after_ack import AfterAck
 from bot.config import Settings
 from bot.installation import BOT_SCOPES, InstallationStore, TokenCipher, state_store
 from bot.listeners import register_listeners
@@ -36,6 +37,14 @@ class Services:
     assessments: AssessmentService
     installation_store: InstallationStore | None = None
     refresher: flows.Refresher | None = None
+    after_ack: AfterAck = field(default_factory=AfterAck)
+
+    def close(self) -> None:
+        """Before the process stops: finish the work queued after acks, then render the dimension
+        messages still waiting for their throttled refresh."""
+        self.after_ack.close()
+        if self.refresher is not None:
+            self.refresher.close()
 
     def workspace_gone(self, workspace_id: str | None, reason: str) -> int:
         """The app lost its access to a workspace: pause what would post there. Returns how many

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import json
 import logging
 import signal
@@ -397,6 +398,11 @@ def _serve(settings: Any, db: Any, args: argparse.Namespace, *, sock: Any = None
     server = create_server(app, db, host=args.host, port=settings.port, threads=args.threads, sock=sock)
     signal.signal(signal.SIGTERM, lambda *_: server.close())
     running_scheduler = _start_scheduler(settings, app) if scheduler else None
+    # What start-up built (modules, the app, the frameworks) lives as long as the process: moved out
+    # of the collector's generations, it is never scanned again, so a full collection while serving
+    # costs a few milliseconds instead of ~100 (and, in forked workers, leaves shared pages shared).
+    gc.collect()
+    gc.freeze()
     if sock is None:
         log.info(
             "serving",
@@ -409,19 +415,18 @@ def _serve(settings: Any, db: Any, args: argparse.Namespace, *, sock: Any = None
     finally:
         if running_scheduler is not None:
             running_scheduler.shutdown(wait=False)
-        _flush_refreshes(app)
+        _finish_pending_work(app)
         db.dispose()
     return 0
 
 
-def _flush_refreshes(app: Any) -> None:
-    """Dimension messages still waiting for their throttled refresh are rendered before the exit."""
-    refresher = getattr(app.services, "refresher", None)
-    if refresher is not None:
-        try:
-            refresher.close()
-        except Exception:
-            log.exception("could not refresh the dimension messages before stopping")
+def _finish_pending_work(app: Any) -> None:
+    """Before the exit: the work queued after acks runs, and dimension messages still waiting for
+    their throttled refresh are rendered."""
+    try:
+        app.services.close()
+    except Exception:
+        log.exception("could not finish the pending Slack work before stopping")
 
 
 def _start_scheduler(settings: Any, app: Any) -> Any:
@@ -470,7 +475,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         handler.close()  # stops receiving; envelopes being dispatched finish
-        _flush_refreshes(app)
+        _finish_pending_work(app)
         db.dispose()
     return 0
 

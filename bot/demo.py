@@ -196,7 +196,7 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
     finally:
         server.close()
         thread.join(timeout=5)
-        app.services.refresher.close()  # type: ignore[attr-defined]
+        app.services.close()  # type: ignore[attr-defined]  # as `maturity serve` stops
         slack.stop()
         db.dispose()
 

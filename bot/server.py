@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Iterable
@@ -22,6 +23,9 @@ class WsgiApp:
     def __init__(self, app: App, db: Database) -> None:
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self.db = db
+        services = getattr(app, "services", None)
+        # Requests being answered: the work queued after acks waits for them (bot.after_ack).
+        self.answering = services.after_ack.requests if services is not None else contextlib.nullcontext()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
@@ -32,7 +36,8 @@ class WsgiApp:
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
             )
             return [body]
-        return self.bolt(environ, start_response)
+        with self.answering:
+            return self.bolt(environ, start_response)
 
 
 def create_server(

@@ -42,15 +42,22 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,  # Slack mrkdwn, not HTML: escaping is the explicit `esc` filter
+        auto_reload=False,  # shipped with the package: no stat() of the file on every message
     )
     env.filters.update(score=format_score, esc=_esc, pct=_pct, signed=_signed, date=_date, arrow=arrow)
     return env
 
 
+@cache
+def _module(template: str) -> Any:
+    """The template's macros, built once: a macro call renders in a fresh frame of its own, so one
+    module serves every thread (building it per message cost more than rendering the message)."""
+    return environment().get_template(f"{template}.j2").module
+
+
 def part(template: str, macro: str, /, *args: Any, **kwargs: Any) -> str:
     """Render one macro of ``bot/templates/<template>.j2``, stripped of surrounding blank space."""
-    module = environment().get_template(f"{template}.j2").make_module()
-    return str(getattr(module, macro)(*args, **kwargs)).strip()
+    return str(getattr(_module(template), macro)(*args, **kwargs)).strip()
 
 
 def message_templates() -> list[str]:

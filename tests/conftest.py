@@ -169,4 +169,4 @@ def running(db: Database, slack: object) -> Iterator[Running]:
         yield Running(url=url, slack=slack, driver=driver, db=db, app=app)
     finally:
         stop_server(server, thread)
-        app.services.refresher.close()  # as `maturity serve` stops: waiting refreshes are rendered
+        app.services.close()  # as `maturity serve` stops: queued Slack work runs, waiting refreshes render

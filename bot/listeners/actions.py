@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot import flows, messages
 from bot.slack_io import ephemeral
-from conversations.assessments import NoOpenAssessment, ThreadClosed
+from conversations.assessments import AssessmentService, NoOpenAssessment, ThreadAnswer, ThreadClosed
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -70,5 +70,18 @@ def register(app: App, services: Services) -> None:
             log.warning("ignored a button for an unknown assessment or question", extra={"reason": str(exc)})
             return
         ack()
-        ephemeral(client, channel_id, user_id, messages.answer_confirmation(answered), thread_ts)
-        flows.refresh_dimension(client, service, context.team_id, assessment_id, answered.dimension.id)
+        services.after_ack.submit(_confirm, client, service, context.team_id, channel_id, user_id, thread_ts, answered)
+
+
+def _confirm(
+    client: WebClient,
+    service: AssessmentService,
+    workspace_id: str,
+    channel_id: str,
+    user_id: str,
+    thread_ts: str,
+    answered: ThreadAnswer,
+) -> None:
+    """A stored click, shown as stored: the confirmation to the member, fresh progress."""
+    ephemeral(client, channel_id, user_id, messages.answer_confirmation(answered), thread_ts)
+    flows.refresh_dimension(client, service, workspace_id, answered.assessment_id, answered.dimension.id)

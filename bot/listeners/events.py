@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
     from bot.app import Services
+    from conversations.assessments import AssessmentService, ThreadAnswer
 
 log = logging.getLogger("maturity.events")
 
@@ -42,7 +43,14 @@ def register(app: App, services: Services) -> None:
         elif outcome.closed_status is not None:
             ephemeral(client, channel_id, user_id, messages.not_recorded(outcome.closed_status, "reply"), thread_ts)
         elif outcome.answer is not None:
-            answered = outcome.answer
-            react(client, channel_id, ts)
-            ephemeral(client, channel_id, user_id, messages.answer_confirmation(answered), thread_ts)
-            flows.refresh_dimension(client, service, context.team_id, answered.assessment_id, answered.dimension.id)
+            services.after_ack.submit(_acknowledge, client, service, context.team_id, event, outcome.answer)
+
+
+def _acknowledge(
+    client: WebClient, service: AssessmentService, workspace_id: str, event: dict[str, Any], answered: ThreadAnswer
+) -> None:
+    """A stored reply, shown as stored: ✅ on it, the confirmation to its author, fresh progress."""
+    channel_id, thread_ts, user_id = event["channel"], event["thread_ts"], event["user"]
+    react(client, channel_id, event["ts"])
+    ephemeral(client, channel_id, user_id, messages.answer_confirmation(answered), thread_ts)
+    flows.refresh_dimension(client, service, workspace_id, answered.assessment_id, answered.dimension.id)
