@@ -14,9 +14,12 @@ if TYPE_CHECKING:
 
 
 def register_listeners(app: App, services: Services) -> None:
-    business.register(app, services)  # first: its /maturity listener takes only platforms, roi and session
-    commands.register(app, services)
-    actions.register(app, services)
+    # Bolt tries the listeners in this order and runs the first that matches, evaluating every
+    # matcher before it: the answers (typed replies, then clicks), by far the most frequent
+    # requests, come first.
     events.register(app, services)
+    actions.register(app, services)
+    business.register(app, services)  # before commands: its /maturity listener takes only platforms, roi and session
+    commands.register(app, services)
     lifecycle.register(app, services)
     home.register(app, services)
