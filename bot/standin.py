@@ -476,6 +476,7 @@ class StandInSlack:
         self._by_ts: dict[tuple[str, str], Message] = {}
         self._ephemerals: list[Ephemeral] = []
         self._reactions: list[Reaction] = []
+        self._reaction_keys: set[tuple[str, str, str, str]] = set()  # (channel, ts, name, user), for lookups
         self._files: dict[str, UploadedFile] = {}
         self._upload_keys: dict[str, str] = {}
         self._views: dict[str, View] = {}
@@ -594,7 +595,7 @@ class StandInSlack:
         with self._lock:
             if (channel, ts) not in self._by_ts:
                 raise KeyError(f"no message {ts} in {channel}")
-            self._reactions.append(Reaction(channel, ts, name.strip(":"), user))
+            self._add_reaction(Reaction(channel, ts, name.strip(":"), user))
             self._changed.notify_all()
 
     def new_response_url(
@@ -1124,6 +1125,7 @@ class StandInSlack:
         self._messages[message.channel].remove(message)
         del self._by_ts[(message.channel, message.ts)]
         self._reactions = [r for r in self._reactions if not (r.channel == message.channel and r.ts == message.ts)]
+        self._reaction_keys = {(r.channel, r.ts, r.name, r.user) for r in self._reactions}
 
     def _thread_root(self, channel: str, thread_ts: str | None) -> str | None:
         """Replies to a reply join the parent's thread, as in Slack."""
@@ -1532,19 +1534,21 @@ class StandInSlack:
 
     def _api_reactions_add(self, p: dict[str, Any], token: str | None) -> dict[str, Any]:
         ch, message, name = self._reaction_target(p)
-        if any(
-            r.channel == ch.id and r.ts == message.ts and r.name == name and r.user == self.bot_user_id
-            for r in self._reactions
-        ):
+        if (ch.id, message.ts, name, self.bot_user_id) in self._reaction_keys:
             raise _ApiError("already_reacted")
-        self._reactions.append(Reaction(ch.id, message.ts, name, self.bot_user_id))
+        self._add_reaction(Reaction(ch.id, message.ts, name, self.bot_user_id))
         return {}
+
+    def _add_reaction(self, reaction: Reaction) -> None:  # holds the lock
+        self._reactions.append(reaction)
+        self._reaction_keys.add((reaction.channel, reaction.ts, reaction.name, reaction.user))
 
     def _api_reactions_remove(self, p: dict[str, Any], token: str | None) -> dict[str, Any]:
         ch, message, name = self._reaction_target(p)
         for r in self._reactions:
             if r.channel == ch.id and r.ts == message.ts and r.name == name and r.user == self.bot_user_id:
                 self._reactions.remove(r)
+                self._reaction_keys.discard((r.channel, r.ts, r.name, r.user))
                 return {}
         raise _ApiError("no_reaction")
 
