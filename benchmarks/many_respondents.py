@@ -41,6 +41,7 @@ from _common import (  # noqa: E402
     open_assessment,
     run_load,
     table,
+    wait_quiet,
     workdir,
 )
 
@@ -158,7 +159,8 @@ def run_one(kind: str, args: argparse.Namespace, users: list[str]) -> dict[str, 
         missing = sum(1 for k in expected if k not in stored)
         wrong = sum(1 for k, v in expected.items() if k in stored and stored[k] != v)
         extra = sum(1 for k in stored if k not in expected)
-        time.sleep(0.5)
+        # The confirmations follow the acks on the bot's queue: counted once it stopped calling Slack.
+        wait_quiet(slack, quiet=0.5, timeout=args.max_wait)
         result = {
             "db": kind,
             "members": len(users),
