@@ -20,6 +20,7 @@ def _terminate(admin: Database, pid: int) -> None:
     with admin.engine.connect() as conn:
         assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
         for _ in range(100):
+            conn.rollback()  # a new transaction: pg_stat_activity is a snapshot taken once per transaction
             if not conn.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).first():
                 return
             time.sleep(0.02)
