@@ -25,7 +25,7 @@ DEFAULT_MAX_WAIT = 0.005
 
 
 class Requests:
-    """Counts the HTTP requests this process is answering (``with requests.answering(): …``)."""
+    """Counts the HTTP requests this process is answering (``with requests: …`` around each)."""
 
     def __init__(self) -> None:
         self._count = 0

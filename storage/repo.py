@@ -321,8 +321,11 @@ class OpenAssessment:
     opened_at: Any
     intro_ts: str | None
     anonymous: bool
-    threads: dict[str, str]
     progress: Progress
+
+    @property
+    def threads(self) -> dict[str, str]:
+        return self.progress.threads
 
 
 _SCHEDULE_COLUMNS = tuple(Schedule.__table__.c)
@@ -369,9 +372,7 @@ def channel_status(
     if row[0] is None:
         return None, schedule
     counts = progress(session, workspace_id, row[0], groups_of(row[2]), respondents=True, threads=True)
-    assessment = OpenAssessment(
-        row[0], workspace_id, row[1], row[2], row[3], row[4], row[5], bool(row[6]), counts.threads, counts
-    )
+    assessment = OpenAssessment(row[0], workspace_id, row[1], row[2], row[3], row[4], row[5], bool(row[6]), counts)
     return assessment, schedule
 
 
@@ -645,22 +646,25 @@ def _sql_string(value: str) -> Any:
 @lru_cache(maxsize=128)
 def _progress_stmt(groups: tuple[tuple[str, str], ...], with_respondents: bool, with_threads: bool) -> Any:
     """One statement, a UNION ALL of up to four counts tagged by their first column, so that a
-    status costs one round trip instead of four. Rows: (kind, key, text, number)."""
-    counted = Response.question_id.in_([_sql_string(q) for q, _ in groups])
-    parts = [
-        select(literal_column("'q'"), Response.question_id, _NO_TEXT, func.count())
-        .where(*_RESPONSES_OF, counted)
-        .group_by(Response.question_id)
-    ]
-    # A subquery, so that GROUP BY names a column (PostgreSQL does not match a CASE expression in
-    # SELECT against the same expression in GROUP BY).
-    dimension = case(*[(Response.question_id == _sql_string(q), _sql_string(g)) for q, g in groups], else_=None)
-    grouped = select(dimension.label("g"), Response.user_id).where(*_RESPONSES_OF, counted).subquery()
-    parts.append(
-        select(literal_column("'g'"), grouped.c.g, _NO_TEXT, func.count(distinct(grouped.c.user_id))).group_by(
-            grouped.c.g
+    status costs one round trip instead of four. Rows: (kind, key, text, number). None: nothing
+    to read."""
+    parts = []
+    if groups:
+        counted = Response.question_id.in_([_sql_string(q) for q, _ in groups])
+        parts.append(
+            select(literal_column("'q'"), Response.question_id, _NO_TEXT, func.count())
+            .where(*_RESPONSES_OF, counted)
+            .group_by(Response.question_id)
         )
-    )
+        # A subquery, so that GROUP BY names a column (PostgreSQL does not match a CASE expression
+        # in SELECT against the same expression in GROUP BY). Only counted questions reach the CASE.
+        dimension = case(*[(Response.question_id == _sql_string(q), _sql_string(g)) for q, g in groups])
+        grouped = select(dimension.label("g"), Response.user_id).where(*_RESPONSES_OF, counted).subquery()
+        parts.append(
+            select(literal_column("'g'"), grouped.c.g, _NO_TEXT, func.count(distinct(grouped.c.user_id))).group_by(
+                grouped.c.g
+            )
+        )
     if with_respondents:
         parts.append(
             select(literal_column("'u'"), Response.user_id, _NO_TEXT, literal_column("0"))
@@ -676,7 +680,7 @@ def _progress_stmt(groups: tuple[tuple[str, str], ...], with_respondents: bool, 
                 DimensionThread.position,
             ).where(DimensionThread.workspace_id == bindparam("ws"), DimensionThread.assessment_id == bindparam("id"))
         )
-    return union_all(*parts)
+    return union_all(*parts) if parts else None
 
 
 def progress(
@@ -689,25 +693,21 @@ def progress(
     threads: bool = False,
 ) -> Progress:
     """``groups``: question id -> group (its dimension). Only these questions are counted."""
-    if not groups:
-        groups = {"": ""}  # no question: the counts come back empty, the other parts still run
     stmt = _progress_stmt(tuple(sorted(groups.items())), respondents, threads)
     per_question: dict[str, int] = {}
     per_group: dict[str, int] = {}
     members: set[str] = set()
     posted: list[tuple[int, str, str]] = []
-    for kind, key, value, number in session.connection().execute(stmt, {"ws": workspace_id, "id": assessment_id}):
+    rows = session.connection().execute(stmt, {"ws": workspace_id, "id": assessment_id}) if stmt is not None else ()
+    for kind, key, value, number in rows:
         if kind == "q":
             per_question[key] = number
         elif kind == "g":
-            if key is not None:
-                per_group[key] = number
+            per_group[key] = number
         elif kind == "u":
             members.add(key)
         else:
             posted.append((number, key, value))
-    per_question.pop("", None)
-    per_group.pop("", None)
     return Progress(per_question, per_group, frozenset(members), {d: ts for _, d, ts in sorted(posted)})
 
 
