@@ -232,6 +232,14 @@ def fresh_pg_url(_pg_reachable: None) -> Iterator[str]:
 # --- maturity serve as a subprocess ----------------------------------------------------------------
 
 
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new database for a fixture parametrized "sqlite" / "postgresql": a file in ``tmp_path``, or
+    a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'maturity.db'}"
+    return str(request.getfixturevalue("fresh_pg_url"))
+
+
 @dataclass
 class Served:
     process: ServeProcess
@@ -245,10 +253,7 @@ class Served:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def served(request: pytest.FixtureRequest, tmp_path: Path, slack: StandInSlack) -> Iterator[Served]:
     """The schema migrated, then ``maturity serve`` as a subprocess against the stand-in Slack."""
-    if request.param == "sqlite":
-        database_url = f"sqlite:///{tmp_path / 'maturity.db'}"
-    else:
-        database_url = request.getfixturevalue("fresh_pg_url")
+    database_url = empty_database_url(request, tmp_path)
     env = serve_env(database_url, slack.url)
     migrate(env, tmp_path)
     process = ServeProcess(env, tmp_path).start()

@@ -19,7 +19,7 @@ import pytest
 from bot.driver import SlackDriver
 from bot.standin import StandInSlack
 from tests.conftest import CHANNEL, MEMBERS, SIGNING_SECRET, TEAM
-from tests.reliability.conftest import ServeProcess, migrate, serve_env
+from tests.reliability.conftest import ServeProcess, empty_database_url, migrate, serve_env
 from tests.reliability.helpers import (
     DIMENSIONS,
     QUESTIONS,
@@ -48,10 +48,7 @@ def _children(pid: int) -> set[int]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def workers(request: pytest.FixtureRequest, tmp_path: Path, slack: StandInSlack) -> Iterator[tuple]:
-    if request.param == "sqlite":
-        database_url = f"sqlite:///{tmp_path / 'maturity.db'}"
-    else:
-        database_url = request.getfixturevalue("fresh_pg_url")
+    database_url = empty_database_url(request, tmp_path)
     env = serve_env(database_url, slack.url) | {"DIMENSION_REFRESH_SECONDS": "30"}
     migrate(env, tmp_path)
     process = ServeProcess(env, tmp_path, workers=3).start()
