@@ -282,13 +282,13 @@ class CheckInScheduler:
         )
         scheduler.start()
         self._scheduler = scheduler
-        log.info("scheduler started", extra={"tick_seconds": self.tick_seconds, "process": self.process_id})
+        log.info("scheduler started", extra={"tick_seconds": self.tick_seconds, "process_id": self.process_id})
 
     def shutdown(self, wait: bool = True) -> None:
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
             scheduler.shutdown(wait=wait)
-            log.info("scheduler stopped", extra={"process": self.process_id})
+            log.info("scheduler stopped", extra={"process_id": self.process_id})
 
     @property
     def running(self) -> bool:
