@@ -60,6 +60,9 @@ def build_parser() -> Parser:
     score.add_argument("file", type=Path, metavar="FILE")
     score.add_argument("--framework", required=True, metavar="ID")
     score.add_argument("--json", action="store_true", help="machine-readable output")
+    score.add_argument(
+        "--target", metavar="LEVEL", help="rank the weakest dimensions against this level (default: the next level)"
+    )
 
     sub.add_parser("migrate", help="bring the database schema to the newest version")
 
@@ -208,7 +211,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     framework, answers = read_responses_csv(args.file, args.framework)
     spec = framework.spec()
-    result = score(spec, answers)
+    target = _target_level(args.target, spec.scale) if args.target is not None else None
+    result = score(spec, answers, target=target)
     roadmap = select_roadmap(get_roadmaps(), reference_level(spec, result.level)) if result.level is not None else None
     if args.json:
         print(json.dumps(score_json(framework, result, roadmap), indent=2))
@@ -219,10 +223,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     for d in result.dimensions:
         dl = f"Level {d.level} ({framework.level_name(d.level)})" if d.level is not None else "not scored"
         print(f"  {d.name:<28} {format_score(d.score):>5}  {dl}  (weight {d.weight:.2f})")
-    if result.weakest:
-        print(
-            "Weakest: " + "; ".join(f"{w.name} ({w.gap:.2f} short of Level {w.next_level})" for w in result.weakest[:3])
+    if result.target_level is not None:
+        ranked = "; ".join(f"{w.name} ({format_score(w.gap)} short)" for w in result.weakest[:3]) or (
+            "none — every scored dimension is there"
         )
+        print(f"Weakest, ranked by weighted gap to Level {result.target_level}: {ranked}")
     if result.disagreements:
         print(
             "Disagreement (2+ levels apart): "
@@ -232,6 +237,17 @@ def cmd_score(args: argparse.Namespace) -> int:
         r = roadmap.next
         print(f"Next: Roadmap {r.number} — {r.title}: {r.duration}, {r.cost}, team {r.team}")
     return 0
+
+
+def _target_level(raw: str, scale: Any) -> int:
+    """``--target LEVEL``: a whole number on the framework's scale; UsageError otherwise."""
+    try:
+        level = int(raw.strip())
+    except ValueError:
+        raise UsageError(f"--target must be a whole level number, got {raw!r}") from None
+    if not scale.contains(level):
+        raise UsageError(f"--target {level} is outside the framework's scale {scale.min}–{scale.max}")
+    return level
 
 
 def score_json(framework: Any, result: Any, roadmap: Any) -> dict[str, Any]:
@@ -268,11 +284,13 @@ def score_json(framework: Any, result: Any, roadmap: Any) -> dict[str, Any]:
             for q in result.questions
         ],
         "disagreements": [q.question_id for q in result.disagreements],
+        "target_level": result.target_level,
         "weakest": [
             {
                 "id": w.dimension_id,
                 "score": rnd(w.score),
-                "next_level": w.next_level,
+                "target_level": w.target_level,
+                "next_level": w.target_level,  # the older name of the same level
                 "gap": rnd(w.gap),
                 "priority": rnd(w.priority),
             }

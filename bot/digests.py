@@ -131,7 +131,7 @@ def digest_message(framework: Framework, latest_result: Result | None, now: date
     gaps = result.score.weakest[:3]
     if gaps:
         blocks.append(DividerBlock())
-        blocks.append(SectionBlock(text=md(part("digest", "gaps_heading"))))
+        blocks.append(SectionBlock(text=md(part("digest", "gaps_heading", gaps))))
         known = {d.id: d for d in framework.dimensions}
         for number, weak in enumerate(gaps, 1):
             dimension = known.get(weak.dimension_id)

@@ -88,7 +88,7 @@ class WeakRow:
     level: int
     next_level: int
     next_level_name: str
-    gap_text: str  # to the lower bound of the next level
+    gap_text: str  # to the lower bound of the team's target level
     weight_text: str
     priority_text: str  # gap x weight
 
@@ -191,6 +191,9 @@ class Report:
     # The business case of seed 004 (aggregates only): the latest platform comparison and ROI.
     platforms: Any = None
     business_case: Any = None
+    # The level the weakest dimensions are ranked against (None when nothing is scored).
+    target_level: int | None = None
+    target_level_name: str | None = None
 
     @property
     def team_label(self) -> str:
@@ -448,6 +451,8 @@ def build_report(
         result=result,
         platforms=business.latest_comparison(workspace_id, channel_id),
         business_case=business.latest_business_case(workspace_id, channel_id),
+        target_level=sc.target_level,
+        target_level_name=_level_name(spec, sc.target_level),
     )
 
 

@@ -6,7 +6,11 @@ Pinned rules:
   respondent answered a question several times, the last answer in the input wins;
 * dimension score = mean of its answered question scores; no answered question -> unscored (None);
 * overall = sum(weight x dimension score) / sum(weight), both over scored dimensions only;
-* levels are bands with inclusive lower bounds (``Scale.level_of``).
+* levels are bands with inclusive lower bounds (``Scale.level_of``);
+* priority (the ``weakest`` list): the team's target is the next overall level above its level
+  (the top level itself for a team already there) unless a target level is given; every scored
+  dimension below the target's lower bound gets priority = (lower bound - score) x weight, highest
+  first; dimensions at or above the bound are not listed.
 
 Floats are computed the straightforward way (sums of means, then one division) so that hand-worked
 examples match; the only adjustment is that a mean is clamped into the range of the values it
@@ -15,12 +19,13 @@ averages, so float noise can never push it past them (e.g. above the top of the 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from scoring.types import Answer, FrameworkSpec, Scale
+from scoring.types import BAND_PRECISION, Answer, FrameworkSpec, Scale
 
 __all__ = [
     "DISAGREEMENT_SPREAD",
@@ -28,6 +33,8 @@ __all__ = [
     "DimensionScore",
     "QuestionScore",
     "WeakDimension",
+    "default_target",
+    "retarget",
     "score",
     "weakest_dimensions",
 ]
@@ -73,10 +80,15 @@ class WeakDimension:
     name: str
     score: float
     level: int
-    next_level: int
-    gap: float  # lower bound of next_level minus score, > 0
+    target_level: int  # the team's target level (the same for every dimension of one ranking)
+    gap: float  # lower bound of target_level minus score, > 0
     weight: float
     priority: float  # gap x weight
+
+    @property
+    def next_level(self) -> int:
+        """The level this dimension is ranked against: the team's target (an older name)."""
+        return self.target_level
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,8 @@ class AssessmentScore:
     response_rate: float | None  # respondents / member_count, capped at 1.0
     completion: float | None  # answers given / (respondents x total questions)
     disagreements: tuple[QuestionScore, ...]  # flagged questions, spread desc then spec order
-    weakest: tuple[WeakDimension, ...]  # all improvable scored dimensions, highest priority first
+    weakest: tuple[WeakDimension, ...]  # scored dimensions below the target level, highest priority first
+    target_level: int | None = None  # the level ``weakest`` is ranked against; None when nothing is scored
 
     def dimension(self, dimension_id: str) -> DimensionScore:
         for dim in self.dimensions:
@@ -197,16 +210,38 @@ def _question_score(question_id: str, dimension_id: str, given: list[int | None]
     )
 
 
-def score(spec: FrameworkSpec, answers: Iterable[Answer], member_count: int | None = None) -> AssessmentScore:
+def default_target(scale: Scale, level: int | None) -> int | None:
+    """The target of a team at overall ``level``: the next level, or the top level for a team already
+    there; None for a team with no level (nothing scored)."""
+    if level is None:
+        return None
+    return min(level + 1, scale.max)
+
+
+def _check_target(scale: Scale, target: int | None) -> None:
+    if target is not None and (isinstance(target, bool) or not isinstance(target, int) or not scale.contains(target)):
+        raise ValueError(f"target level {target!r} is outside the scale {scale.min}–{scale.max}")
+
+
+def score(
+    spec: FrameworkSpec,
+    answers: Iterable[Answer],
+    member_count: int | None = None,
+    target: int | None = None,
+) -> AssessmentScore:
     """Score a set of answers against a framework spec.
 
+    ``target`` is the level the weakest dimensions are ranked against; None means the next
+    overall level (see :func:`default_target`).
+
     Raises ValueError for an answer to a question that is not in the spec, a level outside the
-    scale, a negative member count or an inconsistent spec.
+    scale, a negative member count, a target outside the scale or an inconsistent spec.
     """
     _validate_spec(spec)
     if member_count is not None and member_count < 0:
         raise ValueError(f"member_count must be >= 0, got {member_count}")
     scale = spec.scale
+    _check_target(scale, target)
     latest = _latest_answers(spec, answers)
 
     by_question: dict[str, list[int | None]] = {qid: [] for qid in spec.question_ids}
@@ -272,6 +307,7 @@ def score(spec: FrameworkSpec, answers: Iterable[Answer], member_count: int | No
         )
     )
 
+    target_level = target if target is not None else default_target(scale, level)
     return AssessmentScore(
         framework_id=spec.id,
         framework_version=spec.version,
@@ -286,24 +322,42 @@ def score(spec: FrameworkSpec, answers: Iterable[Answer], member_count: int | No
         response_rate=response_rate,
         completion=completion,
         disagreements=disagreements,
-        weakest=_rank_weakest(scale, dimensions),
+        weakest=_rank_weakest(scale, dimensions, target_level),
+        target_level=target_level,
     )
 
 
-def _rank_weakest(scale: Scale, dimensions: Sequence[DimensionScore]) -> tuple[WeakDimension, ...]:
+def retarget(result: AssessmentScore, target: int | None) -> AssessmentScore:
+    """``result`` with its weakest dimensions ranked against ``target`` (None: the next overall level).
+
+    Raises ValueError for a target outside the scale.
+    """
+    _check_target(result.scale, target)
+    target_level = target if target is not None else default_target(result.scale, result.level)
+    return dataclasses.replace(
+        result,
+        weakest=_rank_weakest(result.scale, result.dimensions, target_level),
+        target_level=target_level,
+    )
+
+
+def _rank_weakest(scale: Scale, dimensions: Sequence[DimensionScore], target: int | None) -> tuple[WeakDimension, ...]:
+    if target is None:
+        return ()
+    bound = scale.lower_bound(target)
     ranked: list[tuple[tuple[float, float, int], WeakDimension]] = []
     for index, dim in enumerate(dimensions):
-        if dim.score is None or dim.level is None or dim.level >= scale.max:
+        # Banded like Scale.level_of: float noise just under the bound counts as at it.
+        if dim.score is None or dim.level is None or round(dim.score, BAND_PRECISION) >= bound:
             continue
-        next_level = dim.level + 1
-        gap = scale.lower_bound(next_level) - dim.score
+        gap = bound - dim.score
         priority = gap * dim.weight
         weak = WeakDimension(
             dimension_id=dim.id,
             name=dim.name,
             score=dim.score,
             level=dim.level,
-            next_level=next_level,
+            target_level=target,
             gap=gap,
             weight=dim.weight,
             priority=priority,
@@ -314,7 +368,7 @@ def _rank_weakest(scale: Scale, dimensions: Sequence[DimensionScore]) -> tuple[W
 
 
 def weakest_dimensions(result: AssessmentScore, top: int = 3) -> tuple[WeakDimension, ...]:
-    """The ``top`` dimensions to improve first: biggest (gap to the next level) x weight."""
+    """The ``top`` dimensions to improve first: biggest (gap to the target level) x weight."""
     if top < 0:
         raise ValueError(f"top must be >= 0, got {top}")
     return result.weakest[:top]

@@ -94,6 +94,48 @@ def test_score_matches_the_seed_formula_by_hand(tmp_path: Path, capsys: pytest.C
     assert "1.83" in text and "1.25" in text and "Roadmap 2" in text
 
 
+def test_score_ranks_weakest_against_the_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The hand-worked team above is at Level 1, so its default target is Level 2 (lower bound 1.5):
+    #   Deployment & Serving (1.5 - 0) × 0.25 = 0.375; Model Development (1.5 - 1.25) × 0.25 = 0.0625;
+    #   People & Process 1.8333 is above 1.5: not listed.
+    # --target 3 (lower bound 2.5): Deployment 2.5 × 0.25 = 0.625, Development 1.25 × 0.25 = 0.3125,
+    #   People (2.5 - 1.8333) × 0.30 = 0.2.
+    csv_file = tmp_path / "responses.csv"
+    csv_file.write_text(HAND_WORKED)
+    assert main(["score", str(csv_file), "--framework", "maturity-levels", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["target_level"] == 2
+    assert [(w["id"], w["target_level"], w["priority"]) for w in out["weakest"]] == [
+        ("deployment-serving", 2, 0.375),
+        ("model-development", 2, 0.0625),
+    ]
+    assert main(["score", str(csv_file), "--framework", "maturity-levels", "--target", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["target_level"] == 3
+    assert [(w["id"], w["priority"]) for w in out["weakest"]] == [
+        ("deployment-serving", 0.625),
+        ("model-development", 0.3125),
+        ("people-process", pytest.approx(0.2, abs=1e-4)),
+    ]
+    assert main(["score", str(csv_file), "--framework", "maturity-levels", "--target", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "Weakest, ranked by weighted gap to Level 3: Deployment & Serving (2.50 short)" in text
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("5", "--target 5 is outside the framework's scale 0–4"), ("two", "--target must be a whole level number")],
+)
+def test_score_rejects_a_target_off_the_scale(tmp_path: Path, target: str, message: str) -> None:
+    csv_file = tmp_path / "responses.csv"
+    csv_file.write_text(HAND_WORKED)
+    result = run("score", str(csv_file), "--framework", "maturity-levels", "--target", target)
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -142,6 +142,8 @@ def test_report_of_two_real_assessments(running: Running, tmp_path: Path) -> Non
     assert "## Weakest dimensions" in md and report.weakest
     top = report.weakest[0]
     assert f"| 1 | {top.name} | {top.score_text} | {top.next_level} " in md
+    assert f"Ranked by weighted gap to Level {report.target_level} ({report.target_level_name})" in md
+    assert f"Ranked by weighted gap to Level {report.target_level} ({report.target_level_name})" in render_html(report)
     assert re.search(r"\d\.\d\d short of Level", second.blocks)  # the summary ranks them too
     people_q1 = next(q for q in report.disagreements if q.question_id == "pp-collaboration")
     assert (people_q1.low, people_q1.high) == (1, 3)  # Ana 3, Ben 1, Cat don't know

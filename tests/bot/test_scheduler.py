@@ -267,16 +267,18 @@ def test_the_digest_shows_level_roadmap_top_gaps_and_days_since(db: Database, sl
     assert text.startswith("MLOps maturity digest: Level 1 (DevOps no MLOps), overall 1.05.")
     r2 = get_roadmaps()[1]
     assert f"Next: Roadmap 2 — {r2.title} ({r2.duration}, {r2.cost}, team: {r2.team})." in text
-    # gap to the next level x weight: P&P 0.5x0.30, then D&S and MD tie at 0.125 (lower score first)
-    assert "Top gaps: People & Process (2.00), Deployment & Serving (0.00), Model Development (1.00)." in text
+    # Level 1 team, target Level 2 at 1.5: D&S (1.5 - 0) x 0.25 = 0.375, MD 0.5 x 0.25 = 0.125,
+    # Monitoring 0.5 x 0.20 = 0.10; P&P at 2.00 is above the target and not listed
+    assert "Top gaps: Deployment & Serving (0.00), Model Development (1.00), Monitoring & Operations (1.00)." in text
     assert f"47 days since the last assessment (#{aid}, 2030-11-15)" in text
     blocks = _blocks(digest)
-    for dim_id in ("people-process", "deployment-serving", "model-development"):
+    for dim_id in ("deployment-serving", "model-development", "monitoring-operations"):
         for opportunity in FW.dimension(dim_id).opportunities:
             assert esc(opportunity) in blocks
-    assert esc(FW.dimension("monitoring-operations").opportunities[0]) not in blocks  # not a top-three gap
+    assert esc(FW.dimension("people-process").opportunities[0]) not in blocks  # above the target
     assert esc(r2.duration) in blocks and esc(r2.cost) in blocks and esc(r2.team) in blocks
-    assert "0.50 short of Level 3 (weight 30%)" in blocks
+    assert "ranked by weighted gap to Level 2" in blocks
+    assert "1.50 short of Level 2 (weight 25%)" in blocks
 
 
 def test_no_digest_without_a_finished_assessment(db: Database, slack: StandInSlack) -> None:

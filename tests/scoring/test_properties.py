@@ -189,10 +189,16 @@ def test_effective_weights(case: tuple[FrameworkSpec, list[Answer]]) -> None:
 def test_weakest_is_consistent(case: tuple[FrameworkSpec, list[Answer]]) -> None:
     spec, answers = case
     r = score(spec, answers)
-    improvable = {d.id for d in r.dimensions if d.level is not None and d.level < spec.scale.max}
-    assert {w.dimension_id for w in r.weakest} == improvable
+    if r.level is None:
+        assert r.target_level is None and r.weakest == ()
+        return
+    assert r.target_level == min(r.level + 1, spec.scale.max)
+    bound = spec.scale.lower_bound(r.target_level)
+    below = {d.id for d in r.dimensions if d.score is not None and round(d.score, 9) < bound}
+    assert {w.dimension_id for w in r.weakest} == below
     for w in r.weakest:
-        assert w.gap > 0 and w.next_level == w.level + 1
+        assert w.gap > 0 and w.target_level == r.target_level
+        assert w.gap == bound - w.score
         assert w.priority == w.gap * w.weight
     priorities = [w.priority for w in r.weakest]
     assert priorities == sorted(priorities, reverse=True)
