@@ -43,7 +43,7 @@ STALE_DAYS = 90  # a digest past this many days since the last assessment sugges
 
 
 def signed(delta: float | None) -> str:
-    """``+0.33``, ``-0.25``, ``0.00`` (two decimals, rounded like format_score); ``—`` for None."""
+    """``+0.33``, ``−0.25``, ``0.00`` (scoring.formatting.format_signed); ``—`` for None."""
     return part("changes", "signed", delta)
 
 

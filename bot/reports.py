@@ -31,6 +31,7 @@ from markupsafe import Markup
 
 from conversations.assessments import AssessmentService, Result, spec_from_json
 from scoring import arrow, format_score
+from scoring.formatting import format_duration, format_money, format_number, format_percent, format_signed
 from scoring.types import FrameworkSpec, Roadmap
 from storage import repo
 from storage.db import Database
@@ -216,11 +217,11 @@ def _date(dt: datetime | None) -> str:
 
 
 def _signed(x: float | None) -> str:
-    return "" if x is None else f"{x:+.2f}"
+    return "" if x is None else format_signed(x)
 
 
 def _percent(x: float) -> str:
-    return f"{x:.0%}"
+    return format_percent(x)
 
 
 def _level_name(spec: FrameworkSpec, level: int | None) -> str | None:
@@ -306,9 +307,9 @@ def build_report(
             level=w.level,
             next_level=w.next_level,
             next_level_name=spec.level_name(w.next_level),
-            gap_text=f"{w.gap:.2f}",
+            gap_text=format_score(w.gap),
             weight_text=_percent(w.weight),
-            priority_text=f"{w.priority:.2f}",
+            priority_text=format_number(w.priority, 2),
         )
         for i, w in enumerate(sc.weakest, 1)
     )
@@ -484,6 +485,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = md_text
+    env.filters.update(score=format_score, money=format_money, pct=format_percent, duration=format_duration)
     return env
 
 

@@ -14,20 +14,13 @@ from typing import Any
 import jinja2
 
 from scoring import arrow, format_score
+from scoring.formatting import format_duration, format_money, format_number, format_percent, format_signed
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def _esc(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
-
-
-def _signed(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.2f}"
 
 
 def _date(value: Any) -> str:
@@ -44,7 +37,8 @@ def environment() -> jinja2.Environment:
         autoescape=False,  # Slack mrkdwn, not HTML: escaping is the explicit `esc` filter
         auto_reload=False,  # shipped with the package: no stat() of the file on every message
     )
-    env.filters.update(score=format_score, esc=_esc, pct=_pct, signed=_signed, date=_date, arrow=arrow)
+    env.filters.update(score=format_score, esc=_esc, pct=format_percent, signed=format_signed, date=_date, arrow=arrow)
+    env.filters.update(money=format_money, duration=format_duration, number=format_number)
     return env
 
 

@@ -1,14 +1,20 @@
-"""Comparing two assessments of the same framework."""
+"""Comparing two assessments of the same framework.
+
+Every delta is the change *as shown* (:func:`scoring.formatting.shown_delta`): the difference of
+the two scores rounded to two decimals, so a delta printed beside two scores always equals the
+difference of the printed scores, on every surface that shows it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from scoring.engine import AssessmentScore
+from scoring.formatting import shown_delta
 
 __all__ = ["ARROW_THRESHOLD", "AssessmentDelta", "DimensionDelta", "arrow", "compare"]
 
-# Changes smaller than this (half of the last displayed decimal) are shown as "no change".
+# A delta (two decimals, as shown) within this of zero is "no change": deltas are 0 or at least 0.01.
 ARROW_THRESHOLD = 0.005
 
 
@@ -18,7 +24,7 @@ class DimensionDelta:
     name: str
     previous: float | None
     current: float | None
-    delta: float | None  # current - previous; None if either is unscored
+    delta: float | None  # current - previous as shown (each rounded to 2 decimals); None if either is unscored
     previous_level: int | None
     current_level: int | None
     level_changed: bool  # both levels known and different
@@ -29,7 +35,7 @@ class AssessmentDelta:
     framework_id: str
     previous_overall: float | None
     current_overall: float | None
-    overall_delta: float | None
+    overall_delta: float | None  # as shown, like DimensionDelta.delta
     previous_level: int | None
     current_level: int | None
     level_changed: bool
@@ -45,7 +51,8 @@ class AssessmentDelta:
 
 
 def _diff(previous: float | None, current: float | None) -> float | None:
-    return None if previous is None or current is None else current - previous
+    delta = shown_delta(previous, current)
+    return None if delta is None else float(delta)
 
 
 def _changed(previous: int | None, current: int | None) -> bool:

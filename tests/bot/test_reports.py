@@ -127,11 +127,11 @@ def test_report_of_two_real_assessments(running: Running, tmp_path: Path) -> Non
     assert "#ml-platform (C0TEAM001)" in md and "`maturity-levels` v1" in md
 
     # the deltas are the summary's
-    since = re.search(r"Since #(\d+) \(([\d-]+)\): (.) ([+-]\d\.\d\d)", second.blocks)
+    since = re.search(r"Since #(\d+) \(([\d-]+)\): (.) ([+−]\d\.\d\d)", second.blocks)
     assert since, second.blocks
     assert f"Since #{since[1]} ({since[2]}, overall {overall_of(first).split(' — ')[0]}): {since[3]} {since[4]}" in md
     for name in DIMENSIONS:
-        change = re.search(re.escape(name) + r"\*[^•]*?([▲▼▶]) ([+-]\d\.\d\d)", second.blocks)
+        change = re.search(re.escape(name) + r"\*[^•]*?([▲▼▶]) ([+−]\d\.\d\d)", second.blocks)
         if change:
             assert re.search(rf"\| {re.escape(name)} \|.*\| {change[1]} {re.escape(change[2])} \|", md), name
 

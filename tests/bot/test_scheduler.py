@@ -223,13 +223,13 @@ def test_auto_close_posts_the_summary_and_the_change_summary(db: Database, slack
     text = change.params["text"]
     assert text.startswith(f"Maturity change since assessment #{previous} (2030-10-05): overall 1.00 → 1.50 ▲ +0.50")
     assert "level up: Level 1 (DevOps no MLOps) → Level 2 (Automated Training)" in text
-    assert "Biggest gain: People & Process ▲ +1.00; biggest drop: Deployment & Serving ▼ -1.00" in text
+    assert "Biggest gain: People & Process ▲ +1.00; biggest drop: Deployment & Serving ▼ \u22121.00" in text
     assert "Model Development 1.00 → 2.00 ▲ +1.00" in text
     roadmap = get_roadmaps()[2]  # Roadmap 3: from level 2
     assert f"Now: Roadmap 3 — {roadmap.title} ({roadmap.duration}, {roadmap.cost}, team: {roadmap.team})" in text
     blocks = _blocks(change)
     assert "▲ *People &amp; Process* 1.00 → 2.00 (+1.00) · *level up: 1 → 2*" in blocks  # mrkdwn-escaped
-    assert "▼ *Deployment &amp; Serving* 1.00 → 0.00 (-1.00) · *level down: 1 → 0*" in blocks
+    assert "▼ *Deployment &amp; Serving* 1.00 → 0.00 (\u22121.00) · *level down: 1 → 0*" in blocks
     assert "*Level up*" in blocks and "Roadmap step now" in blocks
 
     with db.session() as s:

@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from scoring import AssessmentScore, arrow, compare, score
+from scoring import AssessmentScore, arrow, compare, format_score, score
+from scoring.types import Answer
 from tests.scoring.helpers import SEED_SPEC, SPEC_1_5, single
 
 
@@ -35,7 +36,7 @@ def test_compare_worked_by_hand() -> None:
     assert cur.overall == pytest.approx(2.15)
     d = compare(prev, cur)
     assert d.framework_id == "mlops-seed"
-    assert d.overall_delta == pytest.approx(2.15 - 1.45 / 0.75)  # +0.2167
+    assert d.overall_delta == 0.22  # shown 1.93 -> 2.15 (the exact change is 0.2167)
     assert (d.previous_level, d.current_level, d.level_changed) == (2, 2, False)
     assert [x.id for x in d.dimensions] == ["people", "development", "deployment", "monitoring"]
     people, development, deployment, monitoring = d.dimensions
@@ -61,7 +62,7 @@ def test_compare_level_change_and_no_gain_or_drop() -> None:
     # (0.30×1 + 0.25×4) / 0.55 = 1.3 / 0.55 = 2.3636 -> level 2
     d = compare(low, high)
     assert (d.previous_level, d.current_level, d.level_changed) == (1, 2, True)
-    assert d.overall_delta == pytest.approx(1.3 / 0.55 - 1.0)
+    assert d.overall_delta == 1.36  # shown 1.00 -> 2.36 (the exact change is 1.3636)
     assert d.dimension("people").delta == 0.0
     assert d.biggest_gain is None and d.biggest_drop is None  # the only known delta is 0
 
@@ -119,3 +120,36 @@ def test_compare_different_frameworks() -> None:
 )
 def test_arrow(delta: float | None, symbol: str) -> None:
     assert arrow(delta) == symbol
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "delta"),
+    [
+        ([0, 0, 0, 0], [1, 2, 2, 2], 1.75),
+        # the issue's case: 0.00 -> 1.625 is shown 0.00 -> 1.63, so the delta is +1.63 (the exact 1.625
+        # written with "%+.2f" gave +1.62: the float 1.625 - 0 formats half to even)
+        ([0, 0, 0, 0], [1, 2, 2, 1.5], 1.63),
+        ([1, 1, 1, 1], [1, 1, 1, 1.02], 0.01),  # 1.00 -> 1.01 (exact 0.005) is a change of 0.01
+        ([2, 2, 2, 2], [1.98, 2, 2, 2], 0.0),  # 2.00 -> 1.995, shown 2.00 (half up): no change
+        ([2, 2, 2, 2], [1.97, 2, 2, 2], -0.01),  # 2.00 -> 1.9925, shown 1.99
+    ],
+)
+def test_deltas_are_the_difference_of_the_scores_as_shown(
+    before: list[float], after: list[float], delta: float
+) -> None:
+    """Deployment's mean is built from question means; fractional levels come from several respondents."""
+
+    def with_deployment(means: list[float]) -> AssessmentScore:
+        # 100 respondents: a question mean m is round(m * 100) levels of 1 over 100 answers (+1 level offset)
+        answers = []
+        for qid, mean in zip(SEED_SPEC.dimension_of("ds1").question_ids, means, strict=True):
+            whole, extra = int(mean), round((mean - int(mean)) * 100)
+            answers += [Answer(f"r{i}", qid, whole + (1 if i < extra else 0)) for i in range(100)]
+        return score(SEED_SPEC, answers)
+
+    prev, cur = with_deployment(before), with_deployment(after)
+    d = compare(prev, cur).dimension("deployment")
+    assert d.delta == delta
+    assert float(format_score(cur.dimension("deployment").score)) - float(
+        format_score(prev.dimension("deployment").score)
+    ) == pytest.approx(delta)

@@ -253,7 +253,7 @@ def test_raising_an_answer_never_lowers_a_score(case: tuple[FrameworkSpec, list[
             assert a.score >= b.score
 
 
-TWO_DECIMALS = re.compile(r"^-?\d+\.\d{2}$")
+TWO_DECIMALS = re.compile(r"^\u2212?\d+\.\d{2}$")
 
 
 @FAST
@@ -262,7 +262,7 @@ def test_format_score_always_has_two_decimals(x: float) -> None:
     text = format_score(x)
     assert TWO_DECIMALS.match(text), text
     if abs(x) < 1e15:
-        assert abs(float(text) - x) <= 0.005 + 1e-9 * max(1.0, abs(x))
+        assert abs(float(text.replace("\u2212", "-")) - x) <= 0.005 + 1e-9 * max(1.0, abs(x))
 
 
 @FAST
