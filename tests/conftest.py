@@ -22,6 +22,8 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Base
 
+pytest_plugins = ["tests.slack_payloads"]
+
 PG_URL = os.environ.get("MATURITY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # A schema of this run's own, so that two test runs on one server never see each other's rows.
 PG_SCHEMA = f"maturity_test_{os.getpid()}"

@@ -31,6 +31,9 @@ from slack_sdk.signature import SignatureVerifier
 from bot.driver import SlackDriver
 from bot.standin import StandInSlack
 
+# These tests call the stand-in themselves (some deliberately wrong): not the bot's payloads.
+pytestmark = pytest.mark.standin_selftest
+
 CHANNEL = "C0STAND01"
 OTHER = "C0STAND02"
 ANA, BEN = "U0ANA0001", "U0BEN0002"
