@@ -10,6 +10,7 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy.exc import IntegrityError
@@ -32,8 +33,24 @@ __all__ = [
 ]
 
 
+# A close or cancel this recent is what a member racing it is told about ("already closed by …").
+JUST_ENDED = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class EndedAssessment:
+    id: int
+    status: str  # closed | cancelled
+    closed_by: str | None
+
+
 class NoOpenAssessment(Exception):
-    """There is no open assessment in the channel."""
+    """There is no open assessment in the channel. ``just_ended``: the one that was closed or
+    cancelled a moment ago (by a racing ``finish``/``cancel`` or the scheduler), if any."""
+
+    def __init__(self, just_ended: EndedAssessment | None = None) -> None:
+        super().__init__("no open assessment")
+        self.just_ended = just_ended
 
 
 class ThreadClosed(Exception):
@@ -452,9 +469,9 @@ class AssessmentService:
     def finish(self, *, workspace_id: str, channel_id: str, user_id: str | None, member_count: int | None) -> Result:
         """Close the open assessment and score it. Raises NoOpenAssessment."""
         with self.db.session() as s:
-            assessment = repo.get_open_assessment(s, workspace_id, channel_id)
+            assessment = repo.get_open_assessment(s, workspace_id, channel_id, for_update=True)
             if assessment is None:
-                raise NoOpenAssessment()
+                raise NoOpenAssessment(_just_ended(s, workspace_id, channel_id))
             result = self._result(s, assessment, member_count)
             repo.close_assessment(
                 s,
@@ -484,9 +501,9 @@ class AssessmentService:
 
     def cancel(self, *, workspace_id: str, channel_id: str, user_id: str | None) -> Assessment:
         with self.db.session() as s:
-            assessment = repo.get_open_assessment(s, workspace_id, channel_id)
+            assessment = repo.get_open_assessment(s, workspace_id, channel_id, for_update=True)
             if assessment is None:
-                raise NoOpenAssessment()
+                raise NoOpenAssessment(_just_ended(s, workspace_id, channel_id))
             repo.close_assessment(s, assessment, status=CANCELLED, closed_by=user_id)
             return assessment
 
@@ -585,3 +602,13 @@ class AssessmentService:
             previous_assessment=previous_assessment,
             comments=tuple(repo.list_comments(s, assessment.workspace_id, assessment.id)),
         )
+
+
+def _just_ended(s, workspace_id: str, channel_id: str) -> EndedAssessment | None:  # type: ignore[no-untyped-def]
+    ended = repo.last_ended_assessment(s, workspace_id, channel_id)
+    if ended is None or ended.closed_at is None:
+        return None
+    closed_at = ended.closed_at if ended.closed_at.tzinfo else ended.closed_at.replace(tzinfo=UTC)
+    if datetime.now(UTC) - closed_at > JUST_ENDED:
+        return None
+    return EndedAssessment(ended.id, ended.status, ended.closed_by)

@@ -179,8 +179,13 @@ def teams_of_user(session: Session, workspace_id: str, user_id: str, limit: int 
 # --- assessments ----------------------------------------------------------------------------------
 
 
-def get_open_assessment(session: Session, workspace_id: str, channel_id: str) -> Assessment | None:
-    return session.scalar(
+def get_open_assessment(
+    session: Session, workspace_id: str, channel_id: str, *, for_update: bool = False
+) -> Assessment | None:
+    """The channel's open assessment. ``for_update`` (to close it): the row is locked until the
+    transaction ends, after every answer being stored has committed (answers share the lock); a
+    second closer waits, then finds it no longer open."""
+    query = (
         select(Assessment)
         .join(Team, Assessment.team_id == Team.id)
         .where(
@@ -190,6 +195,9 @@ def get_open_assessment(session: Session, workspace_id: str, channel_id: str) ->
             Assessment.status == OPEN,
         )
     )
+    if for_update:
+        query = query.with_for_update(of=Assessment)
+    return session.scalar(query)
 
 
 def get_assessment(session: Session, workspace_id: str, assessment_id: int) -> Assessment | None:
@@ -280,6 +288,10 @@ _ANSWER_TARGET_BY_THREAD = (
         DimensionThread.message_ts == bindparam("ts"),
         Assessment.workspace_id == bindparam("ws"),
     )
+    # Read for an answer about to be stored: shares the row lock that closing takes (see
+    # get_open_assessment), so an answer is stored either before the close reads the answers or not
+    # at all. SQLite has no row locks (and needs none: its writers are serialised).
+    .with_for_update(read=True, of=Assessment)
 )
 
 
@@ -297,8 +309,10 @@ def answer_target_by_thread(
     return AnswerTarget(row[0], workspace_id, row[1], row[2], row[3], row[4])
 
 
-_ANSWER_TARGET = select(Assessment.status, Assessment.framework_id, Assessment.spec_json).where(
-    Assessment.workspace_id == bindparam("ws"), Assessment.id == bindparam("id")
+_ANSWER_TARGET = (
+    select(Assessment.status, Assessment.framework_id, Assessment.spec_json)
+    .where(Assessment.workspace_id == bindparam("ws"), Assessment.id == bindparam("id"))
+    .with_for_update(read=True)  # as _ANSWER_TARGET_BY_THREAD
 )
 
 
@@ -432,7 +446,9 @@ WITH claim AS (
     ON CONFLICT (event_id) DO NOTHING
     RETURNING 1
 ), target AS (
-    SELECT status FROM assessments WHERE id = :aid AND workspace_id = :ws
+    -- FOR SHARE: a finish/cancel (SELECT ... FOR UPDATE) waits for this answer to commit, and an
+    -- answer arriving after it waits for the close and then reads the closed status.
+    SELECT status FROM assessments WHERE id = :aid AND workspace_id = :ws FOR SHARE
 ), go AS (
     SELECT 1 WHERE EXISTS (SELECT 1 FROM claim) AND (SELECT status FROM target) = 'open'
 ), answers AS (
@@ -536,6 +552,23 @@ def previous_closed_assessment(session: Session, assessment: Assessment) -> Asse
             Assessment.opened_at <= assessment.opened_at,
         )
         .order_by(Assessment.opened_at.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+
+
+def last_ended_assessment(session: Session, workspace_id: str, channel_id: str) -> Assessment | None:
+    """The channel's most recently closed or cancelled assessment."""
+    return session.scalar(
+        select(Assessment)
+        .join(Team, Assessment.team_id == Team.id)
+        .where(
+            Assessment.workspace_id == workspace_id,
+            Team.workspace_id == workspace_id,
+            Team.channel_id == channel_id,
+            Assessment.status != OPEN,
+            Assessment.closed_at.is_not(None),
+        )
+        .order_by(Assessment.closed_at.desc(), Assessment.id.desc())
         .limit(1)
     )
 

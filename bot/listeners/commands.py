@@ -134,8 +134,8 @@ def _finish(cmd: Command, *, client, respond, service, workspace_id, channel_id,
             user_id=user_id,
             bot_user_id=bot_user_id,
         )
-    except NoOpenAssessment:
-        respond(text=_no_open(), response_type="ephemeral")
+    except NoOpenAssessment as exc:
+        respond(text=_no_open(exc), response_type="ephemeral")
     except flows.ChannelUnreachable as exc:
         respond(text=messages.reply("closed_no_summary", exc.error), response_type="ephemeral")
     except flows.SummaryNotPosted as exc:
@@ -145,8 +145,8 @@ def _finish(cmd: Command, *, client, respond, service, workspace_id, channel_id,
 def _cancel(cmd: Command, *, client, respond, service, workspace_id, channel_id, user_id, **_) -> None:  # type: ignore[no-untyped-def]
     try:
         assessment = service.cancel(workspace_id=workspace_id, channel_id=channel_id, user_id=user_id)
-    except NoOpenAssessment:
-        respond(text=_no_open(), response_type="ephemeral")
+    except NoOpenAssessment as exc:
+        respond(text=_no_open(exc), response_type="ephemeral")
         return
     for thread in assessment.threads:
         flows.refresh_dimension(client, service, workspace_id, assessment.id, thread.dimension_id, force=True)
@@ -216,7 +216,11 @@ def _export(cmd: Command, *, client, respond, service, workspace_id, channel_id,
         respond(text=messages.reply("export_failed", slack_error(exc)), response_type="ephemeral")
 
 
-def _no_open() -> str:
+def _no_open(exc: NoOpenAssessment | None = None) -> str:
+    """No assessment is open; or, to a member who raced a close, which one just ended and how."""
+    ended = exc.just_ended if exc is not None else None
+    if ended is not None:
+        return messages.reply("just_ended", ended.id, ended.status, ended.closed_by)
     return messages.reply("no_open")
 
 
