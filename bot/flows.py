@@ -324,7 +324,7 @@ def finish_assessment(
         workspace_id=workspace_id,
         channel_id=channel_id,
         user_id=user_id,
-        member_count=len(members) if members is not None else None,
+        members=members,
     )
     try:
         ts = post(client, channel_id, messages.summary_message(result))

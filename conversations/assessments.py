@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -466,12 +466,27 @@ class AssessmentService:
         with self.db.session() as s:
             return repo.get_open_assessment(s, workspace_id, channel_id)
 
-    def finish(self, *, workspace_id: str, channel_id: str, user_id: str | None, member_count: int | None) -> Result:
-        """Close the open assessment and score it. Raises NoOpenAssessment."""
+    def finish(
+        self,
+        *,
+        workspace_id: str,
+        channel_id: str,
+        user_id: str | None,
+        member_count: int | None = None,
+        members: Collection[str] | None = None,
+    ) -> Result:
+        """Close the open assessment and score it. Raises NoOpenAssessment.
+
+        ``members``: the channel's members now. The team counted in the response rate is they and
+        everyone who answered: a member who answered and then left still counts once (never "3 of
+        2 members answered"). ``member_count`` is a plain count instead (scripts, tests)."""
         with self.db.session() as s:
             assessment = repo.get_open_assessment(s, workspace_id, channel_id, for_update=True)
             if assessment is None:
                 raise NoOpenAssessment(_just_ended(s, workspace_id, channel_id))
+            if members is not None:
+                answered = {r.user_id for r in repo.list_responses(s, workspace_id, assessment.id)}
+                member_count = len(set(members) | answered)
             result = self._result(s, assessment, member_count)
             repo.close_assessment(
                 s,

@@ -168,3 +168,27 @@ def _summaries(slack: object, assessment_id: int | None = None) -> list[object]:
         for c in slack.calls_to("chat.postMessage")  # type: ignore[attr-defined]
         if c.ok and wanted in str(c.params.get("text"))
     ]
+
+
+def test_members_who_answered_and_left_still_count_once(running: Running) -> None:
+    """Three members answer, two of them leave the channel, then the lead finishes: the response
+    rate counts everyone who was part of it, never "3 of 2 members answered"."""
+    slack, driver, db = running.slack, running.driver, running.db
+    opened = open_assessment(driver, slack, db, team=TEAM, channel=CHANNEL, user=LEAD)  # type: ignore[arg-type]
+    dimension = DIMENSIONS[0]
+    for user in MEMBERS[1:]:
+        _, event = reply_event(
+            slack,  # type: ignore[arg-type]
+            team=TEAM,
+            channel=CHANNEL,
+            user=user,
+            thread_ts=opened.threads[dimension],
+            text=" ".join("1" for _ in QUESTIONS[dimension]),
+        )
+        assert driver.event(event).status == 200  # type: ignore[attr-defined]
+    settle(slack)  # type: ignore[arg-type]
+    slack.add_channel(CHANNEL, "ml-platform", members=[LEAD, MEMBERS[1]])  # two answerers left  # type: ignore[attr-defined]
+    assert driver.slash("finish", user_id=LEAD, channel_id=CHANNEL).status == 200  # type: ignore[attr-defined]
+    summary = eventually(lambda: _summaries(slack, opened.assessment_id), what="the summary")
+    text = str(summary[0].params.get("text"))  # type: ignore[attr-defined]
+    assert "3 of 4 members answered" in text, text  # Ana and Ben still here, Cat and Dan answered and left
