@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # At most one chat.update per dimension message per this many seconds (0: on every answer).
     dimension_refresh_seconds: float = 2.0
+    # How long a Slack Web API call may take before the bot gives up waiting for its answer.
+    slack_timeout_seconds: float = 15.0
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret", mode="before")
     @classmethod
@@ -92,6 +94,13 @@ class Settings(BaseSettings):
     def _port(cls, value: int) -> int:
         if not 0 < value < 65536:
             raise ValueError("must be between 1 and 65535")
+        return value
+
+    @field_validator("slack_timeout_seconds")
+    @classmethod
+    def _timeout(cls, value: float) -> float:
+        if not 0.1 <= value <= 120:
+            raise ValueError("must be a number of seconds from 0.1 to 120")
         return value
 
     @field_validator("dimension_refresh_seconds")

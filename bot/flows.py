@@ -307,6 +307,39 @@ def refresh_dimension(
     refresher_for(service).request((workspace_id, assessment_id, dimension_id), render, force=force)
 
 
+SUMMARY_EVENT = "maturity_summary"
+# After a post that got no answer: when to look for it in the channel (seconds after the failure).
+SUMMARY_LOOKS = (0.5, 1.5, 3.0)
+
+
+def summary_metadata(assessment_id: int) -> dict[str, object]:
+    """Slack message metadata that marks a summary as the summary of ``assessment_id``."""
+    return {"event_type": SUMMARY_EVENT, "event_payload": {"assessment_id": assessment_id}}
+
+
+def find_posted_summary(
+    client: WebClient, channel_id: str, assessment_id: int, looks: tuple[float, ...] = SUMMARY_LOOKS
+) -> str | None:
+    """The ts of the summary of ``assessment_id`` if Slack posted it after all (a post whose answer
+    never came may still land a moment later), found by its metadata among the channel's latest
+    messages; None when it is not there after the last look, or the history can't be read."""
+    waited = 0.0
+    for at in looks:
+        time.sleep(max(0.0, at - waited))
+        waited = at
+        try:
+            history = client.conversations_history(channel=channel_id, limit=20, include_all_metadata=True)
+        except BEST_EFFORT_ERRORS as exc:
+            log.warning("conversations.history failed", extra={"error": slack_error(exc), "channel": channel_id})
+            continue
+        for message in history.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == SUMMARY_EVENT and payload.get("assessment_id") == assessment_id:
+                return str(message["ts"])
+    return None
+
+
 def finish_assessment(
     client: WebClient,
     service: AssessmentService,
@@ -326,23 +359,35 @@ def finish_assessment(
         user_id=user_id,
         members=members,
     )
+    failure: Exception | None = None
     try:
-        ts = post(client, channel_id, messages.summary_message(result))
+        ts: str | None = post(
+            client, channel_id, messages.summary_message(result), metadata=summary_metadata(result.assessment.id)
+        )
     except BEST_EFFORT_ERRORS as exc:
+        failure, ts = exc, None
+        # Slack said no (an API error): not posted. No answer at all (a timeout, a dropped
+        # connection): Slack may have posted it all the same, and it has no idempotency key, so look
+        # for it before reopening, or a retried `finish` would post a second summary.
+        if not isinstance(exc, SlackApiError):
+            ts = find_posted_summary(client, channel_id, result.assessment.id)
+            if ts is not None:
+                log.warning(
+                    "the summary's post got no answer, but Slack had posted it",
+                    extra={"error": slack_error(exc), "channel": channel_id, "assessment": result.assessment.id},
+                )
+    if ts is None:
+        assert failure is not None
         # No summary, no close: the assessment is opened again so that `finish` can be retried.
         reopened = service.reopen(workspace_id, result.assessment.id)
+        error = slack_error(failure)
         log.error(
             "could not post the summary",
-            extra={
-                "error": slack_error(exc),
-                "channel": channel_id,
-                "assessment": result.assessment.id,
-                "reopened": reopened,
-            },
+            extra={"error": error, "channel": channel_id, "assessment": result.assessment.id, "reopened": reopened},
         )
-        if slack_error(exc) in CHANNEL_ERRORS:
-            raise ChannelUnreachable(slack_error(exc)) from None
-        raise SummaryNotPosted(slack_error(exc), reopened) from None
+        if error in CHANNEL_ERRORS:
+            raise ChannelUnreachable(error) from None
+        raise SummaryNotPosted(error, reopened) from None
     service.set_summary_ts(workspace_id, result.assessment.id, ts)
     if result.previous is not None:
         from bot.digests import post_change_summary
