@@ -303,6 +303,15 @@ def score_json(framework: Any, result: Any, roadmap: Any) -> dict[str, Any]:
 # --- database and servers --------------------------------------------------------------------------
 
 
+def _use_clock(settings: Any) -> None:
+    """The process clock: the system's, or MATURITY_CLOCK_FILE's (tests; see storage/clock.py)."""
+    if settings.maturity_clock_file:
+        from storage import clock
+
+        clock.use_file(settings.maturity_clock_file)
+        log.warning("the clock is taken from a file", extra={"path": settings.maturity_clock_file})
+
+
 def _settings() -> Any:
     from bot.config import load_settings
 
@@ -384,6 +393,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings.port = args.port
     settings.require_http()
     setup_logging(settings.log_level)
+    _use_clock(settings)
     db = _open_database(settings)
     if args.workers == 1:
         return _serve(settings, db, args)
@@ -453,7 +463,7 @@ def _start_scheduler(settings: Any, app: Any) -> Any:
         return None
     from bot.scheduler import CheckInScheduler
 
-    scheduler = CheckInScheduler(app, app.services)
+    scheduler = CheckInScheduler(app, app.services, tick_seconds=settings.scheduler_tick_seconds)
     scheduler.start()
     return scheduler
 
@@ -474,6 +484,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
     settings = _settings()
     settings.require("slack_app_token", "slack_bot_token")
     setup_logging(settings.log_level)
+    _use_clock(settings)
     db = _open_database(settings)
     app = build_app(settings, db)
     handler = SocketModeHandler(app, settings.secret("slack_app_token"))

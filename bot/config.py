@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     dimension_refresh_seconds: float = 2.0
     # How long a Slack Web API call may take before the bot gives up waiting for its answer.
     slack_timeout_seconds: float = 15.0
+    # How often the scheduler looks for due check-ins, reminders, closes and digests.
+    scheduler_tick_seconds: int = 60
+    # Tests and the demo: a file holding the instant the process clock should read (storage/clock.py).
+    maturity_clock_file: str | None = None
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret", mode="before")
     @classmethod
@@ -94,6 +98,13 @@ class Settings(BaseSettings):
     def _port(cls, value: int) -> int:
         if not 0 < value < 65536:
             raise ValueError("must be between 1 and 65535")
+        return value
+
+    @field_validator("scheduler_tick_seconds")
+    @classmethod
+    def _tick(cls, value: int) -> int:
+        if not 1 <= value <= 3600:
+            raise ValueError("must be a whole number of seconds from 1 to 3600")
         return value
 
     @field_validator("slack_timeout_seconds")

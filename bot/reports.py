@@ -33,7 +33,7 @@ from conversations.assessments import AssessmentService, Result, spec_from_json
 from scoring import arrow, format_score
 from scoring.formatting import format_duration, format_money, format_number, format_percent, format_signed
 from scoring.types import FrameworkSpec, Roadmap
-from storage import repo
+from storage import clock, repo
 from storage.db import Database
 from storage.models import Workspace
 
@@ -415,7 +415,7 @@ def build_report(
 
     a = result.assessment
     return Report(
-        generated_at=datetime.now(UTC),
+        generated_at=clock.now(),
         anonymous=anonymous,
         workspace_id=workspace_id,
         workspace_name=workspace_name,

@@ -48,7 +48,7 @@ from conversations.assessments import AssessmentAlreadyOpen, AssessmentService, 
 from conversations.frameworks import get_framework
 from conversations.schedules import ScheduleError as _ScheduleError
 from conversations.schedules import ScheduleSnapshot, latest_fire, period_key, validate_timezone
-from storage import repo
+from storage import clock, repo
 from storage import schedules as store
 from storage.db import Database
 
@@ -80,7 +80,7 @@ ClientFactory = Callable[[str], WebClient | None]
 
 
 def _utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def client_factory(source: Any) -> ClientFactory:

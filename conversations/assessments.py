@@ -10,7 +10,7 @@ import json
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from functools import lru_cache
 
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +22,7 @@ from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, sc
 from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale
 from storage import repo
 from storage.db import Database
-from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment
+from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment, utcnow
 from storage.repo import AssessmentAlreadyOpen
 
 __all__ = [
@@ -624,6 +624,6 @@ def _just_ended(s, workspace_id: str, channel_id: str) -> EndedAssessment | None
     if ended is None or ended.closed_at is None:
         return None
     closed_at = ended.closed_at if ended.closed_at.tzinfo else ended.closed_at.replace(tzinfo=UTC)
-    if datetime.now(UTC) - closed_at > JUST_ENDED:
+    if utcnow() - closed_at > JUST_ENDED:
         return None
     return EndedAssessment(ended.id, ended.status, ended.closed_by)

@@ -23,6 +23,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from storage import clock
+
 # Stable constraint names: Alembic's batch mode on SQLite needs them to alter tables later.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -38,7 +40,8 @@ CANCELLED = "cancelled"
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, from the process clock (``storage.clock``: the system clock unless a test moved it)."""
+    return clock.now()
 
 
 class Base(DeclarativeBase):

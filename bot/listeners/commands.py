@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -19,6 +18,7 @@ from conversations.assessments import AssessmentAlreadyOpen, NoOpenAssessment
 from conversations.commands import Command, CommandError, parse_command
 from conversations.frameworks import UnknownFrameworkError, get_framework, get_frameworks
 from conversations.schedules import ScheduleError, parse_schedule_args, set_schedule
+from storage import clock
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -118,7 +118,7 @@ def _status(cmd: Command, *, client, respond, service, workspace_id, channel_id,
 def _status_message(service, workspace_id, channel_id, members: Callable[[], list[str] | None]) -> messages.Message:  # type: ignore[no-untyped-def]
     """What ``/maturity status`` answers; ``members`` is asked only when an assessment is open."""
     status, snapshot = service.status_and_schedule(workspace_id, channel_id)
-    schedule = next_run_line(snapshot, datetime.now(UTC))
+    schedule = next_run_line(snapshot, clock.now())
     if status is None:
         return messages.Message(text=f"{_no_open()} {schedule}", blocks=None)  # type: ignore[arg-type]
     return messages.status_message(status, members(), anonymous=status.anonymous, schedule=schedule)
@@ -173,7 +173,7 @@ def _schedule(cmd: Command, *, client, respond, service, workspace_id, channel_i
     except ScheduleError as exc:
         respond(text=str(exc), response_type="ephemeral")
         return
-    _respond(respond, schedule_confirmation(snapshot, datetime.now(UTC)))
+    _respond(respond, schedule_confirmation(snapshot, clock.now()))
 
 
 def _settings(cmd: Command, *, respond, service, workspace_id, channel_id, channel_name, **_) -> None:  # type: ignore[no-untyped-def]

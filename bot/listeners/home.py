@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, BoltContext
@@ -19,6 +18,7 @@ from bot.slack_io import slack_error
 from conversations.assessments import AssessmentAlreadyOpen
 from conversations.frameworks import get_frameworks
 from conversations.schedules import ScheduleError, describe_schedule, get_schedule, parse_schedule_args, set_schedule
+from storage import clock
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -34,7 +34,7 @@ def publish_home(client: WebClient, services: Services, workspace_id: str, user_
 
     overviews = services.assessments.teams_of_user(workspace_id, user_id)
     business = BusinessService(services.db, services.assessments)
-    now = datetime.now(UTC)
+    now = clock.now()
     extras = {
         t.channel_id: "\n".join(
             line

@@ -1,0 +1,185 @@
+"""The scheduler through real ``maturity serve`` processes, with the clock moved, never waited for.
+
+Each process reads its notion of now from ``MATURITY_CLOCK_FILE`` (``storage/clock.py``): the test
+rewrites that file to jump a quarter, two days or a week ahead, and the served process's scheduler
+(ticking every second with ``SCHEDULER_TICK_SECONDS=1``) acts on what is due. Everything is asserted
+on what the stand-in Slack received: the check-in opening by itself, the reminder to exactly the
+members who have not answered, the auto-close with its summary, the change summary against the
+earlier assessment, and the roadmap digest — and, with two replicas on one PostgreSQL, each of them
+exactly once, and a run missed while both were down fired once when one comes back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.driver import SlackDriver
+from bot.standin import StandInSlack
+from storage import clock
+from tests.conftest import CHANNEL, MEMBERS, SIGNING_SECRET, TEAM
+from tests.reliability.conftest import ServeProcess, migrate, serve_env
+from tests.reliability.helpers import DIMENSIONS, QUESTIONS, eventually, open_assessment, reply_event, settle
+
+ANA, BEN, CAT, DAN = MEMBERS
+T0 = datetime(2031, 3, 10, 12, tzinfo=UTC)  # the first assessment, and the schedule set after it
+APRIL = datetime(2031, 4, 2, 0, tzinfo=UTC)  # the quarterly check-in (Apr 1, 09:00 New York) is due
+JULY = datetime(2031, 7, 2, 0, tzinfo=UTC)  # the next one
+
+
+@dataclass
+class World:
+    slack: StandInSlack
+    clock_file: Path
+    servers: list[ServeProcess]
+
+    def now(self, instant: datetime) -> None:
+        clock.write_file(self.clock_file, instant)
+
+    def driver(self, index: int = 0) -> SlackDriver:
+        return SlackDriver(self.servers[index].events_url, SIGNING_SECRET, slack=self.slack, team_id=TEAM)
+
+    def posts(self, needle: str) -> list[Any]:
+        return [
+            c
+            for c in self.slack.calls_to("chat.postMessage")
+            if c.ok and needle in (str(c.params.get("text")) + str(c.params.get("blocks")))
+        ]
+
+
+def _world(tmp_path: Path, slack: StandInSlack, database_url: str, replicas: int) -> Iterator[World]:
+    clock_file = tmp_path / "clock"
+    clock.write_file(clock_file, T0)
+    env = serve_env(
+        database_url,
+        slack.url,
+        SCHEDULER_ENABLED="true",
+        SCHEDULER_TICK_SECONDS="1",
+        MATURITY_CLOCK_FILE=str(clock_file),
+    )
+    migrate(env, tmp_path)
+    servers = [ServeProcess(env, tmp_path).start() for _ in range(replicas)]
+    try:
+        yield World(slack, clock_file, servers)
+    finally:
+        for server in servers:
+            server.stop()
+        for server in servers:
+            assert not [p for p in server.problems() if "scheduled" in str(p.get("msg"))], server.problems()
+
+
+@pytest.fixture
+def one_server(tmp_path: Path, slack: StandInSlack) -> Iterator[World]:
+    yield from _world(tmp_path, slack, f"sqlite:///{tmp_path / 'maturity.db'}", 1)
+
+
+@pytest.fixture
+def two_replicas(tmp_path: Path, slack: StandInSlack, fresh_pg_url: str) -> Iterator[World]:
+    yield from _world(tmp_path, slack, fresh_pg_url, 2)
+
+
+def _answer(world: World, driver: SlackDriver, thread_ts: str, user: str, level: str) -> None:
+    _, event = reply_event(
+        world.slack,
+        team=TEAM,
+        channel=CHANNEL,
+        user=user,
+        thread_ts=thread_ts,
+        text=" ".join(level for _ in QUESTIONS[DIMENSIONS[0]]),
+    )
+    assert driver.event(event).status == 200
+
+
+def _first_assessment_and_schedule(world: World) -> None:
+    """At T0: an assessment answered by Ana and Ben and finished, then a quarterly schedule."""
+    from storage.db import Database
+
+    driver = world.driver()
+    db = Database(world.servers[0].env["DATABASE_URL"])
+    try:
+        opened = open_assessment(driver, world.slack, db, team=TEAM, channel=CHANNEL, user=ANA)
+    finally:
+        db.dispose()
+    for user in (ANA, BEN):
+        _answer(world, driver, opened.threads[DIMENSIONS[0]], user, "1")
+    assert driver.slash("finish", user_id=ANA, channel_id=CHANNEL).status == 200
+    eventually(lambda: world.posts(f"#{opened.assessment_id} closed: overall"), what="the first summary")
+    assert driver.slash("schedule quarterly tz=America/New_York", user_id=ANA, channel_id=CHANNEL).status == 200
+    settle(world.slack)
+
+
+def _quarterly_cycle(world: World) -> None:
+    """A quarter later: the check-in opens by itself (and the month's digest), two members answer,
+    the reminder names the other two, a week later it closes with its summary and change summary."""
+    world.now(APRIL)
+    intro = eventually(lambda: world.posts("Check-in time"), timeout=30, what="the scheduled check-in")[0]
+    digest = eventually(lambda: world.posts("MLOps maturity digest"), timeout=30, what="the digest")
+    assert len(digest) == 1
+    threads = eventually(
+        lambda: [c for c in world.posts("") if c.params.get("text", "").startswith("People & Process")],
+        what="the check-in's dimension threads",
+    )
+    thread_ts = threads[-1].response["ts"]
+    driver = world.driver(len(world.servers) - 1)  # answers reach the other replica too
+    _answer(world, driver, thread_ts, ANA, "3")
+    _answer(world, driver, thread_ts, BEN, "2")
+    settle(world.slack)
+
+    world.now(APRIL + timedelta(hours=49))  # past the 48 h reminder delay
+    reminder = eventually(lambda: world.posts("a reminder: the MLOps maturity check-in"), timeout=30, what="reminder")
+    text = reminder[0].params["text"]
+    assert reminder[0].params.get("thread_ts") == intro.response["ts"]
+    assert f"<@{CAT}>" in text and f"<@{DAN}>" in text and ANA not in text and BEN not in text
+
+    world.now(APRIL + timedelta(days=7, hours=1))  # past the 7-day window
+    eventually(
+        lambda: world.posts("closed: overall") and len(world.posts("closed: overall")) == 2,
+        timeout=30,
+        what="the scheduled close's summary",
+    )
+    change = eventually(lambda: world.posts("Maturity change since assessment #1"), timeout=30, what="changes")
+    assert "People & Process 1.00 → 2.50" in change[0].params["text"]
+    time.sleep(2.5)  # a few more ticks of every replica: nothing may be posted twice
+    settle(world.slack)
+
+
+def _exactly_once(world: World, *, summaries: int = 2, checkins: int = 1, digests: int = 1) -> None:
+    assert len(world.posts("Check-in time")) == checkins
+    assert len(world.posts("a reminder: the MLOps maturity check-in")) == checkins
+    assert len(world.posts("closed: overall")) == summaries
+    assert len(world.posts("Maturity change since assessment")) == summaries - 1
+    assert len(world.posts("MLOps maturity digest")) == digests
+
+
+def test_a_served_process_runs_the_quarterly_cycle(one_server: World) -> None:
+    _first_assessment_and_schedule(one_server)
+    _quarterly_cycle(one_server)
+    _exactly_once(one_server)
+    records = one_server.servers[0].log_records()
+    assert any(r.get("msg") == "scheduler started" and r.get("tick_seconds") == 1 for r in records)
+
+
+@pytest.mark.postgres
+def test_two_replicas_post_everything_once_and_catch_up_after_downtime(two_replicas: World) -> None:
+    world = two_replicas
+    _first_assessment_and_schedule(world)
+    _quarterly_cycle(world)
+    _exactly_once(world)
+
+    for server in world.servers:  # both down while July's check-in and digest fall due
+        server.stop()
+    world.now(JULY)
+    world.servers[1].start()
+    eventually(lambda: len(world.posts("Check-in time")) == 2, timeout=30, what="the missed check-in")
+    eventually(lambda: len(world.posts("MLOps maturity digest")) == 2, timeout=30, what="the missed digest")
+    world.servers[0].start()
+    time.sleep(2.5)
+    settle(world.slack)
+    assert len(world.posts("Check-in time")) == 2, "the missed run fires once"
+    assert len(world.posts("MLOps maturity digest")) == 2
