@@ -458,14 +458,9 @@ def _finish_pending_work(app: Any) -> None:
 
 
 def _start_scheduler(settings: Any, app: Any) -> Any:
-    """Check-ins, reminders, auto-close and digests in this process (SCHEDULER_ENABLED)."""
-    if not settings.scheduler_enabled:
-        return None
-    from bot.scheduler import CheckInScheduler
+    from bot.scheduler import start_scheduler
 
-    scheduler = CheckInScheduler(app, app.services, tick_seconds=settings.scheduler_tick_seconds)
-    scheduler.start()
-    return scheduler
+    return start_scheduler(settings, app)
 
 
 def _interrupt(signum: int, frame: Any) -> None:

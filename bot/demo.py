@@ -14,11 +14,13 @@ import random
 import secrets
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from bot.cli import score_json
-from conversations.frameworks import default_framework
-from storage import repo
+from bot.scheduler import start_scheduler
+from conversations.frameworks import Framework, default_framework
+from storage import clock, repo
 
 TEAM_ID = "T0DEMO001"
 CHANNEL = "C0DEMO001"
@@ -87,7 +89,7 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
         slack_bot_token="xoxb-demo-token",
         slack_signing_secret=signing_secret,
         slack_api_url=slack.url,
-        scheduler_enabled=False,
+        scheduler_tick_seconds=1,  # the demo moves its clock a quarter ahead: no point waiting a minute
     )
     app = build_app(settings, db)
     server = create_server(app, db, host="127.0.0.1", port=0, threads=8)
@@ -98,6 +100,7 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
     framework = default_framework()
     print(f"maturity demo: the app is serving {url}/slack/events against a stand-in Slack at {slack.url}")
     print(f"Team #ml-platform: {', '.join(names.values())}. Framework: {framework.name}.\n")
+    scheduler = start_scheduler(settings, app)  # as `maturity serve` runs it: on, ticking, claiming in the db
 
     try:
         lead = team[0][0]
@@ -191,14 +194,65 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
             f"Re-scored from responses.csv with `maturity score`: overall {check:.2f} "
             f"(summary says {summary['overall']:.2f}) — {'match' if matches else 'MISMATCH'}"
         )
+        cycle = _quarter_later(driver, slack, team, names, framework)
+        (out / "transcript.txt").write_text(transcript + "\n\n" + cycle + "\n", encoding="utf-8")
         print("Files written to " + str(out.resolve()) + ": " + ", ".join(files))
         return 0 if matches else 1
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        clock.reset()
         server.close()
         thread.join(timeout=5)
         app.services.close()  # type: ignore[attr-defined]  # as `maturity serve` stops
         slack.stop()
         db.dispose()
+
+
+QUARTER = timedelta(days=92, hours=1)  # holds one quarterly occurrence, wherever today falls
+
+
+def _quarter_later(driver, slack, team, names: dict[str, str], framework: Framework) -> str:  # type: ignore[no-untyped-def]
+    """The quarterly cycle, with the process clock moved instead of waited for: a quarterly
+    schedule, then a quarter later the check-in opens by itself (with the month's roadmap digest),
+    two members answer, the reminder names the others, and a week later the scheduler closes it
+    and posts the summary and the change summary against the first assessment. Prints and returns
+    that part of the channel."""
+    lead = team[0][0]
+    driver.slash("schedule quarterly", user_id=lead, channel_id=CHANNEL)
+    _wait_quiet(slack)
+    confirmation = slack.response_url_posts[-1].get("text", "") if slack.response_url_posts else ""
+    last_ts = slack.messages(CHANNEL)[-1].ts
+    posts_before = len(slack.calls_to("chat.postMessage"))
+
+    def scheduler_posts(count: int) -> None:
+        slack.wait_for("chat.postMessage", count=posts_before + count, timeout=30)
+        _wait_quiet(slack)
+
+    opened_at = clock.advance(QUARTER)
+    # The intro, one message per dimension, and the digest of the month.
+    scheduler_posts(2 + len(framework.dimensions))
+    with_threads = [m for m in slack.messages(CHANNEL) if m.thread_ts is None and float(m.ts) > float(last_ts)]
+    threads = {
+        d.id: m.ts for d, m in zip(framework.dimensions, [m for m in with_threads if m.blocks][1:], strict=False)
+    }
+    for uid, _, _ in team[:2]:  # two answer now: a little better than last quarter
+        for dimension in framework.dimensions:
+            if dimension.id in threads:
+                levels = " ".join(str(min(framework.scale.max, 2 + (i % 2))) for i, _ in enumerate(dimension.questions))
+                driver.reply(user_id=uid, channel_id=CHANNEL, thread_ts=threads[dimension.id], text=levels)
+    _wait_quiet(slack)
+    clock.advance(opened_at + timedelta(hours=49) - clock.now())  # past the reminder delay
+    scheduler_posts(3 + len(framework.dimensions))
+    clock.advance(opened_at + timedelta(days=7, hours=1) - clock.now())  # past the check-in window
+    scheduler_posts(5 + len(framework.dimensions))
+    text = slack.transcript(CHANNEL, users=names, after_ts=last_ts)
+    heading = (
+        f"--- /maturity schedule quarterly: {confirmation}\n"
+        "--- the clock moves a quarter ahead; from here on the scheduler acts by itself ---"
+    )
+    print(heading + "\n" + text + "\n")
+    return heading + "\n" + text
 
 
 def _write_outputs(out: Path, db, assessment_id: int, names: dict[str, str], transcript: str) -> list[str]:  # type: ignore[no-untyped-def]

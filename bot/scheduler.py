@@ -61,6 +61,7 @@ __all__ = [
     "JobOutcome",
     "TickReport",
     "client_factory",
+    "start_scheduler",
     "user_timezone",
 ]
 
@@ -575,6 +576,16 @@ class CheckInScheduler:
             return "skipped-no-result"
         post(client, snap.channel_id, digest_message(result.framework, result, now))
         return "posted"
+
+
+def start_scheduler(settings: Any, app: Any) -> CheckInScheduler | None:
+    """Check-ins, reminders, auto-close and digests in this process, as ``maturity serve``,
+    ``maturity socket`` and ``maturity demo`` run them (None when SCHEDULER_ENABLED is false)."""
+    if not settings.scheduler_enabled:
+        return None
+    scheduler = CheckInScheduler(app, app.services, tick_seconds=settings.scheduler_tick_seconds)
+    scheduler.start()
+    return scheduler
 
 
 def _slack_error_code(exc: BaseException) -> str | None:

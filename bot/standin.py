@@ -795,11 +795,15 @@ class StandInSlack:
 
     # -- transcript ---------------------------------------------------------------------------------
 
-    def transcript(self, channel: str, *, users: dict[str, str] | None = None) -> str:
-        """The channel as people would read it: messages, indented thread replies, reactions, files."""
+    def transcript(self, channel: str, *, users: dict[str, str] | None = None, after_ts: str | None = None) -> str:
+        """The channel as people would read it: messages, indented thread replies, reactions, files.
+        ``after_ts``: only the threads started after that message (and their replies)."""
         with self._lock:
             ch = self._channels.get(channel)
             messages = [copy.deepcopy(m) for m in self._messages.get(channel, [])]
+            if after_ts is not None:
+                later = {m.ts for m in messages if m.thread_ts is None and float(m.ts) > float(after_ts)}
+                messages = [m for m in messages if (m.thread_ts or m.ts) in later]
             reactions = [r for r in self._reactions if r.channel == channel]
             files = {f.id: copy.copy(f) for f in self._files.values()}
             names = {uid: u.real_name for uid, u in self._users.items()}

@@ -38,3 +38,30 @@ def test_demo_runs_end_to_end_and_writes_its_files(tmp_path: Path) -> None:
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html and "Ana Lima" in html
     assert f"{summary['overall']:.2f}" in (out / "report.md").read_text()
+
+
+def test_the_demo_shows_the_quarterly_cycle_run_by_the_scheduler(tmp_path: Path) -> None:
+    """The README's first command exercises the scheduler: with the clock moved a quarter ahead the
+    transcript shows the check-in opening by itself, the monthly digest, the reminder naming only
+    those who have not answered, the scheduled close's summary and the change summary."""
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--out", str(out), "--members", "4"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    cycle = text[text.index("the clock moves a quarter ahead") :]
+    opened = cycle.index("Check-in time: a new MLOps maturity assessment")
+    reminder = cycle.index("a reminder: the MLOps maturity check-in #2")
+    closed = cycle.index("MLOps maturity assessment #2 closed: overall")
+    change = cycle.index("Maturity change since assessment #1")
+    assert opened < reminder < closed < change
+    assert "MLOps maturity digest:" in cycle
+    reminder_line = cycle[reminder - 60 : reminder]
+    assert "@Chen Wei @Dana Cruz" in reminder_line and "Ana Lima" not in reminder_line
+    assert "2 of 4 members answered" in cycle
+    assert "the clock moves a quarter ahead" in (out / "transcript.txt").read_text()
