@@ -29,8 +29,11 @@ class WsgiApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
-            healthy = self.db.ping()
-            body = json.dumps({"status": "ok" if healthy else "database unreachable"}).encode()
+            problem = self.db.health()
+            healthy = problem is None
+            if not healthy:
+                log.error("unhealthy", extra={"reason": problem})
+            body = json.dumps({"status": "ok" if healthy else problem}).encode()
             start_response(
                 "200 OK" if healthy else "503 Service Unavailable",
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],

@@ -26,6 +26,11 @@ class DatabaseURLError(ValueError):
     """DATABASE_URL cannot be used."""
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot keep what it is given (its SQLite file was removed or replaced while the
+    process had it open: writes would go to a file nobody will ever open again)."""
+
+
 def normalize_url(url: str | URL) -> URL:
     """Parse a database URL; plain ``postgresql://`` and ``postgres://`` use psycopg 3 (installed)."""
     try:
@@ -112,6 +117,34 @@ class Database:
         # one goes as soon as the lock is free; left to SQLite, each would poll its busy handler,
         # which sleeps 1, 2, 5, 10… ms between tries. (Other processes still meet the busy timeout.)
         self._writer = threading.RLock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        # A SQLite file: which file it is (device, inode), seen when the first connection opens it.
+        self._file: Path | None = None
+        self._file_id: tuple[int, int] | None = None
+        database = self.url.database if self.dialect == "sqlite" else None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            self._file = Path(database).expanduser().resolve()
+            event.listen(self.engine, "connect", self._remember_file)
+
+    def _remember_file(self, _dbapi_conn: Any, _record: Any) -> None:
+        if self._file_id is None and self._file is not None:
+            with contextlib.suppress(OSError):
+                stat = self._file.stat()
+                self._file_id = (stat.st_dev, stat.st_ino)
+
+    def file_problem(self) -> str | None:
+        """Why a SQLite database can no longer keep what it is given (its file was removed or
+        replaced since it was opened); None when it can, and always for PostgreSQL."""
+        if self._file is None or self._file_id is None:
+            return None
+        try:
+            stat = self._file.stat()
+        except FileNotFoundError:
+            return f"the database file {self._file} was removed"
+        except OSError as exc:
+            return f"the database file {self._file} cannot be read: {exc.strerror or exc}"
+        if (stat.st_dev, stat.st_ino) != self._file_id:
+            return f"the database file {self._file} was replaced by another file"
+        return None
 
     @property
     def dialect(self) -> str:
@@ -119,6 +152,11 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """A unit of work that commits on success. DatabaseUnavailable, before anything is written,
+        when the SQLite file is gone (see ``file_problem``): nothing may be confirmed that is lost."""
+        problem = self.file_problem()
+        if problem is not None:
+            raise DatabaseUnavailable(problem)
         with self._writer, self._sessions() as session, session.begin():
             yield session
 
@@ -141,7 +179,16 @@ class Database:
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             yield conn
 
+    def health(self) -> str | None:
+        """None when the database answers and can keep what it is given; else what is wrong."""
+        problem = self.file_problem()
+        if problem is not None:
+            return problem
+        return None if self.ping() else "database unreachable"
+
     def ping(self) -> bool:
+        if self.file_problem() is not None:
+            return False
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
