@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.templating import esc as templating_esc
 from bot.templating import part
 from conversations.assessments import DimensionProgress, Result, Status, ThreadAnswer
 from conversations.frameworks import Dimension, Framework
@@ -45,8 +46,8 @@ class Message:
 
 
 def esc(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack's mrkdwn treats as control characters (the ``esc`` filter)."""
+    return templating_esc(text)
 
 
 def clip(text: str, limit: int) -> str:
