@@ -1,10 +1,9 @@
 """Slack surfaces of the business case (seed 004): ``/maturity platforms``, ``/maturity roi`` and
-``/maturity session <kind>`` — their modals, messages and listeners.
+``/maturity session <kind>`` — their modals, messages and the modals' listeners.
 
-:func:`register` adds a ``/maturity`` listener that only matches this module's subcommands
-(:data:`conversations.business.SUBCOMMAND_USAGE`); Bolt runs the first matching listener, so it must
-be registered *before* ``bot.listeners.commands``. It also adds the two modals' view_submission
-listeners. Calling it twice on one app is harmless.
+The subcommands themselves are answered by ``bot.listeners.commands.business`` (declared in
+``bot.listeners.commands.registry``). :func:`register` adds the two modals' view_submission
+listeners; calling it twice on one app is harmless.
 
 Modal checks answer with ``response_action: errors`` on the offending field; nothing is stored then.
 
@@ -18,7 +17,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import (
@@ -43,7 +42,6 @@ from conversations.business import (
     MAX_CASE_NAME,
     MAX_PLATFORM_NAME,
     SESSION_KINDS,
-    SUBCOMMAND_USAGE,
     YEARS,
     BusinessCaseView,
     BusinessService,
@@ -51,10 +49,8 @@ from conversations.business import (
     FormErrors,
     PlatformForm,
     SessionPlan,
-    UnknownSessionKind,
     benefit_field,
     get_criteria_file,
-    parse_business_command,
     parse_roi_form,
 )
 from scoring.finance import BENCHMARKS
@@ -83,6 +79,7 @@ __all__ = [
     "comparison_message",
     "comparison_summary_text",
     "platform_modal",
+    "publish_comparison",
     "register",
     "reply",
     "roi_message",
@@ -329,71 +326,11 @@ def _post_or_dm(client: WebClient, channel_id: str, user_id: str, message: Messa
 
 
 def register(app: App, services: Services) -> None:
-    """Add the business-case listeners. Register before ``bot.listeners.commands`` (first match wins)."""
+    """Add the modals' view_submission listeners."""
     if getattr(app, "_business_registered", False):
         return
     app._business_registered = True  # type: ignore[attr-defined]
     service = BusinessService(services.db, services.assessments)
-
-    def ours(body: dict[str, Any]) -> bool:
-        return parse_business_command(body.get("text")) is not None
-
-    @app.command("/maturity", matchers=[ours])
-    def business_command(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-    ) -> None:
-        cmd = parse_business_command(command.get("text"))
-        if cmd is None:  # the matcher saw to it; kept for type checkers
-            ack()
-            return
-        workspace_id = context.team_id or command.get("team_id")
-        channel_id, channel_name, user_id = command["channel_id"], command.get("channel_name"), command["user_id"]
-        if cmd.name == "session":
-            kind = cmd.arg.lower()
-            if kind not in SESSION_KINDS:
-                problem = reply("session", "unknown_kind", clip(cmd.arg, 40)) if cmd.arg else reply("session", "which")
-                message = session_usage(problem)
-                ack(text=message.text, blocks=message.blocks)
-                return
-            ack()
-            _post_session(client, respond, service, workspace_id, channel_id, kind)
-            return
-        if cmd.name == "roi":
-            if cmd.arg:
-                ack(text=reply("roi", "no_arguments", clip(cmd.arg, 60), SUBCOMMAND_USAGE["roi"]))
-                return
-            ack()
-            _open(client, respond, command["trigger_id"], roi_modal(channel_id=channel_id, channel_name=channel_name))
-            return
-        # platforms
-        if cmd.arg.lower() == "new":
-            service.new_comparison(
-                workspace_id=workspace_id, channel_id=channel_id, channel_name=channel_name, user_id=user_id
-            )
-            ack(text=reply("platforms", "new_comparison", user_id), response_type="in_channel")
-            return
-        if cmd.arg.lower() == "results":
-            ack()
-            latest = service.latest_comparison(workspace_id, channel_id)
-            if latest is None:
-                respond(text=reply("platforms", "no_scores"), response_type="ephemeral")
-                return
-            _publish(client, service, workspace_id, latest.evaluation_id, user_id, fresh=True)
-            return
-        ack()
-        form = service.platform_form(
-            workspace_id=workspace_id,
-            channel_id=channel_id,
-            channel_name=channel_name,
-            user_id=user_id,
-            platform=cmd.arg or None,
-        )
-        _open(
-            client,
-            respond,
-            command["trigger_id"],
-            platform_modal(form, channel_id=channel_id, channel_name=channel_name),
-        )
 
     @app.view(PLATFORM_CALLBACK)
     def platform_submitted(
@@ -422,7 +359,7 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={PLATFORM_FIELD: reply("platforms", "comparison_gone")})
             return
         ack()
-        shown = _publish(client, service, workspace_id, evaluation_id, user_id)
+        shown = publish_comparison(client, service, workspace_id, evaluation_id, user_id)
         result = (
             next((p for p in shown.comparison.ranked if p.key == platform_key(saved.platform)), None) if shown else None
         )
@@ -461,15 +398,7 @@ def register(app: App, services: Services) -> None:
         _post_or_dm(client, channel_id, user_id, roi_message(case))
 
 
-def _open(client: WebClient, respond: Respond, trigger_id: str, view: dict[str, Any]) -> None:
-    try:
-        client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as exc:
-        log.warning("views.open failed", extra={"error": slack_error(exc)})
-        respond(text=reply("business", "open_failed", slack_error(exc)), response_type="ephemeral")
-
-
-def _publish(
+def publish_comparison(
     client: WebClient,
     service: BusinessService,
     workspace_id: str,
@@ -491,24 +420,3 @@ def _publish(
         return service.publish_comparison(workspace_id, evaluation_id, publish, fresh=fresh)
     except LookupError:
         return None
-
-
-def _post_session(
-    client: WebClient, respond: Respond, service: BusinessService, workspace_id: str, channel_id: str, kind: str
-) -> None:
-    try:
-        plan = service.session_plan(workspace_id, channel_id, kind)
-    except UnknownSessionKind as exc:  # the file lost a kind the command still lists
-        respond(text=str(exc), response_type="ephemeral")
-        return
-    message = session_message(plan)
-    try:
-        post(client, channel_id, message)
-    except SlackApiError as exc:
-        error = slack_error(exc)
-        log.warning("could not post the session agenda", extra={"error": error, "channel": channel_id})
-        respond(
-            text=clip(reply("session", "just_for_you", error, message.text), 3900),
-            blocks=message.blocks,
-            response_type="ephemeral",
-        )

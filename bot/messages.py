@@ -24,9 +24,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.templating import esc as templating_esc
 from bot.templating import part
 from conversations.assessments import DimensionProgress, Result, Status, ThreadAnswer
-from conversations.commands import SUBCOMMANDS
 from conversations.frameworks import Dimension, Framework
 
 MAX_BLOCKS = 50
@@ -46,8 +46,8 @@ class Message:
 
 
 def esc(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack's mrkdwn treats as control characters (the ``esc`` filter)."""
+    return templating_esc(text)
 
 
 def clip(text: str, limit: int) -> str:
@@ -311,27 +311,25 @@ def history_message(assessments: Sequence, frameworks: dict[str, Framework]) -> 
     return finalize(part("history", "text", rows), [SectionBlock(text=md(part("history", "body", rows)))])
 
 
-def usage_lines() -> list[str]:
-    return list(SUBCOMMANDS.values())
+_HELP: dict[tuple[tuple[str, ...], tuple[tuple[str, int], ...]], Message] = {}
 
 
-_HELP: dict[tuple[tuple[str, int], ...], Message] = {}
-
-
-def help_message(frameworks: Iterable[Framework]) -> Message:
-    """The help text; rendered once per set of frameworks (it is the same for everyone, and asked
-    for often). Callers must not change the returned message."""
+def help_message(lines: Sequence[str], frameworks: Iterable[Framework]) -> Message:
+    """The help text over the usage ``lines`` (``bot.listeners.commands.registry.usage_lines``);
+    rendered once per set of frameworks (it is the same for everyone, and asked for often). Callers
+    must not change the returned message."""
     frameworks = list(frameworks)
-    key = tuple((f.id, f.version) for f in frameworks)
+    key = (tuple(lines), tuple((f.id, f.version) for f in frameworks))
     message = _HELP.get(key)
     if message is None:
-        body = part("help", "body", usage_lines(), frameworks)
-        message = _HELP[key] = finalize(part("help", "text", usage_lines()), [SectionBlock(text=md(body))])
+        body = part("help", "body", lines, frameworks)
+        message = _HELP[key] = finalize(part("help", "text", lines), [SectionBlock(text=md(body))])
     return message
 
 
-def usage_message(problem: str) -> Message:
-    text = part("help", "usage_text", problem, usage_lines())
+def usage_message(problem: str, lines: Sequence[str]) -> Message:
+    """Why a command could not be read, then the usage ``lines``."""
+    text = part("help", "usage_text", problem, lines)
     return finalize(text, [SectionBlock(text=md(text))])
 
 

@@ -26,12 +26,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
+from bot.templating import date as format_date
+from bot.templating import pct, render, signed
 from conversations.assessments import AssessmentService, Result, spec_from_json
 from scoring import arrow, format_score
-from scoring.formatting import format_duration, format_money, format_number, format_percent, format_signed
+from scoring.formatting import format_number
 from scoring.types import FrameworkSpec, Roadmap
 from storage import clock, repo
 from storage.db import Database
@@ -53,7 +54,6 @@ __all__ = [
     "responses_csv",
 ]
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 HISTORY_LIMIT = 100
 CSV_COLUMNS = ("respondent", "question", "level", "comment", "time")
 
@@ -212,18 +212,6 @@ class Report:
 # --- building ------------------------------------------------------------------------------------
 
 
-def _date(dt: datetime | None) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%d") if dt else "—"
-
-
-def _signed(x: float | None) -> str:
-    return "" if x is None else format_signed(x)
-
-
-def _percent(x: float) -> str:
-    return format_percent(x)
-
-
 def _level_name(spec: FrameworkSpec, level: int | None) -> str | None:
     if level is None:
         return None
@@ -285,7 +273,7 @@ def build_report(
                 id=d.id,
                 name=d.name,
                 weight=d.weight,
-                weight_text=_percent(d.weight),
+                weight_text=pct(d.weight),
                 score=d.score,
                 score_text=format_score(d.score),
                 level=d.level,
@@ -294,7 +282,7 @@ def build_report(
                 total_questions=d.total_questions,
                 respondents=d.respondents,
                 delta=change,
-                delta_text=_signed(change),
+                delta_text=signed(change),
                 arrow=arrow(change) if change is not None else "",
             )
         )
@@ -308,7 +296,7 @@ def build_report(
             next_level=w.next_level,
             next_level_name=spec.level_name(w.next_level),
             gap_text=format_score(w.gap),
-            weight_text=_percent(w.weight),
+            weight_text=pct(w.weight),
             priority_text=format_number(w.priority, 2),
         )
         for i, w in enumerate(sc.weakest, 1)
@@ -342,7 +330,7 @@ def build_report(
             dimension=dim_names.get(c.dimension_id, c.dimension_id),
             text=c.text,
             author=None if anonymous else names.get(c.user_id, c.user_id),
-            date=_date(c.created_at),
+            date=format_date(c.created_at),
         )
         for c in sorted(comments, key=lambda c: (order.get(c.dimension_id, len(order)), c.created_at, c.id))
     )
@@ -353,7 +341,7 @@ def build_report(
         history_rows.append(
             HistoryRow(
                 assessment_id=a.id,
-                date=_date(a.closed_at),
+                date=format_date(a.closed_at),
                 framework_id=a.framework_id,
                 framework_version=a.framework_version,
                 overall_text=format_score(a.overall),
@@ -382,15 +370,15 @@ def build_report(
         gain, drop = delta.biggest_gain, delta.biggest_drop
         delta_view = DeltaView(
             previous_id=prev.id,
-            previous_date=_date(prev.closed_at),
+            previous_date=format_date(prev.closed_at),
             previous_overall_text=format_score(delta.previous_overall),
-            overall_delta_text=_signed(delta.overall_delta),
+            overall_delta_text=signed(delta.overall_delta),
             arrow=arrow(delta.overall_delta) if delta.overall_delta is not None else "",
             level_changed=delta.level_changed,
             previous_level=delta.previous_level,
             previous_level_name=_level_name(spec, delta.previous_level),
-            gain=f"{gain.name} {_signed(gain.delta)}" if gain is not None else None,
-            drop=f"{drop.name} {_signed(drop.delta)}" if drop is not None else None,
+            gain=f"{gain.name} {signed(gain.delta)}" if gain is not None else None,
+            drop=f"{drop.name} {signed(drop.delta)}" if drop is not None else None,
         )
 
     responses = tuple(
@@ -430,14 +418,14 @@ def build_report(
         assessment_id=a.id,
         opened_at=a.opened_at,
         closed_at=a.closed_at,
-        date=_date(a.closed_at),
+        date=format_date(a.closed_at),
         overall=sc.overall,
         overall_text=format_score(sc.overall),
         level=sc.level,
         level_name=sc.level_name,
         respondents=sc.respondents,
         member_count=sc.member_count,
-        response_rate_text=_percent(sc.response_rate) if sc.response_rate is not None else "",
+        response_rate_text=pct(sc.response_rate) if sc.response_rate is not None else "",
         dimensions=tuple(dimensions),
         weakest=weakest,
         disagreements=tuple(disagreements),
@@ -466,35 +454,9 @@ def _dimension_of(spec: FrameworkSpec, question_id: str) -> str:
 
 # --- rendering -----------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>])")
-
-
-def md_text(value: object) -> str:
-    """Text safe inside Markdown (and a table cell): one line, markup characters escaped."""
-    text = " ".join(str(value).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def _environment(autoescape: bool) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=autoescape,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["md"] = md_text
-    env.filters.update(score=format_score, money=format_money, pct=format_percent, duration=format_duration)
-    return env
-
-
-_MARKDOWN_ENV = _environment(autoescape=False)
-_HTML_ENV = _environment(autoescape=True)
-
 
 def render_markdown(report: Report) -> str:
-    return _MARKDOWN_ENV.get_template("report.md.j2").render(report=report)
+    return render("report.md.j2", report=report)
 
 
 def png_data_uri(png: bytes) -> Markup:
@@ -510,7 +472,7 @@ def render_html(report: Report) -> str:
         "radar": png_data_uri(radar_chart(report.result, report.result.previous)),
         "trend": png_data_uri(trend_chart(report.trend_points, report.spec)) if report.trend_points else None,
     }
-    return _HTML_ENV.get_template("report.html.j2").render(report=report, charts=charts)
+    return render("report.html.j2", report=report, charts=charts)
 
 
 def responses_csv(report: Report, anonymous: bool) -> str:

@@ -31,7 +31,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from conversations.assessments import AssessmentService
-from conversations.commands import SUBCOMMANDS
 from conversations.frameworks import (
     FrameworkFileError,
     Id,
@@ -65,9 +64,7 @@ __all__ = [
     "MATURITY_TO_DISCOVERY",
     "MAX_PLATFORMS",
     "SESSION_KINDS",
-    "SUBCOMMAND_USAGE",
     "BusinessCaseView",
-    "BusinessCommand",
     "BusinessService",
     "ComparisonView",
     "CriteriaFile",
@@ -87,7 +84,6 @@ __all__ = [
     "load_criteria",
     "load_sessions",
     "parse_amount",
-    "parse_business_command",
     "parse_rate",
     "parse_roi_form",
     "validate_platform_form",
@@ -103,24 +99,9 @@ MAX_PLATFORM_NAME = store.MAX_PLATFORM_NAME
 MAX_CASE_NAME = 80
 FOCUS_DIMENSIONS = 3  # discovery dimensions whose questions a session agenda carries
 
-# --- the /maturity subcommands of this module -------------------------------------------------------
+# --- discovery sessions: the kinds `/maturity session` takes ----------------------------------------
 
 SESSION_KINDS = ("executive", "technical", "data-science", "ml-engineering", "platform")
-SUBCOMMAND_USAGE: dict[str, str] = {name: SUBCOMMANDS[name] for name in ("platforms", "roi", "session")}
-
-
-@dataclass(frozen=True)
-class BusinessCommand:
-    name: str  # platforms | roi | session
-    arg: str  # the rest of the text, whitespace collapsed ("" when none)
-
-
-def parse_business_command(text: str | None) -> BusinessCommand | None:
-    """The command when its first word is one of :data:`SUBCOMMAND_USAGE`, else None (not ours)."""
-    words = (text or "").split()
-    if not words or words[0].lower() not in SUBCOMMAND_USAGE:
-        return None
-    return BusinessCommand(words[0].lower(), " ".join(words[1:]))
 
 
 # --- data files ------------------------------------------------------------------------------------

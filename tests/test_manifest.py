@@ -92,3 +92,25 @@ def test_the_oauth_install_asks_for_the_manifests_scopes() -> None:
     from bot.installation import BOT_SCOPES
 
     assert set(BOT_SCOPES) == set(manifest()["oauth_config"]["scopes"]["bot"])
+
+
+def _slash_command() -> dict:
+    (command,) = [c for c in manifest()["features"]["slash_commands"] if c["command"] == "/maturity"]
+    return command
+
+
+def test_the_usage_hint_lists_every_subcommand_of_the_registry_in_its_order() -> None:
+    from bot.listeners.commands.registry import SUBCOMMANDS
+
+    hint = _slash_command()["usage_hint"]
+    assert len(hint) <= 1000  # Slack's limit
+    assert [segment.split()[0] for segment in hint.split(" | ")] == [s.name for s in SUBCOMMANDS], hint
+
+
+def test_the_description_names_every_subcommand_of_the_registry() -> None:
+    from bot.listeners.commands.registry import SUBCOMMANDS
+
+    description = _slash_command()["description"]
+    assert len(description) <= 2000  # Slack's limit
+    missing = [s.name for s in SUBCOMMANDS if not re.search(rf"\b{s.name}\b", description)]
+    assert missing == [], description

@@ -19,7 +19,7 @@ def register_listeners(app: App, services: Services) -> None:
     # requests, come first.
     events.register(app, services)
     actions.register(app, services)
-    business.register(app, services)  # before commands: its /maturity listener takes only platforms, roi and session
+    business.register(app, services)  # the business case's modals
     commands.register(app, services)
     lifecycle.register(app, services)
     home.register(app, services)

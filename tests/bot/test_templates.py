@@ -12,11 +12,11 @@ import bot.business as business
 import bot.digests as digests
 import bot.messages as messages
 import bot.templating as templating
+from bot.listeners.commands import registry
 from bot.templating import environment, message_templates
 from conversations.assessments import DimensionProgress, Result, Status, TeamOverview, ThreadAnswer
 from conversations.business import (
     DISCOVERY_FRAMEWORK,
-    SUBCOMMAND_USAGE,
     BusinessCaseView,
     ComparisonView,
     FocusDimension,
@@ -86,8 +86,8 @@ def render_everything() -> list[messages.Message | dict | str]:
         out.append(messages.home_view([overview], get_frameworks()))
     out.append(messages.history_message([], get_frameworks()))
     out.append(messages.home_view([], get_frameworks()))
-    out.append(messages.help_message(get_frameworks().values()))
-    out.append(messages.usage_message("Tell me what to do."))
+    out.append(messages.help_message(registry.usage_lines(), get_frameworks().values()))
+    out.append(messages.usage_message("Tell me what to do.", registry.usage_lines()))
     for anonymous in (False, True):
         out.append(messages.settings_message("ml", anonymous, changed=anonymous))
     out.append(messages.unreadable_reply("explanation"))
@@ -209,7 +209,7 @@ def render_business() -> list[messages.Message | dict | str]:
     for template, name, args in [
         ("session", "which", ()),
         ("session", "just_for_you", ("not_in_channel", "Discovery session agenda")),
-        ("roi", "no_arguments", ("x", SUBCOMMAND_USAGE["roi"])),
+        ("roi", "no_arguments", ("x", registry.BY_NAME["roi"].line)),
         ("roi", "form_out_of_date", ()),
         ("platforms", "new_comparison", ("U1",)),
         ("platforms", "no_scores", ()),

@@ -25,7 +25,6 @@ from conversations.business import (
     load_criteria,
     load_sessions,
     parse_amount,
-    parse_business_command,
     parse_rate,
     parse_roi_form,
     validate_platform_form,
@@ -204,15 +203,6 @@ def test_broken_sessions_file(tmp_path: Path, mutate: Any, expected: str) -> Non
 
 
 # --- commands and forms ----------------------------------------------------------------------------
-
-
-def test_parse_business_command() -> None:
-    assert parse_business_command("platforms") == biz.BusinessCommand("platforms", "")
-    assert parse_business_command("  PLATFORMS   Vertex   AI ") == biz.BusinessCommand("platforms", "Vertex AI")
-    assert parse_business_command("session executive") == biz.BusinessCommand("session", "executive")
-    assert parse_business_command("roi") == biz.BusinessCommand("roi", "")
-    for other in ("", None, "assess", "status", "platform", "sessions x"):
-        assert parse_business_command(other) is None
 
 
 def test_platform_form_checks() -> None:

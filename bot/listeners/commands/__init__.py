@@ -1,0 +1,71 @@
+"""The ``/maturity`` slash command: one listener, one dispatcher, the subcommands in :mod:`.registry`.
+
+Acks at once (within Slack's 3 s): a command that can't be read, and a subcommand whose ``in_ack``
+step has the answer ready, are answered in the ack itself; anything slow follows a plain ack, in the
+subcommand's handler. Handlers are plain functions of a :class:`~.context.CommandContext`, one module
+per group (``assessment``, ``results``, ``channel``, ``business``), as in Bolt's starter template.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.listeners.commands.context import CommandContext
+from bot.listeners.commands.registry import parse, usage_answer
+from conversations.business import BusinessService
+from conversations.commands import CommandError
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.app import Services
+
+
+def register(app: App, services: Services) -> None:
+    business = BusinessService(services.db, services.assessments)
+
+    @app.command("/maturity")
+    def maturity(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        dispatch(ack, command, client, respond, context, services, business)
+
+
+def dispatch(
+    ack: Ack,
+    command: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+    services: Services,
+    business: BusinessService,
+) -> None:
+    """Read the command, answer in the ack when its subcommand can, else ack and run its handler."""
+    try:
+        cmd, subcommand = parse(command.get("text"))
+    except CommandError as exc:
+        ack(**usage_answer(str(exc)).kwargs())
+        return
+    ctx = CommandContext(
+        subcommand=subcommand,
+        command=cmd,
+        client=client,
+        respond=respond,
+        services=services,
+        business=business,
+        workspace_id=context.team_id or command.get("team_id") or "",
+        channel_id=command["channel_id"],
+        channel_name=command.get("channel_name"),
+        user_id=command["user_id"],
+        bot_user_id=context.bot_user_id,
+        trigger_id=command.get("trigger_id"),
+    )
+    if subcommand.in_ack is not None:
+        answer = subcommand.in_ack(ctx)
+        if answer is not None:
+            ack(**answer.kwargs())
+            return
+    ack()
+    if subcommand.handler is not None:
+        subcommand.handler(ctx)

@@ -1,0 +1,55 @@
+"""``/maturity history``, ``roadmap`` and ``export``: what past assessments found."""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+
+from bot import messages
+from bot.listeners.commands.context import CommandContext
+from bot.slack_io import slack_error
+from conversations.frameworks import get_frameworks
+
+
+def history(ctx: CommandContext) -> None:
+    ctx.reply_message(
+        messages.history_message(ctx.assessments.history(ctx.workspace_id, ctx.channel_id), get_frameworks())
+    )
+
+
+def roadmap(ctx: CommandContext) -> None:
+    result = ctx.assessments.latest_result(ctx.workspace_id, ctx.channel_id)
+    if result is None:
+        ctx.reply(messages.reply("no_result"))
+        return
+    ctx.reply_message(messages.roadmap_message(result))
+
+
+def export(ctx: CommandContext) -> None:
+    from bot.reports import build_report, render_markdown, responses_csv
+
+    report = build_report(ctx.assessments.db, ctx.workspace_id, ctx.channel_id)
+    if report is None:
+        ctx.reply(messages.reply("no_result"))
+        return
+    stem = f"maturity-{report.channel_name or ctx.channel_id}-{report.date}-{report.assessment_id}"
+    summary_ts = ctx.assessments.get(ctx.workspace_id, report.assessment_id).summary_ts
+    try:
+        ctx.client.files_upload_v2(
+            channel=ctx.channel_id,
+            thread_ts=summary_ts,
+            initial_comment=messages.reply("export_comment", report.assessment_id, report.anonymous),
+            file_uploads=[
+                {
+                    "content": responses_csv(report, report.anonymous),
+                    "filename": f"{stem}-responses.csv",
+                    "title": f"Answers of assessment #{report.assessment_id}",
+                },
+                {
+                    "content": render_markdown(report),
+                    "filename": f"{stem}-report.md",
+                    "title": f"Report of assessment #{report.assessment_id}",
+                },
+            ],
+        )
+    except SlackApiError as exc:
+        ctx.reply(messages.reply("export_failed", slack_error(exc)))
