@@ -8,15 +8,21 @@ per group (``assessment``, ``results``, ``channel``, ``business``), as in Bolt's
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot import messages
 from bot.listeners.commands.context import CommandContext
 from bot.listeners.commands.registry import parse, usage_answer
 from conversations.business import BusinessService
 from conversations.commands import CommandError
+from storage.db import DatabaseUnavailable
+
+log = logging.getLogger("maturity.commands")
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -68,4 +74,13 @@ def dispatch(
             return
     ack()
     if subcommand.handler is not None:
-        subcommand.handler(ctx)
+        try:
+            subcommand.handler(ctx)
+        except (SQLAlchemyError, DatabaseUnavailable) as exc:
+            # The unit of work rolled back: nothing it meant to change was kept. Say so, instead of
+            # leaving the member with silence (or Bolt's "unhandled request").
+            log.error(
+                "a command could not save its change",
+                extra={"subcommand": subcommand.name, "channel": ctx.channel_id, "error": type(exc).__name__},
+            )
+            ctx.reply(messages.reply("not_saved"))
