@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from storage.db import Database
 
 log = logging.getLogger("maturity.app")
 
+REFRESH_CLOSE_TIMEOUT = 3.0  # seconds stopping waits for the throttled progress refreshes
+
 
 @dataclass
 class Services:
@@ -44,7 +47,13 @@ class Services:
         messages still waiting for their throttled refresh."""
         self.after_ack.close()
         if self.refresher is not None:
-            self.refresher.close()
+            # Rendering waiting refreshes calls Slack: bounded too, so that stopping stays inside
+            # the grace period when Slack is slow (the thread is a daemon: left behind, not awaited).
+            closing = threading.Thread(target=self.refresher.close, name="refresher-close", daemon=True)
+            closing.start()
+            closing.join(REFRESH_CLOSE_TIMEOUT)
+            if closing.is_alive():
+                log.warning("stopping before the last progress refreshes were posted")
 
     def workspace_gone(self, workspace_id: str | None, reason: str) -> int:
         """The app lost its access to a workspace: pause what would post there. Returns how many
