@@ -10,6 +10,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -102,6 +103,37 @@ def open_assessment(
         },
     )
     return Opened(assessment.id, framework, intro_ts)
+
+
+# An assessment opened this long ago with messages missing was left half-posted by a process that
+# stopped (no open takes this long: 5 posts of at most SLACK_TIMEOUT_SECONDS each, and retries).
+REPAIR_AFTER = timedelta(minutes=2)
+
+
+def repair_half_posted(client: WebClient, service: AssessmentService, *, workspace_id: str, channel_id: str) -> int:
+    """Post what a stopped process left unposted of the channel's open assessment (its intro, its
+    missing dimension threads); returns how many dimension threads were posted (0: nothing to do)."""
+    half = service.claim_repair(workspace_id, channel_id, older_than=REPAIR_AFTER)
+    if half is None:
+        return 0
+    framework = get_framework(half.framework_id)
+    if half.intro_ts is None:
+        intro_ts = post(client, channel_id, messages.intro_message(framework, None, half.id))
+        service.set_intro(workspace_id, half.id, intro_ts)
+    posted = 0
+    for position, dimension in enumerate(framework.dimensions, 1):
+        if dimension.id not in half.missing:
+            continue
+        ts = post(client, channel_id, messages.dimension_message(framework, dimension, position, half.id))
+        service.add_thread(
+            workspace_id, half.id, dimension_id=dimension.id, position=position, channel_id=channel_id, ts=ts
+        )
+        posted += 1
+    log.warning(
+        "repaired a half-posted assessment",
+        extra={"workspace": workspace_id, "channel": channel_id, "assessment": half.id, "threads_posted": posted},
+    )
+    return max(posted, 1 if half.intro_ts is None else 0)
 
 
 Key = tuple[str, int, str]  # (workspace, assessment, dimension): one dimension message

@@ -42,3 +42,5 @@ def setup_logging(level: str = "INFO") -> None:
     logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLevelName(level)))
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # APScheduler logs every run of the scheduler's tick at INFO: one line a minute of nothing.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -44,6 +44,16 @@ class EndedAssessment:
     closed_by: str | None
 
 
+@dataclass(frozen=True)
+class HalfPosted:
+    """An open assessment whose messages were not all posted (see ``claim_repair``)."""
+
+    id: int
+    framework_id: str
+    intro_ts: str | None
+    missing: tuple[str, ...]  # dimension ids without a thread, in framework order
+
+
 class NoOpenAssessment(Exception):
     """There is no open assessment in the channel. ``just_ended``: the one that was closed or
     cancelled a moment ago (by a racing ``finish``/``cancel`` or the scheduler), if any."""
@@ -259,6 +269,31 @@ class AssessmentService:
             )
             s.flush()
             return assessment, framework
+
+    def claim_repair(self, workspace_id: str, channel_id: str, *, older_than: timedelta) -> HalfPosted | None:
+        """The channel's open assessment when it is missing messages (its intro or dimension
+        threads: the process that opened it stopped half-way) and was opened more than
+        ``older_than`` ago (so no process is still posting them) — claimed, so that exactly one
+        caller repairs it. None: nothing to repair, or another caller has it."""
+        from storage import schedules as store
+
+        with self.db.session() as s:
+            assessment = repo.get_open_assessment(s, workspace_id, channel_id)
+            if assessment is None:
+                return None
+            spec = spec_from_json(assessment.spec_json)
+            have = {t.dimension_id for t in assessment.threads}
+            missing = tuple(d.id for d in spec.dimensions if d.id not in have)
+            opened_at = (
+                assessment.opened_at if assessment.opened_at.tzinfo else assessment.opened_at.replace(tzinfo=UTC)
+            )
+            if (not missing and assessment.intro_ts) or utcnow() - opened_at < older_than:
+                return None
+            if not store.claim_job(
+                s, workspace_id, assessment.team_id, "repair", str(assessment.id), process_id=store.process_identity()
+            ):
+                return None
+            return HalfPosted(assessment.id, assessment.framework_id, assessment.intro_ts, missing)
 
     def set_intro(self, workspace_id: str, assessment_id: int, ts: str) -> None:
         with self.db.session() as s:

@@ -27,7 +27,13 @@ def assess(ctx: CommandContext) -> None:
             framework_id=ctx.args[0] if ctx.args else None,
         )
     except AssessmentAlreadyOpen as exc:
-        ctx.reply(messages.reply("already_open", exc.assessment_id, exc.framework_id, exc.opened_by, exc.opened_at))
+        repaired = flows.repair_half_posted(
+            ctx.client, ctx.services.assessments, workspace_id=ctx.workspace_id, channel_id=ctx.channel_id
+        )
+        if repaired:
+            ctx.reply(messages.reply("repaired", exc.assessment_id, repaired))
+        else:
+            ctx.reply(messages.reply("already_open", exc.assessment_id, exc.framework_id, exc.opened_by, exc.opened_at))
     except flows.ChannelUnreachable as exc:
         ctx.reply(messages.reply("cannot_post", exc.error))
 
