@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -27,6 +29,7 @@ from bot.slack_io import is_thread_reply
 from conversations.assessments import AssessmentService
 from storage import repo
 from storage.db import Database
+from storage.models import utcnow
 
 log = logging.getLogger("maturity.app")
 
@@ -77,10 +80,41 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
+# Events the bot acts on besides typed replies: claimed by event id, so a redelivery acts once.
+CLAIMED_EVENTS = frozenset({"app_home_opened", "app_uninstalled", "tokens_revoked"})
+# Slack redelivers an event at most three times within minutes: a claim older than this can go.
+CLAIM_RETENTION = timedelta(hours=1)
+
+
+class _ClaimPruner:
+    """Deletes event claims older than CLAIM_RETENTION, at most once per ``every`` per process."""
+
+    def __init__(self, every: float = 600.0) -> None:
+        self.every = every
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def maybe_prune(self, db: Database) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now < self._next:
+                return
+            self._next = now + self.every
+        try:
+            with db.session() as s:
+                removed = repo.prune_events(s, older_than=utcnow() - CLAIM_RETENTION)
+            if removed:
+                log.info("old event claims pruned", extra={"removed": removed})
+        except Exception:
+            log.exception("could not prune old event claims")
+
+
 def _events_once(services: Services) -> Callable[..., Any]:
     """Global middleware, before the ack: a Slack event delivered again (X-Slack-Retry-Num) is
     handled once; a typed reply is stored together with the claim of its event id, so that an
     acknowledged answer survives a crash (the listener then only talks to Slack)."""
+
+    pruner = _ClaimPruner()
 
     def middleware(req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
         body = req.body if isinstance(req.body, dict) else {}
@@ -101,9 +135,12 @@ def _events_once(services: Services) -> Callable[..., Any]:
             )
             first = not outcome.duplicate
             req.context["reply_outcome"] = outcome
-        else:
+        elif event.get("type") in CLAIMED_EVENTS:
             with services.db.session() as s:
                 first = repo.claim_event(s, str(event_id), workspace_id)
+        else:
+            return next()  # nothing the bot acts on (a channel message, a join): nothing to claim
+        pruner.maybe_prune(services.db)
         if not first:
             log.info(
                 "duplicate event ignored",

@@ -343,11 +343,11 @@ class AssessmentService:
                 workspace_id, channel_id, thread_ts, user_id, text, message_ts, event_id
             )
         with self.db.session() as s:
-            if event_id and not repo.claim_event(s, event_id, workspace_id):
-                return ReplyOutcome(duplicate=True)
             target = repo.answer_target_by_thread(s, workspace_id, channel_id, thread_ts)
             if target is None or target.dimension_id is None:
-                return ReplyOutcome()
+                return ReplyOutcome()  # not a dimension thread: nothing to do, nothing to claim
+            if event_id and not repo.claim_event(s, event_id, workspace_id):
+                return ReplyOutcome(duplicate=True)
             dim_spec, parsed, error = _read_reply(target, text)
             if parsed is None:
                 return ReplyOutcome(error=error)
@@ -375,9 +375,7 @@ class AssessmentService:
         process after the thread's first reply), then claimed and stored by one statement."""
         thread = self._dimension_thread(workspace_id, channel_id, thread_ts)
         if thread is None:
-            with self.db.autocommit() as conn:
-                claimed = repo.claim_event_autocommit(conn, event_id, workspace_id)
-            return ReplyOutcome(duplicate=not claimed)
+            return ReplyOutcome()  # not a dimension thread: nothing to do, nothing to claim
         dim_spec, parsed, error = _read_reply(thread, text)
         recorded = _recorded(dim_spec, parsed) if parsed else {}
         with self.db.autocommit() as conn:

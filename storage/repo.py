@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    delete,
     distinct,
     func,
     literal_column,
@@ -515,12 +517,6 @@ def record_reply_pg(
 _CLAIM_PG = _BUILDERS["claim_event"](pg_insert)
 
 
-def claim_event_autocommit(conn: Any, event_id: str, workspace_id: str | None) -> bool:
-    """PostgreSQL only: ``claim_event`` as one statement on an AUTOCOMMIT connection."""
-    params = {"event_id": event_id, "workspace_id": workspace_id, "received_at": utcnow()}
-    return conn.execute(_CLAIM_PG, params).scalar() is not None
-
-
 def close_assessment(
     session: Session,
     assessment: Assessment,
@@ -765,6 +761,12 @@ def claim_event(session: Session, event_id: str, workspace_id: str | None) -> bo
         {"event_id": event_id, "workspace_id": workspace_id, "received_at": utcnow()},
     )
     return result.scalar() is not None
+
+
+def prune_events(session: Session, *, older_than: datetime) -> int:
+    """Delete event claims received before ``older_than`` (past Slack's redelivery window)."""
+    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < older_than))
+    return int(result.rowcount or 0)
 
 
 # --- purge ----------------------------------------------------------------------------------------
