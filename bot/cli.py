@@ -168,7 +168,11 @@ def read_responses_csv(path: Path, framework_id: str) -> tuple[Any, list[Any]]:
     known = set(spec.question_ids)
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
-    answers: list[Answer] = []
+    # Read row by row, keeping one answer per (respondent, question): a later row replaces an
+    # earlier one, as a later answer does in Slack. Memory grows with respondents × questions,
+    # never with the file (a 1 GB export of repeated answers reads in a few megabytes).
+    answers: dict[tuple[str, str], Answer] = {}
+    respondents: dict[str, str] = {}  # one string per respondent, however many rows name them
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -197,12 +201,14 @@ def read_responses_csv(path: Path, framework_id: str) -> tuple[Any, list[Any]]:
                         raise UsageError(f"{path}:{line}: level {raw!r} is not a whole number (or ? / empty)") from None
                     if not spec.scale.contains(level):
                         raise UsageError(f"{path}:{line}: level {level} is outside {spec.scale.min}–{spec.scale.max}")
-                answers.append(Answer(respondent, question_id, level))
+                respondent = respondents.setdefault(respondent, respondent)
+                answers.pop((respondent, question_id), None)  # re-inserted last: the latest answer
+                answers[(respondent, question_id)] = Answer(respondent, question_id, level)
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not a UTF-8 text file") from None
     except csv.Error as exc:
         raise UsageError(f"{path}: not a readable CSV ({exc})") from None
-    return framework, answers
+    return framework, list(answers.values())
 
 
 def cmd_score(args: argparse.Namespace) -> int:
