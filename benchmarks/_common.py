@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.driver import Response, SlackDriver  # noqa: E402
-from bot.standin import StandInSlack  # noqa: E402
 from conversations.frameworks import default_framework  # noqa: E402
+from standin.driver import Response, SlackDriver  # noqa: E402
+from standin.web_api import StandInSlack  # noqa: E402
 
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench-token"

@@ -133,7 +133,7 @@ class Running:
 
 @pytest.fixture
 def slack() -> Iterator[object]:
-    from bot.standin import StandInSlack
+    from standin.web_api import StandInSlack
 
     stand_in = StandInSlack(team_id=TEAM)
     stand_in.start()
@@ -149,8 +149,8 @@ def running(db: Database, slack: object) -> Iterator[Running]:
     """``maturity serve``'s app and server, on a free port, against the stand-in Slack."""
     from bot.app import build_app
     from bot.config import load_settings
-    from bot.driver import SlackDriver
     from bot.server import create_server, server_port
+    from standin.driver import SlackDriver
 
     settings = load_settings(
         database_url=db.url.render_as_string(hide_password=False),

@@ -1,4 +1,4 @@
-"""Socket Mode without Slack: the stand-in's WebSocket server (bot.standin_socket), slack_sdk's own client
+"""Socket Mode without Slack: the stand-in's WebSocket server (standin.socket_mode), slack_sdk's own client
 against it, and ``maturity socket`` as a real process answering the same listeners as HTTP mode."""
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.standin import StandInSlack
-from bot.standin_socket import (
+from standin.socket_mode import (
     OP_CLOSE,
     OP_CONTINUATION,
     OP_PING,
@@ -37,6 +36,7 @@ from bot.standin_socket import (
     encode_frame,
     websocket_accept,
 )
+from standin.web_api import StandInSlack
 from tests.conftest import CHANNEL, MEMBERS, TEAM
 
 ANA, BEN = MEMBERS[:2]

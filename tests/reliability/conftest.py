@@ -34,8 +34,8 @@ from typing import Any
 
 import pytest
 
-from bot.driver import SlackDriver
-from bot.standin import StandInSlack
+from standin.driver import SlackDriver
+from standin.web_api import StandInSlack
 from storage.db import Database
 from tests.conftest import (
     BOT_TOKEN,

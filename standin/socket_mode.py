@@ -1,6 +1,6 @@
 """Socket Mode for the stand-in Slack: a small RFC 6455 WebSocket server that plays Slack's side.
 
-:class:`~bot.standin.StandInSlack` answers ``apps.connections.open`` (app-level ``xapp-`` token
+:class:`~standin.web_api.StandInSlack` answers ``apps.connections.open`` (app-level ``xapp-`` token
 only) with ``ws://127.0.0.1:<port>/link/?ticket=…&app_id=…`` served by :class:`SocketModeServer`;
 reach it as ``slack.socket_mode``. What it does, as Slack does:
 
@@ -17,9 +17,9 @@ reach it as ``slack.socket_mode``. What it does, as Slack does:
 Frames from the client must be masked (RFC 6455 §5.1); frames from the server are not. Fragmented
 messages are reassembled. Standard library only.
 
-:class:`SocketModeDriver` is :class:`~bot.driver.SlackDriver` over Socket Mode: the same payloads
+:class:`SocketModeDriver` is :class:`~standin.driver.SlackDriver` over Socket Mode: the same payloads
 (slash commands, clicks, events, view submissions), pushed as envelopes; each call waits for the ack
-and returns it as a :class:`~bot.driver.Response` (the ack's ``payload`` as the JSON body).
+and returns it as a :class:`~standin.driver.Response` (the ack's ``payload`` as the JSON body).
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.driver import Headers, Response, SlackDriver
-from bot.standin import StandInSlack
+from standin.driver import Headers, Response, SlackDriver
+from standin.web_api import StandInSlack
 
 __all__ = [
     "ENVELOPE_TYPES",
@@ -769,12 +769,12 @@ def _copy(record: Any) -> Any:
 
 
 class SocketModeDriver(SlackDriver):
-    """:class:`~bot.driver.SlackDriver` whose requests travel as Socket Mode envelopes.
+    """:class:`~standin.driver.SlackDriver` whose requests travel as Socket Mode envelopes.
 
     Slash commands become ``slash_commands`` envelopes (the form fields as a JSON object),
     ``payload=`` forms become ``interactive`` envelopes, and JSON bodies ``events_api`` envelopes
     (``X-Slack-Retry-Num``/``-Reason`` become ``retry_attempt``/``retry_reason``). Each call waits up to
-    ``timeout`` for the ack and returns it as a 200 :class:`~bot.driver.Response` — its ``payload``
+    ``timeout`` for the ack and returns it as a 200 :class:`~standin.driver.Response` — its ``payload``
     as the JSON body, or an empty body for a bare ack — so the same assertions work in both modes.
     The last envelope id and ack are kept in :attr:`last_envelope_id` and :attr:`last_ack`.
     """

@@ -7,7 +7,7 @@ hex is HMAC-SHA256(signing secret, ``v0:{timestamp}:{raw body}``). JSON is seria
 Slack does — compact, ASCII-only, with ``/`` escaped as ``\\/`` — so a bot that re-serialises the
 body instead of verifying the raw bytes fails here as it would in production.
 
-With a :class:`~bot.standin.StandInSlack` attached, response URLs and trigger ids are minted by
+With a :class:`~standin.web_api.StandInSlack` attached, response URLs and trigger ids are minted by
 it, human messages are recorded there before their events are sent, and clicks carry the stored
 message.
 """
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.standin import StandInSlack
+from standin.web_api import StandInSlack
 
 __all__ = ["Headers", "Response", "SlackDriver", "slack_json"]
 

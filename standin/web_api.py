@@ -44,7 +44,7 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 if TYPE_CHECKING:
-    from bot.standin_socket import SocketModeServer
+    from standin.socket_mode import SocketModeServer
 
 __all__ = [
     "BOT_NAME",
@@ -493,7 +493,7 @@ class StandInSlack:
         self._fresh_tokens: set[str] = set()
         self._used_codes: set[str] = set()
         self._users[bot_user_id] = _User(bot_user_id, BOT_NAME, BOT_NAME, "America/Los_Angeles", True, bot_id)
-        self._socket_mode: SocketModeServer | None = None  # Socket Mode, on first use (bot.standin_socket)
+        self._socket_mode: SocketModeServer | None = None  # Socket Mode, on first use (standin.socket_mode)
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -1082,14 +1082,14 @@ class StandInSlack:
         self._next_allowed[key] = now + 1.0 / per_second
         return None
 
-    # -- Socket Mode (bot.standin_socket) ------------------------------------------------------------
+    # -- Socket Mode (standin.socket_mode) ------------------------------------------------------------
 
     @property
     def socket_mode(self) -> SocketModeServer:
         """The Socket Mode WebSocket server behind ``apps.connections.open`` (started on first use,
         stopped by :meth:`stop`): push envelopes with ``send()``, read ``acks``, ``wait_for_ack()``,
-        ``wait_connected()``. See :mod:`bot.standin_socket`."""
-        from bot.standin_socket import SocketModeServer
+        ``wait_connected()``. See :mod:`standin.socket_mode`."""
+        from standin.socket_mode import SocketModeServer
 
         with self._lock:
             if self._socket_mode is None:
@@ -1097,7 +1097,7 @@ class StandInSlack:
             return self._socket_mode
 
     def _apps_connections_open(self, token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
-        from bot.standin_socket import app_token_error
+        from standin.socket_mode import app_token_error
 
         error = "token_revoked" if token in self._revoked else app_token_error(token)
         if error:
