@@ -26,13 +26,13 @@ from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
+from standin.socket_driver import SocketModeDriver
 from standin.socket_mode import (
     OP_CLOSE,
     OP_CONTINUATION,
     OP_PING,
     OP_PONG,
     OP_TEXT,
-    SocketModeDriver,
     encode_frame,
     websocket_accept,
 )
