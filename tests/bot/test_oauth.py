@@ -191,7 +191,9 @@ def test_purge_refuses_without_confirmation_and_bad_ids(tmp_path, monkeypatch) -
     import subprocess
     import sys
 
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "PATH": "/usr/bin:/bin"}
+    from tests.processes import child_env
+
+    env = child_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "purge", "--team", TEAM],
         capture_output=True,

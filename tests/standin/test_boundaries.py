@@ -12,6 +12,7 @@ from pathlib import Path
 
 import standin
 from standin.web_api import StandInSlack
+from tests.processes import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,6 +87,7 @@ def test_the_product_never_imports_the_stand_in(tmp_path: Path, slack: StandInSl
     done = subprocess.run(
         [sys.executable, "-c", PRODUCT_PROCESS, f"sqlite:///{tmp_path / 'product.db'}", slack.url],
         cwd=ROOT,
+        env=child_env(),
         capture_output=True,
         text=True,
         timeout=120,

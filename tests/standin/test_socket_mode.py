@@ -38,6 +38,7 @@ from standin.socket_mode import (
 )
 from standin.web_api import StandInSlack
 from tests.conftest import CHANNEL, MEMBERS, TEAM
+from tests.processes import child_env
 
 ANA, BEN = MEMBERS[:2]
 APP_TOKEN = "xapp-1-test"
@@ -219,13 +220,7 @@ def test_slack_sdk_client_acks_answers_pings_and_reconnects_on_request(slack: St
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("SLACK_") and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
-    }
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 's.db'}", SCHEDULER_ENABLED="false", **extra)
-    return env
+    return child_env(**({"DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}", "SCHEDULER_ENABLED": "false"} | extra))
 
 
 def _maturity(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
