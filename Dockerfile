@@ -16,6 +16,8 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY conversations ./conversations
 COPY scoring ./scoring
+# The stand-in Slack: only `maturity demo` imports it (never serve or socket).
+COPY standin ./standin
 COPY storage ./storage
 RUN pip install . && rm -rf /app/build
 

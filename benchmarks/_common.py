@@ -27,9 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.driver import Response, SlackDriver  # noqa: E402
-from bot.standin import StandInSlack  # noqa: E402
 from conversations.frameworks import default_framework  # noqa: E402
+from standin.driver import Response, SlackDriver  # noqa: E402
+from standin.web_api import StandInSlack  # noqa: E402
+from tests.processes import child_env  # noqa: E402
 
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench-token"
@@ -52,21 +53,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def clean_env(**settings: str) -> dict[str, str]:
-    """This process's environment without Slack/database settings or proxies, plus ``settings``."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "DATABASE_", "TOKEN_ENCRYPTION"))
-        and k not in ("PORT", "SCHEDULER_ENABLED", "LOG_LEVEL")
-        and "proxy" not in k.lower()
-    }
-    env.update(settings)
-    return env
-
-
 def app_env(database_url: str, slack_api_url: str) -> dict[str, str]:
-    return clean_env(
+    return child_env(
         DATABASE_URL=database_url,
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,

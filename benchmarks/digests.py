@@ -47,10 +47,10 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler  # 
 from bot.app import make_client  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.scheduler import CheckInScheduler  # noqa: E402
-from bot.standin import StandInSlack  # noqa: E402
 from conversations.assessments import spec_to_json  # noqa: E402
 from conversations.frameworks import default_framework  # noqa: E402
 from conversations.schedules import PRESETS  # noqa: E402
+from standin.web_api import StandInSlack  # noqa: E402
 from storage import repo  # noqa: E402
 from storage import schedules as store  # noqa: E402
 from storage.db import Database  # noqa: E402

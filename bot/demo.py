@@ -59,10 +59,10 @@ def _wait_quiet(slack, timeout: float = 15.0) -> None:  # type: ignore[no-untype
 def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
     from bot.app import build_app
     from bot.config import load_settings
-    from bot.driver import SlackDriver
     from bot.logs import setup_logging
     from bot.server import create_server, server_port
-    from bot.standin import StandInSlack
+    from standin.driver import SlackDriver
+    from standin.web_api import StandInSlack
     from storage.db import Database
     from storage.migrate import upgrade
 

@@ -2,11 +2,12 @@
 
 PostgreSQL tests run against ``MATURITY_TEST_POSTGRES_URL`` (default: the local server's ``test``
 database, in a schema of their own). Where it cannot be reached they are skipped — except under CI
-(``CI`` set), where that is a failure.
+(``CI`` set), where that is a failure: :func:`require_postgres`, the one place that rule is written.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import threading
@@ -56,18 +57,29 @@ def drop_pg_schema(schema: str) -> None:
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def _pg_ready() -> Iterator[str]:
+@functools.cache
+def _pg_answers() -> bool:
     admin = Database(PG_URL, connect_args={"connect_timeout": 3})
     try:
-        reachable = admin.ping()
+        return admin.ping()
     finally:
         admin.dispose()
-    if not reachable:
+
+
+def require_postgres() -> None:
+    """The test needs the PostgreSQL server at ``PG_URL``: where it does not answer, the test is
+    skipped, except under CI (``CI`` set), where it fails. Asked once per run."""
+    if not _pg_answers():
         message = f"PostgreSQL is unreachable at {PG_URL}"
         if UNDER_CI:
             pytest.fail(message + " (CI must run the PostgreSQL tests)", pytrace=False)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def _pg_ready() -> Iterator[str]:
+    """This run's own migrated schema (dropped at the end)."""
+    require_postgres()
     reset_pg_schema(PG_SCHEMA)
     db = Database(pg_url())
     upgrade(db)
@@ -135,7 +147,7 @@ class Running:
 
 @pytest.fixture
 def slack() -> Iterator[object]:
-    from bot.standin import StandInSlack
+    from standin.web_api import StandInSlack
 
     stand_in = StandInSlack(team_id=TEAM)
     stand_in.start()
@@ -151,8 +163,8 @@ def running(db: Database, slack: object) -> Iterator[Running]:
     """``maturity serve``'s app and server, on a free port, against the stand-in Slack."""
     from bot.app import build_app
     from bot.config import load_settings
-    from bot.driver import SlackDriver
     from bot.server import create_server, server_port
+    from standin.driver import SlackDriver
 
     settings = load_settings(
         database_url=db.url.render_as_string(hide_password=False),

@@ -58,8 +58,8 @@ def _record_slack_payloads(request: pytest.FixtureRequest) -> Iterator[None]:
     if not target:
         yield
         return
-    from bot.driver import SlackDriver
-    from bot.standin import StandInSlack
+    from standin.driver import SlackDriver
+    from standin.web_api import StandInSlack
 
     write = _writer(Path(target))
     patch = pytest.MonkeyPatch()

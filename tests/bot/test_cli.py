@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.processes import child_env
 
 HAND_WORKED = """respondent,question_id,level,comment
 ana,pp-collaboration,2,
@@ -177,11 +178,7 @@ def test_bad_arguments_exit_2_with_one_line(args: tuple[str, ...], message: str,
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
-    env.update(extra)
-    return env
+    return child_env(**extra)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.processes import child_env
+
 
 def test_demo_runs_end_to_end_and_writes_its_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
@@ -17,6 +19,7 @@ def test_demo_runs_end_to_end_and_writes_its_files(tmp_path: Path) -> None:
         text=True,
         timeout=120,
         cwd=tmp_path,
+        env=child_env(),
     )
     assert result.returncode == 0, result.stderr
     text = result.stdout

@@ -54,8 +54,8 @@ def http_get(url: str, cookie: str | None = None) -> tuple[int, dict[str, str], 
 def oauth_app(db: Database, slack: object) -> Iterator[OAuthApp]:
     from bot.app import build_app
     from bot.config import load_settings
-    from bot.driver import SlackDriver
     from bot.server import create_server, server_port
+    from standin.driver import SlackDriver
 
     settings = load_settings(
         database_url=db.url.render_as_string(hide_password=False),
@@ -191,7 +191,9 @@ def test_purge_refuses_without_confirmation_and_bad_ids(tmp_path, monkeypatch) -
     import subprocess
     import sys
 
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "PATH": "/usr/bin:/bin"}
+    from tests.processes import child_env
+
+    env = child_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "purge", "--team", TEAM],
         capture_output=True,

@@ -20,10 +20,10 @@ from bot.config import load_settings
 from bot.digests import next_run_line, post_change_summary, schedule_confirmation
 from bot.messages import esc
 from bot.scheduler import CheckInScheduler, TickReport, user_timezone
-from bot.standin import StandInSlack
 from conversations.assessments import AssessmentService
 from conversations.frameworks import get_framework, get_roadmaps
 from conversations.schedules import get_schedule, set_schedule
+from standin.web_api import StandInSlack
 from storage import repo
 from storage import schedules as store
 from storage.db import Database

@@ -3,9 +3,8 @@
 * ``served`` — ``maturity serve`` as a real subprocess (schema migrated first), on
   a SQLite file or a fresh PostgreSQL schema of its own, against the in-process stand-in Slack; it
   can be killed with SIGKILL and started again on the same database and port.
-* ``fresh_pg_url`` — a new, empty PostgreSQL schema (dropped afterwards). Like the PostgreSQL tests
-  in tests/conftest.py: skipped when the server cannot be reached, except under CI (``CI`` set),
-  where that is a failure.
+* ``fresh_pg_url`` — a new, empty PostgreSQL schema (dropped afterwards); like every PostgreSQL
+  test, it goes through tests/conftest.py's ``require_postgres()``.
 * ``running`` — the same as tests/conftest.py's (the real app and its waitress server in-process,
   on SQLite and PostgreSQL, against the stand-in Slack), except that it stops at once: waitress's
   loop is woken to close instead of being left to notice at its 1 s select timeout, which kept the
@@ -34,21 +33,21 @@ from typing import Any
 
 import pytest
 
-from bot.driver import SlackDriver
-from bot.standin import StandInSlack
+from standin.driver import SlackDriver
+from standin.web_api import StandInSlack
 from storage.db import Database
 from tests.conftest import (
     BOT_TOKEN,
-    PG_URL,
     SIGNING_SECRET,
     TEAM,
-    UNDER_CI,
     Running,
     drop_pg_schema,
     pg_url,
+    require_postgres,
     reset_pg_schema,
     stop_server,
 )
+from tests.processes import child_env
 
 MATURITY = Path(sys.executable).with_name("maturity")
 _schemas = itertools.count(1)
@@ -67,26 +66,18 @@ def free_port() -> int:
 
 
 def serve_env(database_url: str, slack_api_url: str, **extra: str) -> dict[str, str]:
-    """The process environment of ``maturity serve``/``migrate``: ours only, nothing inherited that
-    could change the app's behaviour (other Slack settings, proxies)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "DATABASE_", "TOKEN_ENCRYPTION"))
-        and k not in ("PORT", "SCHEDULER_ENABLED", "LOG_LEVEL")
-        and "proxy" not in k.lower()
+    """The process environment of ``maturity serve``/``migrate``: :func:`~tests.processes.child_env`
+    (nothing inherited that could change the app's behaviour) with this suite's settings."""
+    settings = {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api_url,
+        "SCHEDULER_ENABLED": "false",
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
     }
-    env.update(
-        DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_api_url,
-        SCHEDULER_ENABLED="false",
-        LOG_LEVEL="INFO",
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(extra)
-    return env
+    return child_env(**(settings | extra))
 
 
 def migrate(env: dict[str, str], cwd: Path) -> None:
@@ -204,23 +195,10 @@ class ServeProcess:
 # --- PostgreSQL ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def _pg_reachable() -> None:
-    admin = Database(PG_URL, connect_args={"connect_timeout": 3})
-    try:
-        reachable = admin.ping()
-    finally:
-        admin.dispose()
-    if not reachable:
-        message = f"PostgreSQL is unreachable at {PG_URL}"
-        if UNDER_CI:
-            pytest.fail(message + " (CI must run the PostgreSQL tests)", pytrace=False)
-        pytest.skip(message)
-
-
 @pytest.fixture
-def fresh_pg_url(_pg_reachable: None) -> Iterator[str]:
+def fresh_pg_url() -> Iterator[str]:
     """A new, empty schema in the test database (for a subprocess to migrate), dropped afterwards."""
+    require_postgres()
     schema = f"maturity_rel_{os.getpid()}_{next(_schemas)}"
     reset_pg_schema(schema)
     try:

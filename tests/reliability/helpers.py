@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bot.driver import Response, SlackDriver
-from bot.standin import StandInSlack
 from conversations.frameworks import get_framework
+from standin.driver import Response, SlackDriver
+from standin.web_api import StandInSlack
 from storage import repo
 from storage.db import Database
 

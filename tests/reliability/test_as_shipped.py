@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from bot.standin import StandInSlack
+from standin.web_api import StandInSlack
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.reliability.conftest import _NO_PROXY, free_port
 

@@ -14,9 +14,9 @@ import urllib.error
 import pytest
 from sqlalchemy import text
 
-from bot.driver import SlackDriver
 from scoring import format_score, score
 from scoring.types import Answer
+from standin.driver import SlackDriver
 from storage import repo
 from tests.conftest import CHANNEL, MEMBERS, SIGNING_SECRET, TEAM, Running
 from tests.reliability.conftest import Served

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from bot.driver import SlackDriver
-from bot.standin import StandInSlack
+from standin.driver import SlackDriver
+from standin.web_api import StandInSlack
 from storage import clock
 from tests.conftest import CHANNEL, MEMBERS, SIGNING_SECRET, TEAM
 from tests.reliability.conftest import ServeProcess, migrate, serve_env

@@ -12,9 +12,9 @@ import pytest
 
 from bot.app import build_app
 from bot.config import load_settings
-from bot.driver import SlackDriver
 from bot.server import create_server, server_port
-from bot.standin import StandInSlack
+from standin.driver import SlackDriver
+from standin.web_api import StandInSlack
 from storage import repo
 from storage.db import Database
 from tests.conftest import BOT_TOKEN, CHANNEL, MEMBERS, SIGNING_SECRET, TEAM, Running, stop_server

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.driver import SlackDriver
+from standin.driver import SlackDriver
 from storage import repo
 from storage.models import Assessment, Comment, DimensionThread, Response, Team
 from tests.conftest import CHANNEL, MEMBERS, SIGNING_SECRET, TEAM, Running

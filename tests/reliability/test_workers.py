@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.driver import SlackDriver
-from bot.standin import StandInSlack
+from standin.driver import SlackDriver
+from standin.web_api import StandInSlack
 from tests.conftest import CHANNEL, MEMBERS, SIGNING_SECRET, TEAM
 from tests.reliability.conftest import ServeProcess, empty_database_url, migrate, serve_env
 from tests.reliability.helpers import (

@@ -28,8 +28,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
-from bot.driver import SlackDriver
-from bot.standin import StandInSlack
+from standin.driver import SlackDriver
+from standin.web_api import StandInSlack
 
 # These tests call the stand-in themselves (some deliberately wrong): not the bot's payloads.
 pytestmark = pytest.mark.standin_selftest

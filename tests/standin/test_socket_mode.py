@@ -1,4 +1,4 @@
-"""Socket Mode without Slack: the stand-in's WebSocket server (bot.standin_socket), slack_sdk's own client
+"""Socket Mode without Slack: the stand-in's WebSocket server (standin.socket_mode), slack_sdk's own client
 against it, and ``maturity socket`` as a real process answering the same listeners as HTTP mode."""
 
 from __future__ import annotations
@@ -26,18 +26,19 @@ from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.standin import StandInSlack
-from bot.standin_socket import (
+from standin.socket_driver import SocketModeDriver
+from standin.socket_mode import (
     OP_CLOSE,
     OP_CONTINUATION,
     OP_PING,
     OP_PONG,
     OP_TEXT,
-    SocketModeDriver,
     encode_frame,
     websocket_accept,
 )
+from standin.web_api import StandInSlack
 from tests.conftest import CHANNEL, MEMBERS, TEAM
+from tests.processes import child_env
 
 ANA, BEN = MEMBERS[:2]
 APP_TOKEN = "xapp-1-test"
@@ -219,13 +220,7 @@ def test_slack_sdk_client_acks_answers_pings_and_reconnects_on_request(slack: St
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("SLACK_") and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
-    }
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 's.db'}", SCHEDULER_ENABLED="false", **extra)
-    return env
+    return child_env(**({"DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}", "SCHEDULER_ENABLED": "false"} | extra))
 
 
 def _maturity(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

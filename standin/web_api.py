@@ -39,12 +39,11 @@ from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-if TYPE_CHECKING:
-    from bot.standin_socket import SocketModeServer
+from standin.socket_mode import SocketModeServer, app_token_error
 
 __all__ = [
     "BOT_NAME",
@@ -493,7 +492,7 @@ class StandInSlack:
         self._fresh_tokens: set[str] = set()
         self._used_codes: set[str] = set()
         self._users[bot_user_id] = _User(bot_user_id, BOT_NAME, BOT_NAME, "America/Los_Angeles", True, bot_id)
-        self._socket_mode: SocketModeServer | None = None  # Socket Mode, on first use (bot.standin_socket)
+        self._socket_mode: SocketModeServer | None = None  # Socket Mode, started on first use
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -1086,23 +1085,19 @@ class StandInSlack:
         self._next_allowed[key] = now + 1.0 / per_second
         return None
 
-    # -- Socket Mode (bot.standin_socket) ------------------------------------------------------------
+    # -- Socket Mode (standin.socket_mode) ------------------------------------------------------------
 
     @property
     def socket_mode(self) -> SocketModeServer:
         """The Socket Mode WebSocket server behind ``apps.connections.open`` (started on first use,
         stopped by :meth:`stop`): push envelopes with ``send()``, read ``acks``, ``wait_for_ack()``,
-        ``wait_connected()``. See :mod:`bot.standin_socket`."""
-        from bot.standin_socket import SocketModeServer
-
+        ``wait_connected()``. See :mod:`standin.socket_mode`."""
         with self._lock:
             if self._socket_mode is None:
                 self._socket_mode = SocketModeServer(host=self.host, app_id=self.app_id).start()
             return self._socket_mode
 
     def _apps_connections_open(self, token: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
-        from bot.standin_socket import app_token_error
-
         error = "token_revoked" if token in self._revoked else app_token_error(token)
         if error:
             return 200, {"ok": False, "error": error}, {}

@@ -7,9 +7,10 @@ hex is HMAC-SHA256(signing secret, ``v0:{timestamp}:{raw body}``). JSON is seria
 Slack does — compact, ASCII-only, with ``/`` escaped as ``\\/`` — so a bot that re-serialises the
 body instead of verifying the raw bytes fails here as it would in production.
 
-With a :class:`~bot.standin.StandInSlack` attached, response URLs and trigger ids are minted by
-it, human messages are recorded there before their events are sent, and clicks carry the stored
-message.
+With a workspace attached (:class:`Workspace`: what the driver reads of the stand-in Slack, which
+:class:`~standin.web_api.StandInSlack` provides), response URLs and trigger ids are minted by it,
+human messages are recorded there before their events are sent, and clicks carry the stored
+message. The driver imports nothing else of ``standin``: the servers never depend on it.
 """
 
 from __future__ import annotations
@@ -25,14 +26,52 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from bot.standin import StandInSlack
-
-__all__ = ["Headers", "Response", "SlackDriver", "slack_json"]
+__all__ = ["Headers", "PostedMessage", "Response", "SlackDriver", "Workspace", "slack_json"]
 
 USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
+
+
+class PostedMessage(Protocol):
+    """A message the workspace holds, as far as the driver reads it."""
+
+    @property
+    def user(self) -> str | None: ...
+
+    @property
+    def thread_ts(self) -> str | None: ...
+
+
+class Workspace(Protocol):
+    """What the driver asks of the Slack it plays (names, ids it mints, messages people wrote)."""
+
+    @property
+    def bot_user_id(self) -> str: ...
+
+    @property
+    def bot_id(self) -> str: ...
+
+    def user_name(self, user_id: str) -> str | None: ...
+
+    def channel_name(self, channel_id: str) -> str | None: ...
+
+    def channel_type(self, channel_id: str) -> str | None: ...
+
+    def new_trigger_id(self, user: str | None = None) -> str: ...
+
+    def new_response_url(
+        self, *, channel: str | None = None, user: str | None = None, message_ts: str | None = None
+    ) -> str: ...
+
+    def record_user_message(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> str: ...
+
+    def message(self, channel: str, ts: str) -> PostedMessage | None: ...
+
+    def message_payload(self, channel: str, ts: str) -> dict[str, Any] | None: ...
+
+    def home_view(self, user: str) -> dict[str, Any] | None: ...
 
 
 def slack_json(data: Any) -> str:
@@ -79,7 +118,7 @@ class SlackDriver:
         request_url: str,
         signing_secret: str,
         *,
-        slack: StandInSlack | None = None,
+        slack: Workspace | None = None,
         team_id: str = "T0000001",
         team_domain: str = "acme",
         api_app_id: str = "A0APP0001",
