@@ -246,8 +246,8 @@ def score(
 
     by_question: dict[str, list[int | None]] = {qid: [] for qid in spec.question_ids}
     respondents_by_question: dict[str, set[str]] = {qid: set() for qid in spec.question_ids}
-    for (respondent, qid), level in latest.items():
-        by_question[qid].append(level)
+    for (respondent, qid), answered in latest.items():
+        by_question[qid].append(answered)
         respondents_by_question[qid].add(respondent)
 
     questions: list[QuestionScore] = []
@@ -262,19 +262,20 @@ def score(
         raw_dims.append((_mean(means) if means else None, len(means), len(dim_respondents)))
 
     scored = [(d, s) for d, (s, _, _) in zip(spec.dimensions, raw_dims, strict=True) if s is not None]
+    overall: float | None = None
+    level: int | None = None
+    level_name: str | None = None
+    weight_sum = 0.0
     if scored:
         weight_sum = sum(d.weight for d, _ in scored)
-        overall: float | None = sum(d.weight * s for d, s in scored) / weight_sum
+        mean = sum(d.weight * s for d, s in scored) / weight_sum
         # A weighted mean lies between its smallest and largest term; keep float noise from saying otherwise.
-        overall = min(max(overall, min(s for _, s in scored)), max(s for _, s in scored))
-        level: int | None = scale.level_of(overall)
-        level_name: str | None = spec.level_name(level)
-    else:
-        weight_sum = 0.0
-        overall = level = level_name = None
+        mean = min(max(mean, min(s for _, s in scored)), max(s for _, s in scored))
+        overall, level = mean, scale.level_of(mean)
+        level_name = spec.level_name(level)
 
     dimensions: list[DimensionScore] = []
-    for dim, (dim_score, answered_questions, dim_respondents) in zip(spec.dimensions, raw_dims, strict=True):
+    for dim, (dim_score, answered_questions, dim_respondent_count) in zip(spec.dimensions, raw_dims, strict=True):
         dim_level = scale.level_of(dim_score) if dim_score is not None else None
         dimensions.append(
             DimensionScore(
@@ -287,7 +288,7 @@ def score(
                 level_name=spec.level_name(dim_level) if dim_level is not None else None,
                 answered_questions=answered_questions,
                 total_questions=len(dim.question_ids),
-                respondents=dim_respondents,
+                respondents=dim_respondent_count,
             )
         )
 
