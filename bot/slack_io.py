@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -121,7 +122,8 @@ READABLE_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 
 
 def is_thread_reply(event: dict[str, Any]) -> bool:
-    """A member's own words in a thread (not edits, joins, deletions or bot posts)."""
+    """A member's own words in a thread (not edits, joins, deletions or bot posts). A file shared
+    with no text (a screenshot posted alone) says nothing to read, so it is not a reply."""
     return (
         event.get("type") == "message"
         and event.get("subtype") in READABLE_SUBTYPES
@@ -129,4 +131,46 @@ def is_thread_reply(event: dict[str, Any]) -> bool:
         and bool(event.get("user"))
         and bool(event.get("thread_ts"))
         and event.get("thread_ts") != event.get("ts")
+        and not (event.get("subtype") == "file_share" and not (event.get("text") or "").strip())
     )
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A member's earlier reply in a thread, edited (``text`` is what it says now) or deleted
+    (``text`` None)."""
+
+    channel: str
+    thread_ts: str
+    message_ts: str
+    user: str | None
+    text: str | None
+
+    @property
+    def deleted(self) -> bool:
+        return self.text is None
+
+
+def reply_revision(event: dict[str, Any]) -> Revision | None:
+    """The edit (``message_changed`` with ``message.edited``) or deletion (``message_deleted``) of a
+    member's reply in a thread; None for anything else — link unfurls and reply counts also arrive
+    as ``message_changed``, without ``edited``, and the bot's own messages change too."""
+    if event.get("type") != "message" or not event.get("channel"):
+        return None
+    subtype = event.get("subtype")
+    if subtype == "message_changed":
+        message = event.get("message") or {}
+        if not message.get("edited") or message.get("bot_id") or message.get("subtype") not in READABLE_SUBTYPES:
+            return None
+        user, thread_ts, ts = message.get("user"), message.get("thread_ts"), message.get("ts")
+        if not user or not thread_ts or not ts or thread_ts == ts:
+            return None
+        return Revision(event["channel"], thread_ts, ts, user, message.get("text") or "")
+    if subtype == "message_deleted":
+        previous = event.get("previous_message") or {}
+        ts = event.get("deleted_ts") or previous.get("ts")
+        thread_ts = previous.get("thread_ts") or event.get("thread_ts")
+        if previous.get("bot_id") or not ts or not thread_ts or thread_ts == ts:
+            return None
+        return Revision(event["channel"], thread_ts, ts, previous.get("user"), None)
+    return None
