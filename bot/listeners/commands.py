@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import flows, messages
 from bot.digests import next_run_line, schedule_confirmation
 from bot.scheduler import user_timezone
-from bot.slack_io import cached_channel_members, channel_members, slack_error
+from bot.slack_io import BEST_EFFORT_ERRORS, cached_channel_members, channel_members, log_failure, slack_error
 from conversations.assessments import AssessmentAlreadyOpen, NoOpenAssessment
 from conversations.commands import Command, CommandError, parse_command
 from conversations.frameworks import UnknownFrameworkError, get_framework, get_frameworks
@@ -212,7 +211,8 @@ def _export(cmd: Command, *, client, respond, service, workspace_id, channel_id,
                 },
             ],
         )
-    except SlackApiError as exc:
+    except BEST_EFFORT_ERRORS as exc:  # Slack said no, or the upload URL failed (5xx) past the retries
+        log_failure("files.upload_v2", exc, channel=channel_id)
         respond(text=messages.reply("export_failed", slack_error(exc)), response_type="ephemeral")
 
 

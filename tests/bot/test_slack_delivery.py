@@ -228,3 +228,20 @@ def test_a_screenshot_shared_alone_in_a_thread_is_not_an_unreadable_reply(runnin
     said = [c.params["text"] for c in r.slack.calls_to("chat.postEphemeral")]
     assert len(said) == 1 and "couldn't read levels" in said[0], said
     assert _answers(r, aid, DAN) == {}
+
+
+# --- 7. a failed export upload ----------------------------------------------------------------------
+
+
+def test_an_export_whose_byte_upload_fails_tells_the_member(running: Running) -> None:
+    from tests.bot.test_assessment_flow import _wait_for_response_url
+    from tests.bot.test_export import _finished_assessment
+
+    r = running
+    _finished_assessment(r)
+    r.slack.server_error("file_upload", status=503, times=None)  # the upload URL answers 5xx, every retry
+    assert r.driver.slash("export", user_id=ANA, channel_id=CHANNEL).status == 200
+    said = _wait_for_response_url(r)
+    assert "couldn't upload the export" in said["text"]
+    assert said.get("response_type") == "ephemeral"
+    assert not [f for f in r.slack.files if f.completed]
