@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +78,8 @@ def _members_key(client: WebClient, channel: str) -> tuple[str, str | None, str]
 def channel_members(
     client: WebClient, channel: str, bot_user_id: str | None, *, max_age: float = 0.0
 ) -> list[str] | None:
-    """Human-ish members of a channel (the bot itself left out); None when Slack won't say.
+    """The people in a channel (the bot itself, other apps' bots and deactivated accounts left out:
+    ``is_person``); None when Slack won't say.
 
     ``max_age`` > 0 accepts a list fetched that many seconds ago or less (per token and channel), for
     views that many members ask for at once (``/maturity status``); counts that get stored
@@ -99,11 +101,47 @@ def channel_members(
     except BEST_EFFORT_ERRORS as exc:
         log_failure("conversations.members", exc, channel=channel)
         return None
+    members = [m for m in members if m != bot_user_id and is_person(client, m)]
     with _MEMBERS_LOCK:
         if len(_MEMBERS) > 4096:
             _MEMBERS.clear()
         _MEMBERS[key] = (time.monotonic(), members)
     return [m for m in members if m != bot_user_id]
+
+
+# users.info answers per (API, token, user): whether the user is a person on the team (not another
+# app's bot, not deactivated). Bounded; an answer is trusted for PERSON_TTL seconds.
+_PEOPLE: OrderedDict[tuple[str, str | None, str], tuple[float, bool]] = OrderedDict()
+_PEOPLE_LOCK = threading.Lock()
+PEOPLE_MAX = 20_000
+PERSON_TTL = 3600.0
+
+
+def is_person(client: WebClient, user_id: str) -> bool:
+    """Whether ``user_id`` is a person on the team: ``conversations.members`` also lists other apps'
+    bots and deactivated accounts, which are no team members for status, reminders or the response
+    rate. Asks ``users.info`` (cached); when Slack won't say, the user counts as a person."""
+    if user_id == "USLACKBOT":
+        return False
+    key = (client.base_url, client.token, user_id)
+    now = time.monotonic()
+    with _PEOPLE_LOCK:
+        cached = _PEOPLE.get(key)
+        if cached is not None and now - cached[0] <= PERSON_TTL:
+            _PEOPLE.move_to_end(key)
+            return cached[1]
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except BEST_EFFORT_ERRORS as exc:
+        log_failure("users.info", exc, user=user_id)
+        return True  # not remembered: asked again next time
+    person = not (user.get("is_bot") or user.get("deleted") or user.get("is_app_user"))
+    with _PEOPLE_LOCK:
+        _PEOPLE[key] = (now, person)
+        _PEOPLE.move_to_end(key)
+        while len(_PEOPLE) > PEOPLE_MAX:
+            _PEOPLE.popitem(last=False)
+    return person
 
 
 def cached_channel_members(

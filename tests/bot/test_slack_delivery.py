@@ -245,3 +245,31 @@ def test_an_export_whose_byte_upload_fails_tells_the_member(running: Running) ->
     assert "couldn't upload the export" in said["text"]
     assert said.get("response_type") == "ephemeral"
     assert not [f for f in r.slack.files if f.completed]
+
+
+# --- 5. who is a member -----------------------------------------------------------------------------
+
+
+def test_other_bots_and_deactivated_users_are_not_team_members(running: Running) -> None:
+    r = running
+    r.slack.add_user("U0OTHERBOT", "standup-bot", "Standup Bot", is_bot=True)
+    r.slack.add_user("U0GONE0001", "eve", "Eve", deleted=True)
+    r.slack.add_channel(CHANNEL, "ml-platform", members=[*MEMBERS, "U0OTHERBOT", "U0GONE0001"])
+    aid, threads = _assess(r)
+    r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=threads["people-process"], text="2 2 2")
+    r.driver.reply(user_id=BEN, channel_id=CHANNEL, thread_ts=threads["people-process"], text="3 3 3")
+    r.slack.wait_for("reactions.add", count=2)
+    assert r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL).status == 200
+    r.slack.wait_for("chat.postMessage", count=6, timeout=15)  # the summary
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        with r.db.session() as s:
+            closed = repo.closed_assessments(s, TEAM, repo.get_team(s, TEAM, CHANNEL).id)
+            if closed:
+                break
+        time.sleep(0.05)
+    assert closed and closed[0].id == aid
+    assert closed[0].member_count == 4  # the four people, not the other app's bot or Eve
+    # users.info is asked once per user and process, not on every count
+    asked = [c.params.get("user") for c in r.slack.calls_to("users.info")]
+    assert asked.count("U0OTHERBOT") <= 1 and asked.count("U0GONE0001") <= 1
