@@ -273,3 +273,46 @@ def test_other_bots_and_deactivated_users_are_not_team_members(running: Running)
     # users.info is asked once per user and process, not on every count
     asked = [c.params.get("user") for c in r.slack.calls_to("users.info")]
     assert asked.count("U0OTHERBOT") <= 1 and asked.count("U0GONE0001") <= 1
+
+
+# --- 3. Slack's escaping ----------------------------------------------------------------------------
+
+
+def test_comments_are_stored_as_typed_and_shown_with_links_and_names(running: Running) -> None:
+    import csv
+    import io
+
+    from bot.reports import build_report, render_html
+    from tests.bot.test_export import _uploads
+
+    r = running
+    aid, threads = _assess(r)
+    thread = threads["people-process"]
+    # what Slack delivers when Ana types: R&D <-> ops, see [the runbook](https://wiki/x?a=1&b=2), ask @Ben
+    escaped = "2 2 1 R&amp;D &lt;-&gt; ops, see <https://wiki.example/x?a=1&amp;b=2|the runbook>, ask <@U0BEN0002>"
+    ts, _ = r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=thread, text=escaped)
+    r.slack.wait_for("reactions.add", count=1)
+    stored = _comments(r, aid)[ts]
+    assert stored.startswith("R&D <-> ops, see ")
+    assert "&amp;" not in stored.replace("a=1&amp;b=2", "") and "&lt;" not in stored
+
+    r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL)
+    r.slack.wait_for("chat.postMessage", count=6, timeout=15)
+    deadline = time.time() + 10
+    while time.time() < deadline and build_report(r.db, TEAM, CHANNEL) is None:
+        time.sleep(0.05)
+    r.driver.slash("export", user_id=ANA, channel_id=CHANNEL)
+    files = {f.name.rsplit("-", 1)[-1]: f.content.decode() for f in _uploads(r, 2)}
+    rows = list(csv.DictReader(io.StringIO(files["responses.csv"])))
+    comment = next(row["comment"] for row in rows if row["comment"])
+    # the export has no names (respondents are ids there too): the mention is shown by its id
+    assert comment == "R&D <-> ops, see the runbook (https://wiki.example/x?a=1&b=2), ask @U0BEN0002"
+    report_md = files["report.md"]
+    assert r"R&D \<-\> ops, see [the runbook](https://wiki.example/x?a=1&b=2), ask @U0BEN0002" in report_md
+
+    report = build_report(r.db, TEAM, CHANNEL, names={"U0BEN0002": "Ben"})
+    assert report is not None
+    html = render_html(report)
+    assert "R&amp;D &lt;-&gt; ops" in html and "&amp;amp;" not in html
+    assert '<a href="https://wiki.example/x?a=1&amp;b=2" rel="noopener noreferrer">the runbook</a>' in html
+    assert "ask @Ben" in html
