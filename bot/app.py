@@ -25,7 +25,7 @@ from bot.after_ack import AfterAck
 from bot.config import Settings
 from bot.installation import BOT_SCOPES, InstallationStore, TokenCipher, state_store
 from bot.listeners import register_listeners
-from bot.slack_io import is_thread_reply
+from bot.slack_io import is_thread_reply, reply_revision
 from conversations.assessments import AssessmentService
 from storage import repo
 from storage.db import Database
@@ -111,8 +111,9 @@ class _ClaimPruner:
 
 def _events_once(services: Services) -> Callable[..., Any]:
     """Global middleware, before the ack: a Slack event delivered again (X-Slack-Retry-Num) is
-    handled once; a typed reply is stored together with the claim of its event id, so that an
-    acknowledged answer survives a crash (the listener then only talks to Slack)."""
+    handled once; a typed reply (or the edit or deletion of one) is stored together with the claim
+    of its event id, so that an acknowledged answer survives a crash (the listener then only talks
+    to Slack)."""
 
     pruner = _ClaimPruner()
 
@@ -135,6 +136,18 @@ def _events_once(services: Services) -> Callable[..., Any]:
             )
             first = not outcome.duplicate
             req.context["reply_outcome"] = outcome
+        elif (revision := reply_revision(event)) is not None:
+            outcome = services.assessments.handle_revision(
+                workspace_id=workspace_id,
+                channel_id=revision.channel,
+                thread_ts=revision.thread_ts,
+                user_id=revision.user,
+                text=revision.text,
+                message_ts=revision.message_ts,
+                event_id=str(event_id),
+            )
+            first = not outcome.duplicate
+            req.context["revision_outcome"] = outcome
         elif event.get("type") in CLAIMED_EVENTS:
             with services.db.session() as s:
                 first = repo.claim_event(s, str(event_id), workspace_id)

@@ -28,6 +28,7 @@ from bot.templating import esc as templating_esc
 from bot.templating import part
 from conversations.assessments import DimensionProgress, Result, Status, ThreadAnswer
 from conversations.frameworks import Dimension, Framework
+from storage.repo import MessageRevision
 
 MAX_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -179,6 +180,28 @@ def answer_confirmation(answer: ThreadAnswer) -> str:
             }
         )
     return part("answers", "confirmation", answer.dimension, items, answer.comment)
+
+
+def revision_confirmation(answer: ThreadAnswer, changes: MessageRevision, *, deleted: bool) -> str:
+    """What an edit or a deletion of a typed reply changed, to its author."""
+    numbers = {q.id: i for i, q in enumerate(answer.dimension.questions, 1)}
+    items = [
+        {
+            "number": numbers.get(question_id, "?"),
+            "level": level,
+            "anchor": answer.framework.question(question_id).anchors[level] if level is not None else None,
+        }
+        for question_id, level in changes.recorded.items()
+    ]
+    withdrawn = sorted(numbers.get(q, 0) for q in changes.withdrawn)
+    kept = sorted(numbers.get(q, 0) for q in changes.kept_later)
+    return part(
+        "answers", "revised", answer.dimension, items, withdrawn, kept, changes.comment_changed, answer.comment, deleted
+    )
+
+
+def unreadable_edit(explanation: str) -> str:
+    return part("answers", "unreadable_edit", explanation)
 
 
 def unreadable_reply(explanation: str) -> str:

@@ -29,8 +29,9 @@ from typing import Any
 from markupsafe import Markup
 
 from bot.templating import date as format_date
-from bot.templating import pct, render, signed
+from bot.templating import environment, pct, render, signed
 from conversations.assessments import AssessmentService, Result, spec_from_json
+from conversations.replies import TextPart, slack_parts
 from scoring import arrow, format_score
 from scoring.formatting import format_number
 from scoring.types import FrameworkSpec, Roadmap
@@ -110,9 +111,10 @@ class DisagreementRow:
 @dataclass(frozen=True)
 class EvidenceRow:
     dimension: str
-    text: str
+    text: str  # as stored: what the member typed, with Slack's link and mention markup
     author: str | None  # None in an anonymous report
     date: str
+    parts: tuple[TextPart, ...] = ()  # ``text`` read: plain text, links, mentions (as names)
 
 
 @dataclass(frozen=True)
@@ -253,13 +255,15 @@ def build_report(
         stored = list(repo.list_responses(s, workspace_id, result.assessment.id))
 
     comments = tuple(result.comments)
-    comments_by_message = {(c.user_id, c.message_ts): c.text for c in comments}
     if anonymous:
         result = dataclasses.replace(result, comments=())  # they carry user ids
         names = {}
     elif callable(names):
-        names = names({r.user_id for r in stored} | {c.user_id for c in comments})
+        mentioned = {p.target for c in comments for p in slack_parts(c.text) if p.kind == "user" and p.target}
+        names = names({r.user_id for r in stored} | {c.user_id for c in comments} | mentioned)
     names = dict(names or {})
+    parts_of = {c.id: _named(slack_parts(c.text), names) for c in comments}
+    comments_by_message = {(c.user_id, c.message_ts): comment_plain(parts_of[c.id]) for c in comments}
     spec, sc, fw = result.spec, result.score, result.framework
     delta = result.delta
     dim_deltas = {d.id: d for d in delta.dimensions} if delta is not None else {}
@@ -331,6 +335,7 @@ def build_report(
             text=c.text,
             author=None if anonymous else names.get(c.user_id, c.user_id),
             date=format_date(c.created_at),
+            parts=parts_of[c.id],
         )
         for c in sorted(comments, key=lambda c: (order.get(c.dimension_id, len(order)), c.created_at, c.id))
     )
@@ -453,6 +458,65 @@ def _dimension_of(spec: FrameworkSpec, question_id: str) -> str:
 
 
 # --- rendering -----------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>])")
+
+
+def _named(parts: list[TextPart], names: Mapping[str, str]) -> tuple[TextPart, ...]:
+    """User mentions shown by name (the name known for the id, else Slack's label, else the id)."""
+
+    def shown(p: TextPart) -> TextPart:
+        return TextPart("user", "@" + (names.get(p.target or "") or p.text or p.target or "someone"), p.target)
+
+    return tuple(shown(p) if p.kind == "user" else p for p in parts)
+
+
+def comment_plain(parts: tuple[TextPart, ...]) -> str:
+    """A comment as plain text (CSV): links as ``label (url)``, mentions as names."""
+    out = []
+    for p in parts:
+        if p.kind == "link" and p.target and p.text != p.target and p.target != "mailto:" + p.text:
+            out.append(f"{p.text} ({p.target})")
+        elif p.kind == "channel":
+            out.append("#" + p.text)
+        else:
+            out.append(p.text)
+    return "".join(out)
+
+
+def comment_markdown(parts: tuple[TextPart, ...]) -> str:
+    """A comment in Markdown: links as ``[label](url)``, everything typed escaped."""
+    out = []
+    for p in parts:
+        if p.kind == "link" and p.target:
+            url = p.target.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+            out.append(f"[{_md_piece(p.text)}]({url})")
+        elif p.kind == "channel":
+            out.append(_md_piece("#" + p.text))
+        else:
+            out.append(_md_piece(p.text))
+    return "".join(out).strip()
+
+
+def _md_piece(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
+
+
+def comment_html(parts: tuple[TextPart, ...]) -> Markup:
+    """A comment in HTML: links as ``<a href>``, everything typed escaped once."""
+    out = Markup("")
+    for p in parts:
+        if p.kind == "link" and p.target:
+            out += Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(p.target, p.text)
+        elif p.kind == "channel":
+            out += "#" + p.text
+        else:
+            out += p.text
+    return out
+
+
+# The report templates' comment filters, in the one environment (bot.templating).
+environment().filters.update(comment_md=comment_markdown, comment_html=comment_html)
 
 
 def render_markdown(report: Report) -> str:

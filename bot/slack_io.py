@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -76,7 +78,8 @@ def _members_key(client: WebClient, channel: str) -> tuple[str, str | None, str]
 def channel_members(
     client: WebClient, channel: str, bot_user_id: str | None, *, max_age: float = 0.0
 ) -> list[str] | None:
-    """Human-ish members of a channel (the bot itself left out); None when Slack won't say.
+    """The people in a channel (the bot itself, other apps' bots and deactivated accounts left out:
+    ``is_person``); None when Slack won't say.
 
     ``max_age`` > 0 accepts a list fetched that many seconds ago or less (per token and channel), for
     views that many members ask for at once (``/maturity status``); counts that get stored
@@ -98,11 +101,47 @@ def channel_members(
     except BEST_EFFORT_ERRORS as exc:
         log_failure("conversations.members", exc, channel=channel)
         return None
+    members = [m for m in members if m != bot_user_id and is_person(client, m)]
     with _MEMBERS_LOCK:
         if len(_MEMBERS) > 4096:
             _MEMBERS.clear()
         _MEMBERS[key] = (time.monotonic(), members)
     return [m for m in members if m != bot_user_id]
+
+
+# users.info answers per (API, token, user): whether the user is a person on the team (not another
+# app's bot, not deactivated). Bounded; an answer is trusted for PERSON_TTL seconds.
+_PEOPLE: OrderedDict[tuple[str, str | None, str], tuple[float, bool]] = OrderedDict()
+_PEOPLE_LOCK = threading.Lock()
+PEOPLE_MAX = 20_000
+PERSON_TTL = 3600.0
+
+
+def is_person(client: WebClient, user_id: str) -> bool:
+    """Whether ``user_id`` is a person on the team: ``conversations.members`` also lists other apps'
+    bots and deactivated accounts, which are no team members for status, reminders or the response
+    rate. Asks ``users.info`` (cached); when Slack won't say, the user counts as a person."""
+    if user_id == "USLACKBOT":
+        return False
+    key = (client.base_url, client.token, user_id)
+    now = time.monotonic()
+    with _PEOPLE_LOCK:
+        cached = _PEOPLE.get(key)
+        if cached is not None and now - cached[0] <= PERSON_TTL:
+            _PEOPLE.move_to_end(key)
+            return cached[1]
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except BEST_EFFORT_ERRORS as exc:
+        log_failure("users.info", exc, user=user_id)
+        return True  # not remembered: asked again next time
+    person = not (user.get("is_bot") or user.get("deleted") or user.get("is_app_user"))
+    with _PEOPLE_LOCK:
+        _PEOPLE[key] = (now, person)
+        _PEOPLE.move_to_end(key)
+        while len(_PEOPLE) > PEOPLE_MAX:
+            _PEOPLE.popitem(last=False)
+    return person
 
 
 def cached_channel_members(
@@ -121,7 +160,8 @@ READABLE_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 
 
 def is_thread_reply(event: dict[str, Any]) -> bool:
-    """A member's own words in a thread (not edits, joins, deletions or bot posts)."""
+    """A member's own words in a thread (not edits, joins, deletions or bot posts). A file shared
+    with no text (a screenshot posted alone) says nothing to read, so it is not a reply."""
     return (
         event.get("type") == "message"
         and event.get("subtype") in READABLE_SUBTYPES
@@ -129,4 +169,46 @@ def is_thread_reply(event: dict[str, Any]) -> bool:
         and bool(event.get("user"))
         and bool(event.get("thread_ts"))
         and event.get("thread_ts") != event.get("ts")
+        and not (event.get("subtype") == "file_share" and not (event.get("text") or "").strip())
     )
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A member's earlier reply in a thread, edited (``text`` is what it says now) or deleted
+    (``text`` None)."""
+
+    channel: str
+    thread_ts: str
+    message_ts: str
+    user: str | None
+    text: str | None
+
+    @property
+    def deleted(self) -> bool:
+        return self.text is None
+
+
+def reply_revision(event: dict[str, Any]) -> Revision | None:
+    """The edit (``message_changed`` with ``message.edited``) or deletion (``message_deleted``) of a
+    member's reply in a thread; None for anything else — link unfurls and reply counts also arrive
+    as ``message_changed``, without ``edited``, and the bot's own messages change too."""
+    if event.get("type") != "message" or not event.get("channel"):
+        return None
+    subtype = event.get("subtype")
+    if subtype == "message_changed":
+        message = event.get("message") or {}
+        if not message.get("edited") or message.get("bot_id") or message.get("subtype") not in READABLE_SUBTYPES:
+            return None
+        user, thread_ts, ts = message.get("user"), message.get("thread_ts"), message.get("ts")
+        if not user or not thread_ts or not ts or thread_ts == ts:
+            return None
+        return Revision(event["channel"], thread_ts, ts, user, message.get("text") or "")
+    if subtype == "message_deleted":
+        previous = event.get("previous_message") or {}
+        ts = event.get("deleted_ts") or previous.get("ts")
+        thread_ts = previous.get("thread_ts") or event.get("thread_ts")
+        if previous.get("bot_id") or not ts or not thread_ts or thread_ts == ts:
+            return None
+        return Revision(event["channel"], thread_ts, ts, previous.get("user"), None)
+    return None

@@ -144,6 +144,9 @@ class ReplyOutcome:
     error: ReplyError | None = None
     closed_status: str | None = None
     duplicate: bool = False
+    # An edit or a deletion of an earlier reply: what it changed (None for a new reply).
+    revision: repo.MessageRevision | None = None
+    deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -360,6 +363,57 @@ class AssessmentService:
                     s, target, dimension_id=dim_spec.id, user_id=user_id, text=parsed.comment, message_ts=message_ts
                 )
             return _answered(target, dim_spec, recorded, parsed)
+
+    def handle_revision(
+        self,
+        *,
+        workspace_id: str,
+        channel_id: str,
+        thread_ts: str,
+        user_id: str | None,
+        text: str | None,
+        message_ts: str,
+        event_id: str | None = None,
+    ) -> ReplyOutcome:
+        """An earlier reply in a dimension thread was edited (``text``: what it says now) or deleted
+        (``text`` None): the answers and the comment that message gave become what it says now, in
+        one transaction with the claim of the event (both dialects: edits are rare). An edit that
+        cannot be read changes nothing; answers a later message or click replaced stay."""
+        with self.db.session() as s:
+            if event_id and not repo.claim_event(s, event_id, workspace_id):
+                return ReplyOutcome(duplicate=True)
+            target = repo.answer_target_by_thread(s, workspace_id, channel_id, thread_ts)
+            if target is None or target.dimension_id is None:
+                return ReplyOutcome()
+            spec = spec_from_json(target.spec_json)
+            dim_spec = next(d for d in spec.dimensions if d.id == target.dimension_id)
+            parsed: ParsedReply | None = None
+            if text is not None:
+                dim_spec, parsed, error = _read_reply(target, text)
+                if parsed is None:
+                    return ReplyOutcome(error=error)
+            if target.status != OPEN:
+                return ReplyOutcome(closed_status=target.status, deleted=text is None)
+            users = [user_id] if user_id else repo.users_of_message(s, target, message_ts)
+            recorded: dict[str, int | None] = dict(_recorded(dim_spec, parsed)) if parsed else {}
+            revision = None
+            for user in users:
+                revision = repo.revise_message_answers(
+                    s,
+                    target,
+                    user_id=user,
+                    message_ts=message_ts,
+                    dimension_id=dim_spec.id,
+                    question_ids=dim_spec.question_ids,
+                    answers=recorded,
+                    comment=parsed.comment if parsed else None,
+                )
+            if revision is None:
+                revision = repo.MessageRevision({}, (), (), False)
+            framework = get_framework(target.framework_id)
+            comment = parsed.comment if parsed else None
+            answer = ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, revision.recorded, comment)
+            return ReplyOutcome(answer=answer, revision=revision, deleted=text is None)
 
     def _handle_reply_in_one_statement(
         self,

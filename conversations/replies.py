@@ -114,5 +114,62 @@ def parse_reply(text: str, *, question_count: int, scale_min: int, scale_max: in
     else:
         fail("I couldn't read levels at the start of that reply.")
 
-    comment = _COMMENT_LEAD.sub("", body[end:]).strip()
+    comment = unescape_slack(_COMMENT_LEAD.sub("", body[end:]).strip())
     return ParsedReply(answers=answers, comment=comment[:MAX_COMMENT] or None)
+
+
+# Slack's markup in message text: <https://x|label>, <mailto:..>, <@U123>, <#C123|name>, <!here>.
+# Everything else arrives with &, < and > escaped as &amp;, &lt; and &gt;.
+_MARKUP = re.compile(r"<((?:https?://|mailto:)[^<>|\s]+|[@#][UWBC][A-Z0-9]+|![a-z^][^<>|]*)(?:\|([^<>]*))?>")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def _decode(text: str) -> str:
+    return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
+
+
+def unescape_slack(text: str) -> str:
+    """The text a member typed, from message text as Slack delivers it: ``&amp;``, ``&lt;`` and
+    ``&gt;`` decoded; Slack's links and mentions kept as its markup (``<https://x|label>``,
+    ``<@U123>``), which :func:`slack_parts` reads for reports and exports."""
+    out, at = [], 0
+    for match in _MARKUP.finditer(text):
+        out.append(_decode(text[at : match.start()]))
+        out.append(match.group())
+        at = match.end()
+    out.append(_decode(text[at:]))
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """A piece of a stored comment: plain ``text``, a ``link`` (``target`` is the URL), a ``user``
+    mention (``target`` is the user id) or a ``channel`` mention."""
+
+    kind: str
+    text: str
+    target: str | None = None
+
+
+def slack_parts(text: str) -> list[TextPart]:
+    """A stored comment split into plain text, links and mentions (labels decoded)."""
+    parts: list[TextPart] = []
+    at = 0
+    for match in _MARKUP.finditer(text):
+        if match.start() > at:
+            parts.append(TextPart("text", text[at : match.start()]))
+        target, label = match.group(1), _decode(match.group(2) or "")
+        if target.startswith(("http", "mailto:")):
+            url = _decode(target)
+            parts.append(TextPart("link", label or url.removeprefix("mailto:"), url))
+        elif target.startswith("@"):
+            parts.append(TextPart("user", label, target[1:]))
+        elif target.startswith("#"):
+            parts.append(TextPart("channel", label or target[1:], target[1:]))
+        else:
+            parts.append(TextPart("text", "@" + (label or target[1:].split("^")[0])))
+        at = match.end()
+    if at < len(text):
+        parts.append(TextPart("text", text[at:]))
+    return parts

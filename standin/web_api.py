@@ -185,6 +185,7 @@ class _User:
     tz: str = "America/New_York"
     is_bot: bool = False
     bot_id: str | None = None
+    deleted: bool = False
 
 
 @dataclass
@@ -566,9 +567,10 @@ class StandInSlack:
         real_name: str | None = None,
         tz: str = "America/New_York",
         is_bot: bool = False,
+        deleted: bool = False,
     ) -> None:
         with self._lock:
-            self._users[user_id] = _User(user_id, name, real_name or name, tz, is_bot)
+            self._users[user_id] = _User(user_id, name, real_name or name, tz, is_bot, deleted=deleted)
 
     def record_user_message(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> str:
         """Store a message a person wrote (no API call is recorded); returns its ts."""
@@ -1295,7 +1297,7 @@ class StandInSlack:
             "team_id": self.team_id,
             "name": u.name,
             "real_name": u.real_name,
-            "deleted": False,
+            "deleted": u.deleted,
             "tz": u.tz,
             "tz_label": label,
             "tz_offset": offset,

@@ -631,6 +631,92 @@ def add_comment(
     )
 
 
+def _ts_seconds(ts: str | None) -> float | None:
+    try:
+        return float(ts) if ts else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class MessageRevision:
+    """What an edit or a deletion of one typed reply changed: the answers it now records, the
+    answers it withdrew, the questions whose later answer (another message or a button) it left
+    alone, and whether the comment changed."""
+
+    recorded: dict[str, int | None]
+    withdrawn: tuple[str, ...]
+    kept_later: tuple[str, ...]
+    comment_changed: bool
+
+
+def users_of_message(session: Session, assessment: AssessmentKey, message_ts: str) -> list[str]:
+    """Who gave answers or a comment with the message ``message_ts`` (a deletion may not say)."""
+    responses = select(Response.user_id).where(
+        Response.assessment_id == assessment.id, Response.message_ts == message_ts
+    )
+    comments = select(Comment.user_id).where(Comment.assessment_id == assessment.id, Comment.message_ts == message_ts)
+    return sorted(set(session.scalars(responses)) | set(session.scalars(comments)))
+
+
+def revise_message_answers(
+    session: Session,
+    assessment: AssessmentKey,
+    *,
+    user_id: str,
+    message_ts: str,
+    dimension_id: str,
+    question_ids: Sequence[str],
+    answers: Mapping[str, int | None],
+    comment: str | None,
+) -> MessageRevision:
+    """The reply ``message_ts`` now says ``answers`` and ``comment`` (an edit; a deletion passes
+    none): what that message gave and no longer gives is withdrawn; what it now gives is recorded,
+    unless a later answer by the member (a later message or a button click) already replaced it."""
+    edited_at = _ts_seconds(message_ts)
+    rows = session.execute(
+        select(Response.id, Response.question_id, Response.message_ts, Response.answered_at).where(
+            Response.workspace_id == assessment.workspace_id,
+            Response.assessment_id == assessment.id,
+            Response.user_id == user_id,
+            Response.question_id.in_(list(question_ids)),
+        )
+    ).all()
+    existing = {row.question_id: row for row in rows}
+    withdrawn = [row.id for q, row in existing.items() if row.message_ts == message_ts and q not in answers]
+    recorded: dict[str, int | None] = {}
+    kept_later: list[str] = []
+    for question_id, level in answers.items():
+        row = existing.get(question_id)
+        if row is not None and row.message_ts != message_ts and edited_at is not None:
+            when = _ts_seconds(row.message_ts)
+            if when is None and row.answered_at is not None:
+                when = row.answered_at.timestamp()
+            if when is not None and when > edited_at:
+                kept_later.append(question_id)
+                continue
+        recorded[question_id] = level
+    if withdrawn:
+        session.execute(delete(Response).where(Response.id.in_(withdrawn)))
+    upsert_responses(session, assessment, user_id=user_id, answers=recorded, source="reply", message_ts=message_ts)
+    old = session.scalar(
+        select(Comment.text).where(Comment.assessment_id == assessment.id, Comment.message_ts == message_ts)
+    )
+    if old != comment:
+        session.execute(delete(Comment).where(Comment.assessment_id == assessment.id, Comment.message_ts == message_ts))
+        if comment:
+            add_comment(
+                session,
+                assessment,
+                dimension_id=dimension_id,
+                user_id=user_id,
+                text=comment,
+                message_ts=message_ts,
+            )
+    withdrawn_questions = tuple(q for q, row in existing.items() if row.id in set(withdrawn))
+    return MessageRevision(recorded, withdrawn_questions, tuple(kept_later), old != comment)
+
+
 def list_responses(session: Session, workspace_id: str, assessment_id: int) -> Sequence[Response]:
     return session.scalars(
         select(Response)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from slack_sdk.errors import SlackApiError
-
 from bot import messages
 from bot.listeners.commands.context import CommandContext
-from bot.slack_io import slack_error
+from bot.slack_io import BEST_EFFORT_ERRORS, log_failure, slack_error
 from conversations.frameworks import get_frameworks
 
 
@@ -51,5 +49,6 @@ def export(ctx: CommandContext) -> None:
                 },
             ],
         )
-    except SlackApiError as exc:
+    except BEST_EFFORT_ERRORS as exc:  # Slack said no, or the upload URL failed (5xx) past the retries
+        log_failure("files.upload_v2", exc, channel=ctx.channel_id)
         ctx.reply(messages.reply("export_failed", slack_error(exc)))
