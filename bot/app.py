@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import bolt_fixes, flows
-from bot.after_ack import AfterAck
+from bot.after_ack import DEFAULT_CLOSE_TIMEOUT, AfterAck
 from bot.config import Settings
 from bot.installation import BOT_SCOPES, InstallationStore, TokenCipher, state_store
 from bot.listeners import register_listeners
@@ -45,16 +45,18 @@ class Services:
     refresher: flows.Refresher | None = None
     after_ack: AfterAck = field(default_factory=AfterAck)
 
-    def close(self) -> None:
+    def close(
+        self, queue_timeout: float = DEFAULT_CLOSE_TIMEOUT, refresh_timeout: float = REFRESH_CLOSE_TIMEOUT
+    ) -> None:
         """Before the process stops: finish the work queued after acks, then render the dimension
-        messages still waiting for their throttled refresh."""
-        self.after_ack.close()
+        messages still waiting for their throttled refresh, each within its timeout."""
+        self.after_ack.close(queue_timeout)
         if self.refresher is not None:
             # Rendering waiting refreshes calls Slack: bounded too, so that stopping stays inside
             # the grace period when Slack is slow (the thread is a daemon: left behind, not awaited).
             closing = threading.Thread(target=self.refresher.close, name="refresher-close", daemon=True)
             closing.start()
-            closing.join(REFRESH_CLOSE_TIMEOUT)
+            closing.join(refresh_timeout)
             if closing.is_alive():
                 log.warning("stopping before the last progress refreshes were posted")
 

@@ -183,4 +183,6 @@ def running(db: Database, slack: object) -> Iterator[Running]:
         yield Running(url=url, slack=slack, driver=driver, db=db, app=app)
     finally:
         stop_server(server, thread)
-        app.services.close()  # as `maturity serve` stops: queued Slack work runs, waiting refreshes render
+        # As `maturity serve` stops (queued Slack work runs, waiting refreshes render), but waiting as
+        # long as it takes: on a loaded machine a late call would otherwise hit the next test's log.
+        app.services.close(queue_timeout=60, refresh_timeout=60)

@@ -274,7 +274,7 @@ def start_app(
         stop_server(server, thread)
         # The Slack calls queued after acks run now, while the stand-in is still up: left running,
         # they would fail against a stopped stand-in and be logged in the next test's errors_logged.
-        app.services.after_ack.close(timeout=10)
+        app.services.after_ack.close(timeout=60)
         app.services.refresher.close(flush=False)  # as a dying process: waiting refreshes are lost
 
     return Running(url=url, slack=slack, driver=driver, db=db, app=app), stop

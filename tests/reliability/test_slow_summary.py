@@ -44,7 +44,7 @@ def impatient(db: Database, slack: StandInSlack) -> Iterator[Running]:
         yield Running(url=url, slack=slack, driver=driver, db=db, app=app)
     finally:
         stop_server(server, thread)
-        app.services.close()
+        app.services.close(queue_timeout=60, refresh_timeout=60)
 
 
 def _answered_assessment(running: Running) -> int:
