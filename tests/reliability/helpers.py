@@ -73,15 +73,21 @@ def open_assessment(
     """``/maturity assess`` in ``channel``; waits until the assessment and its four threads are stored."""
     response = driver.slash("assess", user_id=user, channel_id=channel)
     assert response.status == 200, response
+    return stored_open(db, team=team, channel=channel)
+
+
+def stored_open(db: Database, *, team: str, channel: str, after: int = 0, timeout: float = 15.0) -> Opened:
+    """Wait until the channel's open assessment (one newer than ``after``) and all its threads are stored:
+    a reply in a thread whose message is posted but not yet stored would be (rightly) ignored."""
 
     def stored() -> Opened | None:
         with db.session() as s:
             assessment = repo.get_open_assessment(s, team, channel)
-            if assessment is None or len(assessment.threads) < len(DIMENSIONS):
+            if assessment is None or assessment.id <= after or len(assessment.threads) < len(DIMENSIONS):
                 return None
             return Opened(assessment.id, {t.dimension_id: t.message_ts for t in assessment.threads})
 
-    return eventually(stored, what="the assessment and its threads")
+    return eventually(stored, timeout=timeout, what="the assessment and its threads")
 
 
 def click(

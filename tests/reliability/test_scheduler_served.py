@@ -23,9 +23,18 @@ import pytest
 from standin.driver import SlackDriver
 from standin.web_api import StandInSlack
 from storage import clock
+from storage.db import Database
 from tests.conftest import CHANNEL, MEMBERS, SIGNING_SECRET, TEAM
 from tests.reliability.conftest import ServeProcess, migrate, serve_env
-from tests.reliability.helpers import DIMENSIONS, QUESTIONS, eventually, open_assessment, reply_event, settle
+from tests.reliability.helpers import (
+    DIMENSIONS,
+    QUESTIONS,
+    eventually,
+    open_assessment,
+    reply_event,
+    settle,
+    stored_open,
+)
 
 ANA, BEN, CAT, DAN = MEMBERS
 T0 = datetime(2031, 3, 10, 12, tzinfo=UTC)  # the first assessment, and the schedule set after it
@@ -99,8 +108,6 @@ def _answer(world: World, driver: SlackDriver, thread_ts: str, user: str, level:
 
 def _first_assessment_and_schedule(world: World) -> None:
     """At T0: an assessment answered by Ana and Ben and finished, then a quarterly schedule."""
-    from storage.db import Database
-
     driver = world.driver()
     db = Database(world.servers[0].env["DATABASE_URL"])
     try:
@@ -122,11 +129,12 @@ def _quarterly_cycle(world: World) -> None:
     intro = eventually(lambda: world.posts("Check-in time"), timeout=30, what="the scheduled check-in")[0]
     digest = eventually(lambda: world.posts("MLOps maturity digest"), timeout=30, what="the digest")
     assert len(digest) == 1
-    threads = eventually(  # the first assessment's People & Process message, then the check-in's
-        lambda: [c for c in world.posts("") if c.params.get("text", "").startswith("People & Process")][1:],
-        what="the check-in's dimension threads",
-    )
-    thread_ts = threads[0].response["ts"]
+    # Answer once the check-in's threads are stored, not merely posted (a human can't be faster).
+    db = Database(world.servers[0].env["DATABASE_URL"])
+    try:
+        thread_ts = stored_open(db, team=TEAM, channel=CHANNEL, after=1, timeout=30).threads[DIMENSIONS[0]]
+    finally:
+        db.dispose()
     driver = world.driver(len(world.servers) - 1)  # answers reach the other replica too
     _answer(world, driver, thread_ts, ANA, "3")
     _answer(world, driver, thread_ts, BEN, "2")
