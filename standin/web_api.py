@@ -385,6 +385,10 @@ class _Server(ThreadingHTTPServer):
         self.stand_in._note_error(exc)
 
 
+class _TruncatedBody(Exception):
+    """The request's body ended before its declared length."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "StandInSlack/1.0"
@@ -409,13 +413,24 @@ class _Handler(BaseHTTPRequestHandler):
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
                     return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
+                chunk = self.rfile.read(size)
+                if len(chunk) < size:
+                    raise _TruncatedBody
+                chunks.append(chunk)
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        body = self.rfile.read(length) if length > 0 else b""
+        if len(body) < length:
+            raise _TruncatedBody
+        return body
 
     def _dispatch(self, verb: str) -> None:
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except _TruncatedBody:
+            # The client went away mid-request (a killed process): like Slack, act on nothing of it.
+            self.close_connection = True
+            return
         status, headers, payload = self.server.stand_in._route(verb, self.path, self.headers, body)
         self.send_response(status)
         for name, value in headers.items():

@@ -302,6 +302,28 @@ def test_query_string_form_and_json_are_merged(slack: StandInSlack) -> None:
     assert _raw(slack.url + "auth.test", b"token=nope")["error"] == "invalid_auth"
 
 
+def test_a_request_cut_off_mid_body_is_acted_on_not_at_all(slack: StandInSlack) -> None:
+    """A client killed while sending (its body shorter than its Content-Length) posts nothing, as with
+    Slack: the stand-in records no call and closes the connection."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(slack.url)
+    body = b"channel=" + CHANNEL.encode() + b"&text=half+of+it&token=xoxb-test"
+    head = (
+        f"POST {where.path}chat.postEphemeral HTTP/1.1\r\nHost: {where.netloc}\r\n"
+        f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body) + 40}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((where.hostname, where.port), timeout=5) as sock:
+        sock.sendall(head + body)
+        sock.shutdown(socket.SHUT_WR)
+        assert sock.recv(1024) == b""  # no answer: the connection is closed
+    assert slack.calls == []
+    # and a whole request afterwards is served as ever
+    assert _raw(slack.url + "chat.postMessage", b"channel=" + CHANNEL.encode() + b"&text=whole&token=xoxb-test")["ok"]
+    assert [c.method for c in slack.calls] == ["chat.postMessage"]
+
+
 # --- tokens and installs -------------------------------------------------------------------------------
 
 
