@@ -59,7 +59,7 @@ from scoring.platforms import SCORE_MAX, SCORE_MIN, platform_key
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger("maturity.business")
 

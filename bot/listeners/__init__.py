@@ -10,7 +10,7 @@ from bot.listeners import actions, commands, events, home, lifecycle
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 
 def register_listeners(app: App, services: Services) -> None:

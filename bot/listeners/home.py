@@ -23,7 +23,7 @@ from storage import clock
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger("maturity.home")
 

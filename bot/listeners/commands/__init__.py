@@ -27,7 +27,7 @@ log = logging.getLogger("maturity.commands")
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
