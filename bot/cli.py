@@ -351,7 +351,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_purge(args: argparse.Namespace) -> int:
     import re
 
-    from storage import repo
+    from conversations.workspaces import purge_workspace
 
     team = args.team.strip()
     if not re.fullmatch(r"[TE][A-Z0-9]{2,31}", team):
@@ -366,8 +366,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     settings = _settings()
     db = _open_database(settings)
     try:
-        with db.session() as session:
-            counts = repo.purge_workspace(session, team)
+        counts = purge_workspace(db, team)
     finally:
         db.dispose()
     if not counts:

@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 
 from bot import flows, messages
 from bot.slack_io import Revision, ephemeral, is_thread_reply, react, reply_revision
-from storage import repo
+from conversations.events import claim_event, prune_event_claims
 from storage.db import Database
 from storage.models import utcnow
 
@@ -54,8 +54,7 @@ class ClaimPruner:
                 return
             self._next = now + self.every
         try:
-            with db.session() as s:
-                removed = repo.prune_events(s, older_than=utcnow() - CLAIM_RETENTION)
+            removed = prune_event_claims(db, older_than=utcnow() - CLAIM_RETENTION)
             if removed:
                 log.info("old event claims pruned", extra={"removed": removed})
         except Exception:
@@ -104,8 +103,7 @@ class EventsOnce(Middleware):
             first = not revised.duplicate
             req.context["revision_outcome"] = revised
         elif event.get("type") in CLAIMED_EVENTS:
-            with self.services.db.session() as s:
-                first = repo.claim_event(s, str(event_id), workspace_id)
+            first = claim_event(self.services.db, str(event_id), workspace_id)
         else:
             return next()  # nothing the bot acts on (a channel message, a join): nothing to claim
         self.pruner.maybe_prune(self.services.db)

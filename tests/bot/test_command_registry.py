@@ -13,7 +13,7 @@ from bot.listeners.commands import registry, results
 from bot.listeners.commands.context import Answer, CommandContext, Subcommand
 from bot.services import Services
 from conversations.assessments import AssessmentService
-from conversations.business import BusinessService
+from conversations.business_case import BusinessService
 from conversations.commands import Command, CommandError
 from storage.db import Database
 from tests.conftest import CHANNEL, MEMBERS, TEAM, Running

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import messages
 from bot.listeners.commands.context import CommandContext
 from bot.listeners.commands.registry import parse, usage_answer
-from conversations.business import BusinessService
+from conversations.business_case import BusinessService
 from conversations.commands import CommandError
 from storage.db import DatabaseUnavailable
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from bot.messages import Message
     from bot.services import Services
     from conversations.assessments import AssessmentService
-    from conversations.business import BusinessService
+    from conversations.business_case import BusinessService
 
 
 @dataclass(frozen=True)
