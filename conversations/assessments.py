@@ -210,6 +210,15 @@ class TeamOverview:
     open: Assessment | None
 
 
+HOME_TEAMS = 10  # teams shown in full on App Home; the rest are named by channel
+
+
+@dataclass(frozen=True)
+class MemberTeams:
+    shown: tuple[TeamOverview, ...]  # most recently active first, with their results
+    more: tuple[str, ...]  # the channel ids of the member's other teams, in the same order
+
+
 def _read_reply(target: repo.AnswerTarget, text: str) -> tuple[DimensionSpec, ParsedReply | None, ReplyError | None]:
     """Parse a typed reply with the spec its assessment was opened with: (dimension, reply or None,
     the error when it cannot be read)."""
@@ -636,11 +645,13 @@ class AssessmentService:
                 )
             team.anonymous = anonymous
 
-    def teams_of_user(self, workspace_id: str, user_id: str) -> list[TeamOverview]:
-        """The teams (channels) a member has taken part in, with their latest results, newest first."""
+    def teams_of_user(self, workspace_id: str, user_id: str, limit: int = HOME_TEAMS) -> MemberTeams:
+        """The teams (channels) a member has taken part in, most recently active first: the first
+        ``limit`` with their latest results, and the channels of the rest."""
         with self.db.session() as s:
             overviews = []
-            for team in repo.teams_of_user(s, workspace_id, user_id):
+            teams = repo.teams_of_user(s, workspace_id, user_id, limit=None)
+            for team in teams[:limit]:
                 closed = repo.closed_assessments(s, workspace_id, team.id, 6)
                 open_one = repo.get_open_assessment(s, workspace_id, team.channel_id)
                 overviews.append(
@@ -648,7 +659,7 @@ class AssessmentService:
                         team.channel_id, team.channel_name, team.framework_id, team.anonymous, tuple(closed), open_one
                     )
                 )
-            return overviews
+            return MemberTeams(tuple(overviews), tuple(team.channel_id for team in teams[limit:]))
 
     # -- history -----------------------------------------------------------------------------------
 

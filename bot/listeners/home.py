@@ -32,7 +32,7 @@ def publish_home(client: WebClient, services: Services, workspace_id: str, user_
     from bot.listeners.views import business_home_text
     from conversations.business_case import BusinessService
 
-    overviews = services.assessments.teams_of_user(workspace_id, user_id)
+    teams = services.assessments.teams_of_user(workspace_id, user_id)
     business = BusinessService(services.db, services.assessments)
     now = clock.now()
     extras = {
@@ -44,10 +44,11 @@ def publish_home(client: WebClient, services: Services, workspace_id: str, user_
             )
             if line
         )
-        for t in overviews
+        for t in teams.shown
     }
+    view = messages.home_view(teams.shown, get_frameworks(), extras, teams.more)
     try:
-        client.views_publish(user_id=user_id, view=messages.home_view(overviews, get_frameworks(), extras))
+        client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
         log.warning("views.publish failed", extra={"error": slack_error(exc)})
 

@@ -86,6 +86,7 @@ def render_everything() -> list[messages.Message | dict | str]:
         out.append(messages.home_view([overview], get_frameworks()))
     out.append(messages.history_message([], get_frameworks()))
     out.append(messages.home_view([], get_frameworks()))
+    out.append(messages.home_view([], get_frameworks(), None, ["C2", "C3"]))
     out.append(messages.help_message(registry.usage_lines(), get_frameworks().values()))
     out.append(messages.usage_message("Tell me what to do.", registry.usage_lines()))
     for anonymous in (False, True):
