@@ -44,7 +44,7 @@ from bot import flows
 from bot.digests import MENTIONS_PER_MESSAGE, digest_message, post_change_summary, reminder_text
 from bot.services import ClientFactory, Services
 from bot.slack_io import channel_members, post, slack_error
-from conversations.assessments import AssessmentAlreadyOpen, AssessmentService, NoOpenAssessment
+from conversations.assessments import AssessmentAlreadyOpen, AssessmentService, DimensionLeft, NoOpenAssessment
 from conversations.frameworks import get_framework
 from conversations.schedules import ScheduleError as _ScheduleError
 from conversations.schedules import ScheduleSnapshot, latest_fire, period_key, validate_timezone
@@ -501,30 +501,36 @@ class CheckInScheduler:
         members = channel_members(client, snap.channel_id, self._bot_user_id(snap.workspace_id, client))
         if members is None:
             return "no-members"
-        waiting = sorted(set(members) - status.respondents)
+        # Everyone with a dimension left, not only those who answered nothing: each is told which.
+        waiting = self.service.unanswered(snap.workspace_id, open_one.id, sorted(set(members)))
         if not waiting:
             return "nobody"
         framework = get_framework(open_one.framework_id)
         closes_at = open_one.opened_at + timedelta(hours=snap.close_after_hours)
+        links = _thread_links(client, snap.channel_id, {d for left in waiting.values() for d in left})
         with self.db.session() as s:
             team = repo.get_team(s, snap.workspace_id, snap.channel_id)
             anonymous = bool(getattr(team, "anonymous", False))
+
+        def text(users: list[str], left: tuple[DimensionLeft, ...]) -> str:
+            return reminder_text(
+                users, open_one.id, framework, left, links=links, closes_at=closes_at, timezone=snap.timezone
+            )
+
         if anonymous:  # naming who has not answered would tell the channel who has
-            for user in waiting:
+            for user, left in waiting.items():
                 client.chat_postEphemeral(
-                    channel=snap.channel_id,
-                    user=user,
-                    thread_ts=open_one.intro_ts,
-                    text=reminder_text([user], open_one.id, framework, closes_at=closes_at, timezone=snap.timezone),
+                    channel=snap.channel_id, user=user, thread_ts=open_one.intro_ts, text=text([user], left)
                 )
             return "posted"
-        for start in range(0, len(waiting), MENTIONS_PER_MESSAGE):
-            chunk = waiting[start : start + MENTIONS_PER_MESSAGE]
-            client.chat_postMessage(
-                channel=snap.channel_id,
-                thread_ts=open_one.intro_ts,
-                text=reminder_text(chunk, open_one.id, framework, closes_at=closes_at, timezone=snap.timezone),
-            )
+        # One message per set of dimensions left, mentioning the members who have left exactly those.
+        groups: dict[tuple[DimensionLeft, ...], list[str]] = {}
+        for user, left in waiting.items():
+            groups.setdefault(left, []).append(user)
+        for left, users in groups.items():
+            for start in range(0, len(users), MENTIONS_PER_MESSAGE):
+                chunk = users[start : start + MENTIONS_PER_MESSAGE]
+                client.chat_postMessage(channel=snap.channel_id, thread_ts=open_one.intro_ts, text=text(chunk, left))
         return "posted"
 
     def _digest(self, client: WebClient, snap: ScheduleSnapshot, now: datetime) -> str:
@@ -546,6 +552,23 @@ def start_scheduler(services: Services) -> CheckInScheduler | None:
     )
     scheduler.start()
     return scheduler
+
+
+def _thread_links(client: WebClient, channel_id: str, dimensions: set[DimensionLeft]) -> dict[str, str]:
+    """Dimension id -> the permalink of its thread (``chat.getPermalink``, once per dimension); a
+    dimension Slack gives no link for is named without one."""
+    links: dict[str, str] = {}
+    for ts, dimension_id in sorted({(d.message_ts, d.dimension_id) for d in dimensions if d.message_ts}):
+        try:
+            link = client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink")
+        except SlackApiError as exc:
+            if slack_error(exc) in PAUSE_ERRORS:
+                raise
+            log.info("chat.getPermalink failed", extra={"error": slack_error(exc), "channel": channel_id})
+            continue
+        if link:
+            links[dimension_id] = str(link)
+    return links
 
 
 def _slack_error_code(exc: BaseException) -> str | None:

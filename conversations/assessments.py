@@ -210,6 +210,18 @@ class TeamOverview:
     open: Assessment | None
 
 
+@dataclass(frozen=True)
+class DimensionLeft:
+    """A dimension a member has not answered in full: ``left`` of its ``total`` questions have no
+    answer of theirs ("don't know" is an answer)."""
+
+    dimension_id: str
+    name: str
+    message_ts: str | None  # the dimension's thread
+    left: int
+    total: int
+
+
 HOME_TEAMS = 10  # teams shown in full on App Home; the rest are named by channel
 
 
@@ -560,6 +572,32 @@ class AssessmentService:
             anonymous=assessment.anonymous,
         )
         return status, snapshot
+
+    def unanswered(
+        self, workspace_id: str, assessment_id: int, members: Collection[str]
+    ) -> dict[str, tuple[DimensionLeft, ...]]:
+        """Per member, the dimensions they have not answered in full, in the framework's order, with
+        the questions of the assessment as opened; members who answered everything are left out."""
+        with self.db.session() as s:
+            assessment = repo.get_assessment(s, workspace_id, assessment_id)
+            if assessment is None:
+                return {}
+            spec = spec_from_json(assessment.spec_json)
+            threads = {t.dimension_id: t.message_ts for t in assessment.threads}
+            answered: dict[str, set[str]] = {}
+            for response in repo.list_responses(s, workspace_id, assessment_id):
+                answered.setdefault(response.user_id, set()).add(response.question_id)
+        out: dict[str, tuple[DimensionLeft, ...]] = {}
+        for member in members:
+            mine = answered.get(member, set())
+            left = tuple(
+                DimensionLeft(d.id, d.name, threads.get(d.id), missing, len(d.question_ids))
+                for d in spec.dimensions
+                if (missing := sum(1 for q in d.question_ids if q not in mine))
+            )
+            if left:
+                out[member] = left
+        return out
 
     def open_assessment(self, workspace_id: str, channel_id: str) -> Assessment | None:
         with self.db.session() as s:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -161,31 +162,51 @@ def _checked_in(db: Database, slack: StandInSlack, arg: str = "quarterly") -> tu
     return scheduler, _open_assessment(db)
 
 
+def _reminders(slack: StandInSlack) -> list[Any]:
+    return [c for c in _posts(slack, CHANNEL) if c.params.get("thread_ts")]
+
+
 def test_the_reminder_mentions_only_members_who_have_not_answered_once(db: Database, slack: StandInSlack) -> None:
+    """Each member with a dimension left is reminded once, of exactly the dimensions they left, each
+    linked to its thread: answering one dimension of four is not answering the check-in."""
     scheduler, assessment = _checked_in(db, slack)
     _answer(db, assessment.id, {"people-process": 2}, (ANA,))
-    _answer(db, assessment.id, {"monitoring-operations": 1}, (BEN,))
+    _answer(db, assessment.id, {"monitoring-operations": 1, "people-process": 1, "deployment-serving": 1}, (BEN,))
+    with db.session() as s:  # and one question of four of Model Development
+        opened = repo.get_assessment(s, TEAM, assessment.id)
+        assert opened is not None
+        repo.upsert_responses(s, opened, user_id=BEN, answers={FW.dimensions[1].questions[0].id: 2}, source="button")
     assert scheduler.run_due(JAN1 + timedelta(hours=47, minutes=59)).reminders == 0
 
     report = scheduler.run_due(JAN1 + timedelta(hours=48))
-    assert report.reminders == 1
-    (reminder,) = [c for c in _posts(slack, CHANNEL) if c.params.get("thread_ts")]
-    assert reminder.params["thread_ts"] == assessment.intro_ts  # in the check-in's thread
-    text = reminder.params["text"]
-    assert f"<@{CAT}>" in text and f"<@{DAN}>" in text
-    assert ANA not in text and BEN not in text and slack.bot_user_id not in text
-    assert "<!channel>" not in text and "<!here>" not in text and "<!everyone>" not in text
-    assert f"check-in #{assessment.id}" in text and "It closes Wed 2031-01-08 09:00 CET." in text
+    assert report.reminders == 1 and report.errors == 0
+    reminders = _reminders(slack)
+    assert all(c.params["thread_ts"] == assessment.intro_ts for c in reminders)  # in the check-in's thread
+    by_mentions = {tuple(sorted(re.findall(r"<@(\w+)>", c.params["text"]))): c.params["text"] for c in reminders}
+    assert sorted(by_mentions) == [(ANA,), (BEN,), (CAT, DAN)]  # one message per set of dimensions left
+    for text in by_mentions.values():
+        assert slack.bot_user_id not in text
+        assert "<!channel>" not in text and "<!here>" not in text and "<!everyone>" not in text
+        assert f"check-in #{assessment.id}" in text and "It closes Wed 2031-01-08 09:00 CET." in text
+    links = {
+        t.dimension_id: f"https://{slack.team_domain}.slack.com/archives/{CHANNEL}/p{t.message_ts.replace('.', '')}"
+        for t in assessment.threads
+    }
+    people, model, deploy, monitor = (f"<{links[d.id]}|{esc(d.name)}>" for d in FW.dimensions)
+    assert f"your answers on 4 dimensions: {people}, {model}, {deploy}, {monitor}." in by_mentions[(CAT, DAN)]
+    assert f"your answers on 3 of 4 dimensions: {model}, {deploy}, {monitor}." in by_mentions[(ANA,)]
+    assert f"your answers on 1 of 4 dimensions: {model} (3 of 4 questions left)." in by_mentions[(BEN,)]
+    assert "a reply like `1 1 1 1`" in by_mentions[(BEN,)]
 
     assert scheduler.run_due(JAN1 + timedelta(hours=60)).outcomes == []  # once per assessment
-    assert len([c for c in _posts(slack, CHANNEL) if c.params.get("thread_ts")]) == 1
+    assert len(_reminders(slack)) == 3
 
 
 @pytest.mark.parametrize("case", ["everyone-answered", "reminders-off"])
 def test_no_reminder_when_nobody_is_missing_or_reminders_are_off(db: Database, slack: StandInSlack, case: str) -> None:
     scheduler, assessment = _checked_in(db, slack, "quarterly remind=off" if case == "reminders-off" else "quarterly")
     if case == "everyone-answered":
-        _answer(db, assessment.id, {"people-process": 1}, tuple(MEMBERS))
+        _answer(db, assessment.id, dict.fromkeys(DIMS, 1), tuple(MEMBERS))
     report = scheduler.run_due(JAN1 + timedelta(hours=50))
     assert [o.outcome for o in report.outcomes] == (["nobody"] if case == "everyone-answered" else [])
     assert [c for c in _posts(slack, CHANNEL) if c.params.get("thread_ts")] == []
@@ -195,12 +216,14 @@ def test_anonymous_teams_get_private_reminders(db: Database, slack: StandInSlack
     scheduler, assessment = _checked_in(db, slack)
     with db.session() as s:
         s.execute(update(Team).where(Team.id == assessment.team_id).values(anonymous=True))
-    _answer(db, assessment.id, {"people-process": 2}, (ANA, BEN))
+    _answer(db, assessment.id, dict.fromkeys(DIMS, 2), (ANA,))
+    _answer(db, assessment.id, {"people-process": 2}, (BEN,))
     assert scheduler.run_due(JAN1 + timedelta(hours=48)).reminders == 1
     assert [c for c in _posts(slack, CHANNEL) if c.params.get("thread_ts")] == []  # nothing public
-    notes = slack.calls_to("chat.postEphemeral")
-    assert sorted(c.params["user"] for c in notes) == [CAT, DAN]
-    assert all(c.params["text"].count("<@") == 1 for c in notes)
+    notes = {c.params["user"]: c.params["text"] for c in slack.calls_to("chat.postEphemeral")}
+    assert sorted(notes) == [BEN, CAT, DAN]  # Ana answered everything; Ben has three dimensions left
+    assert all(text.count("<@") == 1 for text in notes.values())
+    assert "on 3 of 4 dimensions" in notes[BEN] and "on 4 dimensions" in notes[CAT]
 
 
 def test_auto_close_posts_the_summary_and_the_change_summary(db: Database, slack: StandInSlack) -> None:

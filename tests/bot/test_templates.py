@@ -14,7 +14,7 @@ import bot.messages as messages
 import bot.templating as templating
 from bot.listeners.commands import registry
 from bot.templating import environment, message_templates
-from conversations.assessments import DimensionProgress, Result, Status, TeamOverview, ThreadAnswer
+from conversations.assessments import DimensionLeft, DimensionProgress, Result, Status, TeamOverview, ThreadAnswer
 from conversations.business_case import (
     DISCOVERY_FRAMEWORK,
     BusinessCaseView,
@@ -145,6 +145,8 @@ def render_scheduled() -> list[messages.Message | str]:
         out.append(digests.digest_message(fw, None, WHEN))
         out.append(digests.reminder_text(["U1", "U2"], 7, fw, closes_at=WHEN, timezone="Europe/Berlin"))
         out.append(digests.reminder_text(["U1"], SimpleNamespace(id=7), fw))  # type: ignore[arg-type]
+        left = [DimensionLeft(d.id, d.name, "1.1", 1, len(d.questions)) for d in fw.dimensions[:2]]
+        out.append(digests.reminder_text(["U1"], 7, fw, left, links={fw.dimensions[0].id: "https://x.slack.com/a"}))
     for changes in (
         {},
         {"channel_name": None, "checkin_cron": "0 9 * * mon", "checkin_label": "cron", "reminder_enabled": False},
