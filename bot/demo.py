@@ -14,8 +14,9 @@ import random
 import secrets
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.cli import score_json
 from bot.scheduler import start_scheduler
@@ -80,7 +81,7 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
     names = {uid: real for uid, _, real in team}
     slack = StandInSlack(team_id=TEAM_ID, team_name="Acme ML").start()
     for uid, handle, real in team:
-        slack.add_user(uid, handle, real)
+        slack.add_user(uid, handle, real, tz=DEMO_TZ)
     slack.add_channel(CHANNEL, "ml-platform", members=[uid for uid, _, _ in team])
 
     db = Database(f"sqlite:///{db_path}")
@@ -211,6 +212,18 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
         db.dispose()
 
 
+DEMO_TZ = "America/New_York"  # every demo member's Slack timezone
+
+
+def _working_hours(instant: datetime) -> datetime:
+    """``instant``, or the next 09:00 in DEMO_TZ when it is outside 09:00-17:00 there."""
+    local = instant.astimezone(ZoneInfo(DEMO_TZ))
+    if 9 <= local.hour < 17:
+        return instant
+    day = local.date() + timedelta(days=1 if local.hour >= 17 else 0)
+    return datetime.combine(day, datetime.min.time().replace(hour=9), tzinfo=ZoneInfo(DEMO_TZ)).astimezone(UTC)
+
+
 QUARTER = timedelta(days=92, hours=1)  # holds one quarterly occurrence, wherever today falls
 
 
@@ -244,7 +257,8 @@ def _quarter_later(driver, slack, team, names: dict[str, str], framework: Framew
                 levels = " ".join(str(min(framework.scale.max, 2 + (i % 2))) for i, _ in enumerate(dimension.questions))
                 driver.reply(user_id=uid, channel_id=CHANNEL, thread_ts=threads[dimension.id], text=levels)
     _wait_quiet(slack)
-    clock.advance(opened_at + timedelta(hours=49) - clock.now())  # past the reminder delay
+    # past the reminder delay, at a time members are reminded: within 09:00-17:00 of their day
+    clock.advance(_working_hours(opened_at + timedelta(hours=49)) - clock.now())
     scheduler_posts(3 + len(framework.dimensions))
     clock.advance(opened_at + timedelta(days=7, hours=1) - clock.now())  # past the check-in window
     scheduler_posts(5 + len(framework.dimensions))

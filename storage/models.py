@@ -221,6 +221,10 @@ class Schedule(Base):
     reminder_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     reminder_after_hours: Mapped[int] = mapped_column(Integer, default=48)
     close_after_hours: Mapped[int] = mapped_column(Integer, default=168)
+    # Each member is reminded within these hours of their own day (their Slack timezone): from
+    # ``reminder_hours_start`` (inclusive) to ``reminder_hours_end`` (exclusive), whole hours 0-24.
+    reminder_hours_start: Mapped[int] = mapped_column(Integer, default=9, server_default="9")
+    reminder_hours_end: Mapped[int] = mapped_column(Integer, default=17, server_default="17")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_reason: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(32))

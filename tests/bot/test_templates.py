@@ -125,6 +125,8 @@ def _schedule(**changes: object) -> ScheduleSnapshot:
         "reminder_enabled": True,
         "reminder_after_hours": 48,
         "close_after_hours": 168,
+        "reminder_hours_start": 9,
+        "reminder_hours_end": 17,
         "paused": False,
         "paused_reason": None,
         "created_by": "U1",

@@ -140,7 +140,9 @@ def _quarterly_cycle(world: World) -> None:
     _answer(world, driver, thread_ts, BEN, "2")
     settle(world.slack)
 
-    world.now(APRIL + timedelta(hours=49))  # past the 48 h reminder delay
+    # Past the 48 h reminder delay, within the members' hours: Fri 4 April 14:00 UTC is 10:00 in New York
+    # (at 48 h it is 20:00 there, and nobody is reminded at night).
+    world.now(APRIL + timedelta(hours=62))
     # Cat and Dan answered nothing; Ana and Ben one dimension of four: each pair is reminded of its own.
     reminders = eventually(
         lambda: (

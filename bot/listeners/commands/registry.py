@@ -51,7 +51,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "schedule",
         "schedule quarterly|monthly|weekly|off|<cron>",
-        "recurring check-ins (also `digest …`, `tz <Zone>`, `reminders on|off|24h`, `close 7d`, `resume`)",
+        "recurring check-ins (also `digest …`, `tz <Zone>`, `reminders on|off|24h`, `hours 8-16`, `close 7d`, "
+        "`resume`)",
         handler=channel.schedule,
         args=schedule_arguments,
     ),
