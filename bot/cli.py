@@ -426,11 +426,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _serve(settings: Any, db: Any, args: argparse.Namespace, *, sock: Any = None, scheduler: bool = True) -> int:
     """One server process: the app, waitress on ``sock`` (or host:port), and the scheduler."""
     from bot.app import build_app
-    from bot.server import create_server, server_port
+    from bot.server import create_server, server_port, stop_serving
 
     app = build_app(settings, db, listener_threads=args.threads)
     server = create_server(app, db, host=args.host, port=settings.port, threads=args.threads, sock=sock)
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    signal.signal(signal.SIGTERM, lambda *_: stop_serving(server))
     running_scheduler = _start_scheduler(settings, app) if scheduler else None
     # What start-up built (modules, the app, the frameworks) lives as long as the process: moved out
     # of the collector's generations, it is never scanned again, so a full collection while serving
