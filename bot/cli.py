@@ -103,11 +103,12 @@ def _positive(value: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from bot.config import ConfigError
+    from storage.db import DatabaseURLError
 
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, ConfigError) as exc:
+    except (UsageError, ConfigError, DatabaseURLError) as exc:
         print(f"maturity: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

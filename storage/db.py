@@ -90,11 +90,22 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             raise InvalidatePoolError(f"pooled connection failed its ping: {exc}") from exc
 
 
+def _make_folder(database: Path) -> None:
+    """The SQLite file's folder, created if missing; DatabaseURLError naming it when it cannot be."""
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseURLError(
+            f"DATABASE_URL: cannot create the folder {exc.filename or database.parent} of the SQLite database "
+            f"{database}: {exc.strerror or exc}"
+        ) from None
+
+
 def make_engine(url: str | URL, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS, **kwargs: Any) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(Path(parsed.database).expanduser())
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _configure_sqlite(engine)
         return engine
