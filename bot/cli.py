@@ -328,7 +328,7 @@ def _settings() -> Any:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
     from storage.db import Database
-    from storage.migrate import current_revision, upgrade
+    from storage.migrate import SchemaNewerError, current_revision, upgrade
 
     settings = _settings()
     setup_logging(settings.log_level)
@@ -337,6 +337,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         before = current_revision(db)
         upgrade(db)
         after = current_revision(db)
+    except SchemaNewerError as exc:
+        raise UsageError(str(exc)) from None
     except Exception as exc:  # a database that cannot be reached is the user's to fix: say so in one line
         raise UsageError(f"DATABASE_URL: cannot migrate {db.url.render_as_string()}: {_first_line(exc)}") from None
     finally:
@@ -380,11 +382,14 @@ def _first_line(exc: BaseException) -> str:
 
 def _open_database(settings: Any) -> Any:
     from storage.db import Database
-    from storage.migrate import is_up_to_date
+    from storage.migrate import SchemaNewerError, is_up_to_date
 
     db = Database(settings.database_url)
     try:
         current = is_up_to_date(db)
+    except SchemaNewerError as exc:
+        db.dispose()
+        raise UsageError(str(exc)) from None
     except Exception as exc:
         raise UsageError(f"DATABASE_URL: cannot reach the database: {_first_line(exc)}") from None
     if not current:
