@@ -407,6 +407,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     _use_clock(settings)
     db = _open_database(settings)
+    _check_slack(settings, db)
     if args.workers == 1:
         return _serve(settings, db, args)
     db.dispose()  # the supervisor holds no connection: each worker opens its own
@@ -427,6 +428,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _serve(settings, Database(settings.database_url), args, sock=sock, scheduler=index == 0)
 
     return run_workers(args.workers, worker)
+
+
+def _check_slack(settings: Any, db: Any) -> None:
+    """One line and exit 2 when Slack is unreachable at start or refuses the bot token."""
+    from bot.app import SlackUnusable, check_bot_token
+
+    try:
+        check_bot_token(settings)
+    except SlackUnusable as exc:
+        db.dispose()
+        raise UsageError(str(exc)) from None
 
 
 def _serve(settings: Any, db: Any, args: argparse.Namespace, *, sock: Any = None, scheduler: bool = True) -> int:
@@ -493,6 +505,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     _use_clock(settings)
     db = _open_database(settings)
+    _check_slack(settings, db)
     app = build_app(settings, db)
     handler = SocketModeHandler(app, settings.secret("slack_app_token"))
     signal.signal(signal.SIGTERM, _interrupt)
