@@ -64,9 +64,9 @@ class RequestScreen:
             raise Refused("401 Unauthorized", "missing, bad or expired signature")
         if body is None:
             raise Refused("400 Bad Request", "body is not UTF-8")
-        kind = content_type.split(";")[0].strip().lower() or None
+        kind = content_type.split(";")[0] or None  # as Bolt reads it (extract_content_type)
         try:
-            parsed = bolt_fixes.parse_body(body, kind)
+            parsed = bolt_fixes.parse_ahead(body, kind)
         except (ValueError, RecursionError):
             raise Refused("400 Bad Request", f"body is not readable as {kind or 'a form'}") from None
         if not isinstance(parsed, dict):
