@@ -17,7 +17,7 @@ from conversations.assessments import AssessmentService, NoOpenAssessment, Threa
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger("maturity.actions")
 
