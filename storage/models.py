@@ -44,6 +44,16 @@ def utcnow() -> datetime:
     return clock.now()
 
 
+# The largest value an Integer column holds on PostgreSQL (int4); ids from outside (a button's value,
+# a modal's metadata) past it are no id of ours, and would make the driver raise.
+MAX_INTEGER = 2**31 - 1
+
+
+def is_row_id(value: object) -> bool:
+    """``value`` could be one of our integer ids: an int (not a bool) from 1 to :data:`MAX_INTEGER`."""
+    return type(value) is int and 1 <= value <= MAX_INTEGER
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -6,13 +6,14 @@ Runs on SQLite and PostgreSQL (the ``db`` fixture behind ``running``), against t
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 
 from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
 from tests.reliability.conftest import describe
-from tests.reliability.helpers import UNREADABLE, open_assessment, settle, stored_answers
+from tests.reliability.helpers import UNREADABLE, eventually, open_assessment, settle, stored_answers
 
 ANA, BEN = MEMBERS[:2]
 HUGE = "9" * 5000  # past int()'s 4,300-digit limit
@@ -42,4 +43,70 @@ def test_a_number_of_thousands_of_digits_is_explained_not_a_500(
     settle(r.slack)
     assert stored_answers(r.db, TEAM, opened.assessment_id) == {}
     assert r.slack.calls_to("reactions.add") == []
+    assert errors_logged == [], describe(errors_logged)
+
+
+# --- item 11: tampered interaction values -----------------------------------------------------------
+
+
+def _click(r: Running, *, channel: str, thread_ts: str, value: str) -> int:
+    return r.driver.click(
+        user_id=BEN,
+        channel_id=channel,
+        message_ts=thread_ts,
+        action_id="answer:pp-collaboration:1",
+        value=value,
+        block_id="q:pp-collaboration",
+    ).status
+
+
+def _ignored(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [rec for rec in caplog.records if rec.name == "maturity.actions" and rec.levelno == logging.WARNING]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": "AID", "q": "pp-collaboration", "l": True},
+        {"a": "AID", "q": "pp-collaboration", "l": False},
+        {"a": "AID", "q": "pp-collaboration", "l": 10**30},
+        {"a": 10**30, "q": "pp-collaboration", "l": 1},
+        {"a": 2**31, "q": "pp-collaboration", "l": 1},  # past PostgreSQL's integer
+        {"a": -(10**30), "q": "pp-collaboration", "l": 1},
+        {"a": True, "q": "pp-collaboration", "l": 1},
+    ],
+    ids=["level-true", "level-false", "huge-level", "huge-id", "id-past-int4", "huge-negative-id", "id-true"],
+)
+def test_a_tampered_button_value_is_ignored_with_one_log_line(
+    running: Running, errors_logged: list[logging.LogRecord], caplog: pytest.LogCaptureFixture, value: dict
+) -> None:
+    r = running
+    opened = open_assessment(r.driver, r.slack, r.db, team=TEAM, channel=CHANNEL, user=ANA)
+    value = {k: (opened.assessment_id if v == "AID" and k == "a" else v) for k, v in value.items()}
+    caplog.set_level(logging.WARNING, logger="maturity.actions")
+    raw = json.dumps(value)
+    assert _click(r, channel=CHANNEL, thread_ts=opened.threads["people-process"], value=raw) == 200
+    settle(r.slack)
+    assert stored_answers(r.db, TEAM, opened.assessment_id) == {}
+    assert r.slack.calls_to("chat.postEphemeral") == []
+    assert len(_ignored(caplog)) == 1, [rec.getMessage() for rec in caplog.records]
+    assert errors_logged == [], describe(errors_logged)
+
+
+def test_a_click_from_another_channel_than_its_assessments_is_refused(
+    running: Running, errors_logged: list[logging.LogRecord], caplog: pytest.LogCaptureFixture
+) -> None:
+    r = running
+    other = "C0OTHER01"
+    r.slack.add_channel(other, "elsewhere", members=list(MEMBERS))
+    opened = open_assessment(r.driver, r.slack, r.db, team=TEAM, channel=CHANNEL, user=ANA)
+    caplog.set_level(logging.WARNING, logger="maturity.actions")
+    value = json.dumps({"a": opened.assessment_id, "q": "pp-collaboration", "l": 1})
+    assert _click(r, channel=other, thread_ts=opened.threads["people-process"], value=value) == 200
+    settle(r.slack)
+    assert stored_answers(r.db, TEAM, opened.assessment_id) == {}
+    assert len(_ignored(caplog)) == 1
+    # the same click in the assessment's own channel is recorded
+    assert _click(r, channel=CHANNEL, thread_ts=opened.threads["people-process"], value=value) == 200
+    eventually(lambda: stored_answers(r.db, TEAM, opened.assessment_id) == {(BEN, "pp-collaboration"): 1})
     assert errors_logged == [], describe(errors_logged)
