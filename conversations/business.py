@@ -18,6 +18,7 @@ The forms' checks live here too (:func:`validate_platform_form`, :func:`parse_ro
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -738,6 +739,7 @@ class BusinessService:
         with self.db.session() as s:
             team = self._team(s, workspace_id, channel_id, channel_name)
             case = store.add_business_case(s, team, name=inputs.name, inputs_json=inputs.to_json(), created_by=user_id)
+            inputs = dataclasses.replace(inputs, name=case.name)  # the name as stored (storage drops NUL)
             return BusinessCaseView(case.id, inputs, inputs.summary(), user_id, case.created_at)
 
     def latest_business_case(self, workspace_id: str, channel_id: str) -> BusinessCaseView | None:
@@ -749,7 +751,7 @@ class BusinessService:
             case = store.latest_business_case(s, workspace_id, team.id)
             if case is None:
                 return None
-            inputs = RoiInputs.from_json(case.inputs_json)
+            inputs = dataclasses.replace(RoiInputs.from_json(case.inputs_json), name=case.name)
             return BusinessCaseView(case.id, inputs, inputs.summary(), case.created_by, case.created_at)
 
     # -- discovery sessions ------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.nul import drop_nul_from_parameters
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # PostgreSQL: a pooled connection idle for this long is pinged before use (see _ping_when_idle).
 PING_AFTER_IDLE_SECONDS = 5.0
@@ -97,10 +99,12 @@ def make_engine(url: str | URL, *, ping_after_idle: float = PING_AFTER_IDLE_SECO
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _configure_sqlite(engine)
+        drop_nul_from_parameters(engine)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     engine = create_engine(parsed, **kwargs)
+    drop_nul_from_parameters(engine)
     if not kwargs.get("pool_pre_ping"):
         _ping_when_idle(engine, ping_after_idle)
     return engine

@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from storage import clock
+from storage.nul import strip_text_columns
 
 # Stable constraint names: Alembic's batch mode on SQLite needs them to alter tables later.
 NAMING_CONVENTION = {
@@ -56,6 +57,9 @@ def is_row_id(value: object) -> bool:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+strip_text_columns(Base)  # NUL never reaches a text column (storage.nul)
 
 
 class UTCDateTime(TypeDecorator):

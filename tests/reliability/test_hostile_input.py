@@ -11,11 +11,13 @@ import logging
 
 import pytest
 
+from conversations.business import BusinessService
+from tests.bot.test_business_flow import ANA_VERTEX, _open_modal, _scores, _submit
 from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
 from tests.reliability.conftest import describe
 from tests.reliability.helpers import UNREADABLE, eventually, open_assessment, settle, stored_answers
 
-ANA, BEN = MEMBERS[:2]
+ANA, BEN, CAT = MEMBERS[:3]
 HUGE = "9" * 5000  # past int()'s 4,300-digit limit
 
 
@@ -109,4 +111,34 @@ def test_a_click_from_another_channel_than_its_assessments_is_refused(
     # the same click in the assessment's own channel is recorded
     assert _click(r, channel=CHANNEL, thread_ts=opened.threads["people-process"], value=value) == 200
     eventually(lambda: stored_answers(r.db, TEAM, opened.assessment_id) == {(BEN, "pp-collaboration"): 1})
+    assert errors_logged == [], describe(errors_logged)
+
+
+# --- item 13: NUL in a name (PostgreSQL cannot store it in text) -------------------------------------
+
+
+def test_a_nul_in_a_platform_name_is_dropped_and_the_scores_saved(
+    running: Running, errors_logged: list[logging.LogRecord]
+) -> None:
+    r = running
+    view = _open_modal(r, "platforms", ANA, 1)
+    assert _submit(r, ANA, view, _scores("Vertex\x00 AI", *ANA_VERTEX)) is None
+    posted = r.slack.wait_for("chat.postMessage")[0].params
+    assert "Vertex AI" in posted["text"]
+    latest = BusinessService(r.db).latest_comparison(TEAM, CHANNEL)
+    assert latest is not None and [p.name for p in latest.comparison.ranked] == ["Vertex AI"]
+    assert errors_logged == [], describe(errors_logged)
+
+
+def test_a_nul_in_a_business_case_name_is_dropped_and_the_case_saved(
+    running: Running, errors_logged: list[logging.LogRecord]
+) -> None:
+    r = running
+    view = _open_modal(r, "roi", CAT, 1)
+    form = {"case_name": "Feature\x00 store", "investment": "100k", "y1_revenue": "200k", "rate": "10"}
+    assert _submit(r, CAT, view, form) is None
+    posted = r.slack.wait_for("chat.postMessage")[0].params
+    assert posted["channel"] == CHANNEL and "Feature store" in posted["text"]
+    case = eventually(lambda: BusinessService(r.db).latest_business_case(TEAM, CHANNEL))
+    assert case.inputs.name == "Feature store"
     assert errors_logged == [], describe(errors_logged)
