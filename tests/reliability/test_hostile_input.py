@@ -142,3 +142,59 @@ def test_a_nul_in_a_business_case_name_is_dropped_and_the_case_saved(
     case = eventually(lambda: BusinessService(r.db).latest_business_case(TEAM, CHANNEL))
     assert case.inputs.name == "Feature store"
     assert errors_logged == [], describe(errors_logged)
+
+
+# --- item 7: what a member types never becomes a mention or a link ---------------------------------
+
+HOSTILE = "<!channel> <!here> <http://evil.example|click> &"
+
+
+def _mrkdwn(blocks: object) -> list[str]:
+    """Every text of a mrkdwn text object in ``blocks`` (what Slack parses for mentions and links)."""
+    found: list[str] = []
+    if isinstance(blocks, dict):
+        if blocks.get("type") == "mrkdwn":
+            found.append(str(blocks.get("text")))
+        for value in blocks.values():
+            found += _mrkdwn(value)
+    elif isinstance(blocks, list):
+        for value in blocks:
+            found += _mrkdwn(value)
+    return found
+
+
+def _no_markup(text: str, blocks: object = None, *, typed: str = "<!channel>") -> None:
+    """No mention or link markup in the text or any mrkdwn of the blocks; the text shows what was typed."""
+    for shown in [text, *_mrkdwn(blocks)]:
+        assert "<!channel>" not in shown and "<!here>" not in shown and "<http://evil" not in shown, shown
+    assert typed.replace("<", "&lt;").replace(">", "&gt;") in text, text
+
+
+def test_a_platform_name_is_escaped_in_the_fallback_text_and_the_confirmation(running: Running) -> None:
+    r = running
+    view = _open_modal(r, "platforms", ANA, 1)
+    assert _submit(r, ANA, view, _scores(HOSTILE, *ANA_VERTEX)) is None
+    posted = r.slack.wait_for("chat.postMessage")[0].params
+    _no_markup(posted["text"], posted["blocks"])
+    (confirmation,) = r.slack.wait_for("chat.postEphemeral", count=1)
+    _no_markup(confirmation.params["text"])
+
+
+def test_a_business_case_name_is_escaped_in_the_fallback_text(running: Running) -> None:
+    r = running
+    view = _open_modal(r, "roi", CAT, 1)
+    form = {"case_name": HOSTILE, "investment": "100k", "y1_revenue": "200k", "rate": "10"}
+    assert _submit(r, CAT, view, form) is None
+    posted = r.slack.wait_for("chat.postMessage")[0].params
+    _no_markup(posted["text"], posted["blocks"])
+
+
+@pytest.mark.parametrize("typed", ["<!channel>", "<http://evil.example|click>"])
+@pytest.mark.parametrize("command", ["assess {}", "roi {}", "session {}", "{}", "finish {}", "schedule {}"])
+def test_a_command_echoing_what_was_typed_escapes_it(running: Running, command: str, typed: str) -> None:
+    r = running
+    response = r.driver.slash(command.format(typed), user_id=ANA, channel_id=CHANNEL)
+    assert response.status == 200
+    # Bolt answers an ack that has only text with the text itself, not JSON
+    body = response.json() if response.body.lstrip().startswith("{") else {"text": response.body}
+    _no_markup(body["text"], body.get("blocks"), typed=typed)

@@ -19,7 +19,7 @@ from bot.business import (
     session_usage,
 )
 from bot.listeners.commands.context import Answer, CommandContext
-from bot.messages import clip
+from bot.messages import clip, esc
 from bot.slack_io import post, slack_error
 from conversations.business import SESSION_KINDS, UnknownSessionKind
 
@@ -87,7 +87,7 @@ def session(ctx: CommandContext) -> None:
     try:
         plan = ctx.business.session_plan(ctx.workspace_id, ctx.channel_id, ctx.arg.lower())
     except UnknownSessionKind as exc:  # the file lost a kind the command still lists
-        ctx.reply(str(exc))
+        ctx.reply(esc(str(exc)))  # it quotes the kind the member typed
         return
     message = session_message(plan)
     try:
