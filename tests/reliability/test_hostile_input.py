@@ -6,12 +6,16 @@ Runs on SQLite and PostgreSQL (the ``db`` fixture behind ``running``), against t
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 
 import pytest
 
+from bot.csv_cells import csv_writer
 from conversations.business import BusinessService
+from storage import repo
 from tests.bot.test_business_flow import ANA_VERTEX, _open_modal, _scores, _submit
 from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
 from tests.reliability.conftest import describe
@@ -198,3 +202,43 @@ def test_a_command_echoing_what_was_typed_escapes_it(running: Running, command: 
     # Bolt answers an ack that has only text with the text itself, not JSON
     body = response.json() if response.body.lstrip().startswith("{") else {"text": response.body}
     _no_markup(body["text"], body.get("blocks"), typed=typed)
+
+
+# --- item 8: no CSV cell runs as a spreadsheet formula -----------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+SUM(1,2)", "@cmd|' /C calc'!A0"]
+
+
+def test_exported_comments_that_look_like_formulas_are_neutralised(running: Running) -> None:
+    r = running
+    opened = open_assessment(r.driver, r.slack, r.db, team=TEAM, channel=CHANNEL, user=ANA)
+    thread = opened.threads["people-process"]
+    for user, formula in zip([BEN, CAT, ANA], FORMULAS, strict=True):
+        r.driver.reply(user_id=user, channel_id=CHANNEL, thread_ts=thread, text=f"2 1 3 {formula}")
+    r.slack.wait_for("reactions.add", count=3)
+    r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL)
+    eventually(lambda: _summary_stored(r))
+    r.driver.slash("export", user_id=ANA, channel_id=CHANNEL)
+    upload = eventually(lambda: next((f for f in r.slack.files if f.completed and f.name.endswith(".csv")), None))
+    rows = list(csv.DictReader(io.StringIO(upload.content.decode())))
+    assert {row["comment"] for row in rows} == {"'" + f for f in FORMULAS}
+    assert {row["level"] for row in rows} == {"1", "2", "3"}  # numbers stay numbers
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+
+
+def _summary_stored(r: Running) -> bool:
+    with r.db.session() as s:
+        team = repo.get_team(s, TEAM, CHANNEL)
+        closed = repo.closed_assessments(s, TEAM, team.id) if team else []
+        return bool(closed and closed[0].summary_ts)
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r", "\n"])
+def test_every_formula_lead_is_neutralised_and_numbers_stay_numbers(lead: str) -> None:
+    out = io.StringIO(newline="")
+    csv_writer(out, lineterminator="\n").writerow([f"{lead}1+1", -3, 2.5, "plain", None, "a\rb"])
+    rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+    shown = "\n" if lead == "\r" else lead  # a lone CR is written as a line break, inside the quoted cell
+    assert rows == [[f"'{shown}1+1", "-3", "2.5", "plain", "", "a\nb"]]
