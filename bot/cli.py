@@ -108,7 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except (UsageError, ConfigError) as exc:
-        print(f"maturity: error: {exc}", file=sys.stderr)
+        from storage.db import mask_credentials
+
+        print(f"maturity: error: {mask_credentials(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -326,7 +328,7 @@ def _settings() -> Any:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
-    from storage.db import Database
+    from storage.db import Database, mask_credentials, shown_url
     from storage.migrate import current_revision, upgrade
 
     settings = _settings()
@@ -337,7 +339,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         upgrade(db)
         after = current_revision(db)
     except Exception as exc:  # a database that cannot be reached is the user's to fix: say so in one line
-        raise UsageError(f"DATABASE_URL: cannot migrate {db.url.render_as_string()}: {_first_line(exc)}") from None
+        problem = mask_credentials(_first_line(exc), db.url)
+        raise UsageError(f"DATABASE_URL: cannot migrate {shown_url(db.url)}: {problem}") from None
     finally:
         db.dispose()
     print(f"database schema: {before or 'empty'} -> {after}")
@@ -378,14 +381,15 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _open_database(settings: Any) -> Any:
-    from storage.db import Database
+    from storage.db import Database, mask_credentials
     from storage.migrate import is_up_to_date
 
     db = Database(settings.database_url)
     try:
         current = is_up_to_date(db)
     except Exception as exc:
-        raise UsageError(f"DATABASE_URL: cannot reach the database: {_first_line(exc)}") from None
+        problem = mask_credentials(_first_line(exc), db.url)
+        raise UsageError(f"DATABASE_URL: cannot reach the database: {problem}") from None
     if not current:
         raise UsageError("the database schema is not up to date: run `maturity migrate` first")
     return db
