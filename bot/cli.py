@@ -14,6 +14,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn
 
+from conversations.text import clip
+
 log = logging.getLogger("maturity.cli")
 
 
@@ -193,16 +195,18 @@ def read_responses_csv(path: Path, framework_id: str) -> tuple[Any, list[Any]]:
                 if not respondent:
                     raise UsageError(f"{path}:{line}: respondent is empty")
                 if question_id not in known:
-                    raise UsageError(f"{path}:{line}: unknown question_id {question_id!r} for {framework.id}")
+                    raise UsageError(f"{path}:{line}: unknown question_id {clip(question_id)!r} for {framework.id}")
                 if raw in ("", "?"):
                     level = None
                 else:
                     try:
                         level = int(raw)
                     except ValueError:
-                        raise UsageError(f"{path}:{line}: level {raw!r} is not a whole number (or ? / empty)") from None
+                        problem = f"level {clip(raw)!r} is not a whole number (or ? / empty)"
+                        raise UsageError(f"{path}:{line}: {problem}") from None
                     if not spec.scale.contains(level):
-                        raise UsageError(f"{path}:{line}: level {level} is outside {spec.scale.min}–{spec.scale.max}")
+                        shown = clip(str(level))
+                        raise UsageError(f"{path}:{line}: level {shown} is outside {spec.scale.min}–{spec.scale.max}")
                 respondent = respondents.setdefault(respondent, respondent)
                 answers.pop((respondent, question_id), None)  # re-inserted last: the latest answer
                 answers[(respondent, question_id)] = Answer(respondent, question_id, level)
@@ -252,9 +256,9 @@ def _target_level(raw: str, scale: Any) -> int:
     try:
         level = int(raw.strip())
     except ValueError:
-        raise UsageError(f"--target must be a whole level number, got {raw!r}") from None
+        raise UsageError(f"--target must be a whole level number, got {clip(raw)!r}") from None
     if not scale.contains(level):
-        raise UsageError(f"--target {level} is outside the framework's scale {scale.min}–{scale.max}")
+        raise UsageError(f"--target {clip(str(level))} is outside the framework's scale {scale.min}–{scale.max}")
     return level
 
 

@@ -242,3 +242,40 @@ def test_every_formula_lead_is_neutralised_and_numbers_stay_numbers(lead: str) -
     rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
     shown = "\n" if lead == "\r" else lead  # a lone CR is written as a line break, inside the quoted cell
     assert rows == [[f"'{shown}1+1", "-3", "2.5", "plain", "", "a\nb"]]
+
+
+# --- item 19: long input is never echoed whole -------------------------------------------------------
+
+LONG = "x" * 5000
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "assess {}",
+        "{}",
+        "finish {}",
+        "roi {}",
+        "session {}",
+        "schedule {}",
+        "schedule tz {}",
+        "schedule weekly tz={}",
+        "schedule 0 9 * * {}",
+        "schedule reminders {}",
+    ],
+)
+def test_a_long_argument_is_clipped_in_the_answer(
+    running: Running, errors_logged: list[logging.LogRecord], command: str
+) -> None:
+    r = running
+    response = r.driver.slash(command.format(LONG), user_id=ANA, channel_id=CHANNEL)
+    assert response.status == 200
+    if response.body.lstrip().startswith("{"):
+        answer = json.dumps(response.json(), ensure_ascii=False)
+    elif response.body.strip():
+        answer = response.body
+    else:  # answered after the ack, through the response_url
+        posted = eventually(lambda: r.slack.response_url_posts[-1] if r.slack.response_url_posts else None)
+        answer = json.dumps(posted, ensure_ascii=False)
+    assert "x" * 100 not in answer and "…" in answer, answer[:300]
+    assert errors_logged == [], describe(errors_logged)
