@@ -12,7 +12,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from bot.scheduler import CheckInScheduler
+    from bot.services import Services
 
 from conversations.text import clip
 
@@ -354,7 +358,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_purge(args: argparse.Namespace) -> int:
     import re
 
-    from storage import repo
+    from conversations.workspaces import purge_workspace
 
     team = args.team.strip()
     if not re.fullmatch(r"[TE][A-Z0-9]{2,31}", team):
@@ -369,8 +373,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     settings = _settings()
     db = _open_database(settings)
     try:
-        with db.session() as session:
-            counts = repo.purge_workspace(session, team)
+        counts = purge_workspace(db, team)
     finally:
         db.dispose()
     if not counts:
@@ -435,11 +438,13 @@ def _serve(settings: Any, db: Any, args: argparse.Namespace, *, sock: Any = None
     """One server process: the app, waitress on ``sock`` (or host:port), and the scheduler."""
     from bot.app import build_app
     from bot.server import create_server, server_port
+    from bot.services import build_services
 
-    app = build_app(settings, db, listener_threads=args.threads)
-    server = create_server(app, db, host=args.host, port=settings.port, threads=args.threads, sock=sock)
+    services = build_services(settings, db)
+    app = build_app(services, listener_threads=args.threads)
+    server = create_server(app, services, host=args.host, port=settings.port, threads=args.threads, sock=sock)
     signal.signal(signal.SIGTERM, lambda *_: server.close())
-    running_scheduler = _start_scheduler(settings, app) if scheduler else None
+    running_scheduler = _start_scheduler(services) if scheduler else None
     # What start-up built (modules, the app, the frameworks) lives as long as the process: moved out
     # of the collector's generations, it is never scanned again, so a full collection while serving
     # costs a few milliseconds instead of ~100 (and, in forked workers, leaves shared pages shared).
@@ -457,24 +462,24 @@ def _serve(settings: Any, db: Any, args: argparse.Namespace, *, sock: Any = None
     finally:
         if running_scheduler is not None:
             running_scheduler.shutdown(wait=False)
-        _finish_pending_work(app)
+        _finish_pending_work(services)
         db.dispose()
     return 0
 
 
-def _finish_pending_work(app: Any) -> None:
+def _finish_pending_work(services: Services) -> None:
     """Before the exit: the work queued after acks runs, and dimension messages still waiting for
     their throttled refresh are rendered."""
     try:
-        app.services.close()
+        services.close()
     except Exception:
         log.exception("could not finish the pending Slack work before stopping")
 
 
-def _start_scheduler(settings: Any, app: Any) -> Any:
+def _start_scheduler(services: Services) -> CheckInScheduler | None:
     from bot.scheduler import start_scheduler
 
-    return start_scheduler(settings, app)
+    return start_scheduler(services)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -489,20 +494,22 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
     from bot.app import build_app
     from bot.logs import setup_logging
+    from bot.services import build_services
 
     settings = _settings()
     settings.require("slack_app_token", "slack_bot_token")
     setup_logging(settings.log_level)
     _use_clock(settings)
     db = _open_database(settings)
-    app = build_app(settings, db)
+    services = build_services(settings, db)
+    app = build_app(services)
     handler = SocketModeHandler(app, settings.secret("slack_app_token"))
     signal.signal(signal.SIGTERM, _interrupt)
     scheduler = None
     try:
         handler.connect()
         log.info("socket mode connected")
-        scheduler = _start_scheduler(settings, app)
+        scheduler = _start_scheduler(services)
         while True:
             time.sleep(3600)
     except SlackApiError as exc:
@@ -513,7 +520,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         handler.close()  # stops receiving; envelopes being dispatched finish
-        _finish_pending_work(app)
+        _finish_pending_work(services)
         db.dispose()
     return 0
 

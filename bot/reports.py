@@ -238,7 +238,7 @@ def build_report(
     only for a report that is not anonymous. A report is anonymous when ``anonymous`` is true or
     the team is in anonymity mode.
     """
-    from conversations.business import BusinessService
+    from conversations.business_case import BusinessService
 
     business = BusinessService(db)
     result = AssessmentService(db).latest_result(workspace_id, channel_id)

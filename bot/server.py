@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from collections.abc import Iterable
@@ -11,7 +10,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from storage.db import Database
+from bot.services import Services
 
 log = logging.getLogger("maturity.server")
 EVENTS_PATH = "/slack/events"
@@ -20,12 +19,11 @@ EVENTS_PATH = "/slack/events"
 class WsgiApp:
     """Routes ``/healthz`` itself and everything else (events, OAuth paths) to Bolt."""
 
-    def __init__(self, app: App, db: Database) -> None:
+    def __init__(self, app: App, services: Services) -> None:
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
-        self.db = db
-        services = getattr(app, "services", None)
+        self.db = services.db
         # Requests being answered: the work queued after acks waits for them (bot.after_ack).
-        self.answering = services.after_ack.requests if services is not None else contextlib.nullcontext()
+        self.answering = services.after_ack.requests
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
@@ -44,15 +42,15 @@ class WsgiApp:
 
 
 def create_server(
-    app: App, db: Database, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8, sock: Any = None
+    app: App, services: Services, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8, sock: Any = None
 ) -> Any:
     """A waitress server (not yet running); ``.run()`` serves, ``.close()`` stops; port 0 picks a free
     one. ``sock``: serve on this listening socket instead (a worker of ``serve --workers``)."""
     from waitress.server import create_server as waitress_server
 
     if sock is not None:
-        return waitress_server(WsgiApp(app, db), sockets=[sock], threads=threads, ident="maturity")
-    return waitress_server(WsgiApp(app, db), host=host, port=port, threads=threads, ident="maturity")
+        return waitress_server(WsgiApp(app, services), sockets=[sock], threads=threads, ident="maturity")
+    return waitress_server(WsgiApp(app, services), host=host, port=port, threads=threads, ident="maturity")
 
 
 def server_port(server: Any) -> int:

@@ -90,6 +90,8 @@ def spec_to_json(spec: FrameworkSpec) -> str:
     )
 
 
+# Bound: one entry per distinct stored spec (framework × version, a handful), so 512 is never
+# reached in practice; it only guards against a database full of hand-edited specs.
 @lru_cache(maxsize=512)
 def spec_from_json(raw: str) -> FrameworkSpec:
     """The spec stored with an assessment (cached: a snapshot never changes, and the answer path
@@ -111,6 +113,7 @@ def _groups(dimensions: Sequence[DimensionSpec]) -> dict[str, str]:
     return {q: d.id for d in dimensions for q in d.question_ids}
 
 
+# Bound: as spec_from_json (one per distinct spec).
 @lru_cache(maxsize=256)
 def _spec_groups(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(_groups(spec_from_json(raw).dimensions).items())

@@ -198,6 +198,8 @@ def validate_timezone(name: str) -> str:
     return canonical
 
 
+# Bound: one entry per distinct (crontab, zone) of the stored schedules; presets share entries,
+# so 4,096 covers thousands of teams with custom crontabs.
 @functools.lru_cache(maxsize=4096)
 def cron_trigger(cron: str, tz: str) -> CronTrigger:
     """APScheduler's trigger for a (validated) crontab expression in an IANA zone."""

@@ -767,6 +767,7 @@ def _sql_string(value: str) -> Any:
     return literal_column("'" + value.replace("'", "''") + "'", String)
 
 
+# Bound: one compiled statement per (framework spec, flags): a handful of specs × 4 flag pairs.
 @lru_cache(maxsize=128)
 def _progress_stmt(groups: tuple[tuple[str, str], ...], with_respondents: bool, with_threads: bool) -> Any:
     """One statement, a UNION ALL of up to four counts tagged by their first column, so that a

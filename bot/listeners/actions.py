@@ -18,7 +18,7 @@ from storage.models import is_row_id
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger("maturity.actions")
 

@@ -23,14 +23,14 @@ from storage import clock
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger("maturity.home")
 
 
 def publish_home(client: WebClient, services: Services, workspace_id: str, user_id: str) -> None:
-    from bot.business import business_home_text
-    from conversations.business import BusinessService
+    from bot.listeners.views import business_home_text
+    from conversations.business_case import BusinessService
 
     overviews = services.assessments.teams_of_user(workspace_id, user_id)
     business = BusinessService(services.db, services.assessments)

@@ -55,7 +55,7 @@ from scoring.platforms import (
     compare_platforms,
     platform_key,
 )
-from storage import business as store
+from storage import evaluations as store
 from storage import repo
 from storage.db import Database
 from storage.models import Team, utcnow
