@@ -14,7 +14,7 @@ import logging
 import pytest
 
 from bot.csv_cells import csv_writer
-from conversations.business import BusinessService
+from conversations.business_case import BusinessService
 from storage import repo
 from tests.bot.test_business_flow import ANA_VERTEX, _open_modal, _scores, _submit
 from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
