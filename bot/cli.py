@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from bot.scheduler import CheckInScheduler
     from bot.services import Services
 
+from conversations.text import clip
+
 log = logging.getLogger("maturity.cli")
 
 
@@ -113,7 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except (UsageError, ConfigError, DatabaseURLError) as exc:
-        print(f"maturity: error: {exc}", file=sys.stderr)
+        from storage.db import mask_credentials
+
+        print(f"maturity: error: {mask_credentials(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -196,16 +200,18 @@ def read_responses_csv(path: Path, framework_id: str) -> tuple[Any, list[Any]]:
                 if not respondent:
                     raise UsageError(f"{path}:{line}: respondent is empty")
                 if question_id not in known:
-                    raise UsageError(f"{path}:{line}: unknown question_id {question_id!r} for {framework.id}")
+                    raise UsageError(f"{path}:{line}: unknown question_id {clip(question_id)!r} for {framework.id}")
                 if raw in ("", "?"):
                     level = None
                 else:
                     try:
                         level = int(raw)
                     except ValueError:
-                        raise UsageError(f"{path}:{line}: level {raw!r} is not a whole number (or ? / empty)") from None
+                        problem = f"level {clip(raw)!r} is not a whole number (or ? / empty)"
+                        raise UsageError(f"{path}:{line}: {problem}") from None
                     if not spec.scale.contains(level):
-                        raise UsageError(f"{path}:{line}: level {level} is outside {spec.scale.min}–{spec.scale.max}")
+                        shown = clip(str(level))
+                        raise UsageError(f"{path}:{line}: level {shown} is outside {spec.scale.min}–{spec.scale.max}")
                 respondent = respondents.setdefault(respondent, respondent)
                 answers.pop((respondent, question_id), None)  # re-inserted last: the latest answer
                 answers[(respondent, question_id)] = Answer(respondent, question_id, level)
@@ -255,9 +261,9 @@ def _target_level(raw: str, scale: Any) -> int:
     try:
         level = int(raw.strip())
     except ValueError:
-        raise UsageError(f"--target must be a whole level number, got {raw!r}") from None
+        raise UsageError(f"--target must be a whole level number, got {clip(raw)!r}") from None
     if not scale.contains(level):
-        raise UsageError(f"--target {level} is outside the framework's scale {scale.min}–{scale.max}")
+        raise UsageError(f"--target {clip(str(level))} is outside the framework's scale {scale.min}–{scale.max}")
     return level
 
 
@@ -331,7 +337,7 @@ def _settings() -> Any:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
-    from storage.db import Database
+    from storage.db import Database, mask_credentials, shown_url
     from storage.migrate import SchemaNewerError, current_revision, upgrade
 
     settings = _settings()
@@ -344,7 +350,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     except SchemaNewerError as exc:
         raise UsageError(str(exc)) from None
     except Exception as exc:  # a database that cannot be reached is the user's to fix: say so in one line
-        raise UsageError(f"DATABASE_URL: cannot migrate {db.url.render_as_string()}: {_first_line(exc)}") from None
+        problem = mask_credentials(_first_line(exc), db.url)
+        raise UsageError(f"DATABASE_URL: cannot migrate {shown_url(db.url)}: {problem}") from None
     finally:
         db.dispose()
     print(f"database schema: {before or 'empty'} -> {after}")
@@ -384,7 +391,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _open_database(settings: Any) -> Any:
-    from storage.db import Database
+    from storage.db import Database, mask_credentials
     from storage.migrate import SchemaNewerError, is_up_to_date
 
     db = Database(settings.database_url)
@@ -394,7 +401,8 @@ def _open_database(settings: Any) -> Any:
         db.dispose()
         raise UsageError(str(exc)) from None
     except Exception as exc:
-        raise UsageError(f"DATABASE_URL: cannot reach the database: {_first_line(exc)}") from None
+        problem = mask_credentials(_first_line(exc), db.url)
+        raise UsageError(f"DATABASE_URL: cannot reach the database: {problem}") from None
     if not current:
         raise UsageError("the database schema is not up to date: run `maturity migrate` first")
     return db
