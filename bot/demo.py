@@ -8,7 +8,6 @@ disagree — finishes, and prints the channel as people would see it. Files land
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import secrets
@@ -19,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.cli import score_json
+from bot.csv_cells import csv_writer
 from bot.scheduler import start_scheduler
 from conversations.frameworks import Framework, default_framework
 from storage import clock, repo
@@ -285,7 +285,7 @@ def _write_outputs(out: Path, db, assessment_id: int, names: dict[str, str], tra
         rows = repo.list_responses(s, TEAM_ID, assessment_id)
         comments = {(c.user_id, c.message_ts): c.text for c in repo.list_comments(s, TEAM_ID, assessment_id)}
     with (out / "responses.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(["respondent", "question_id", "level", "comment"])
         for row in rows:
             writer.writerow(

@@ -28,6 +28,7 @@ from bot.templating import esc as templating_esc
 from bot.templating import part
 from conversations.assessments import DimensionProgress, Result, Status, TeamOverview, ThreadAnswer
 from conversations.frameworks import Dimension, Framework
+from conversations.text import clip as clip_text
 from storage.repo import MessageRevision
 
 MAX_BLOCKS = 50
@@ -52,7 +53,8 @@ def esc(text: str) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` cut to ``limit`` characters, ending in "…" when cut (``conversations.text.clip``)."""
+    return clip_text(text, limit)
 
 
 def finalize(text: str, blocks: Sequence[Block], *, max_blocks: int = MAX_BLOCKS) -> Message:

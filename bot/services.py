@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -35,10 +36,11 @@ ClientFactory = Callable[[str], WebClient | None]
 """A workspace id -> the client that posts there (None: the workspace has no installation)."""
 
 
-def make_client(settings: Settings, token: str | None = None) -> WebClient:
+def make_client(settings: Settings, token: str | None = None, logger: logging.Logger | None = None) -> WebClient:
     """A WebClient on SLACK_API_URL that retries 429s (after Retry-After), 5xx and dropped connections."""
     return WebClient(
         token=token,
+        logger=logger,
         base_url=settings.slack_api_url,
         timeout=settings.slack_timeout_seconds,
         retry_handlers=[
@@ -47,6 +49,37 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+class SlackUnusable(Exception):
+    """Slack cannot be used at start (unreachable, or refusing the bot token); ``str()`` is one line."""
+
+
+def check_bot_token(settings: Settings) -> None:
+    """At start, single-workspace mode: ``auth.test`` with SLACK_BOT_TOKEN at SLACK_API_URL (with
+    the usual retries of a dropped connection or a 5xx). SlackUnusable, one line naming the problem,
+    when Slack cannot be reached or refuses the token — rather than Bolt's traceback. OAuth mode has
+    no token to check at start."""
+    token = settings.secret("slack_bot_token")
+    if settings.oauth_enabled or not token:
+        return
+    # slack_sdk logs every failed attempt (an error line each): the outcome below is the one line.
+    quiet = logging.getLogger("maturity.services.start")
+    quiet.setLevel(logging.CRITICAL)
+    client = make_client(settings, token, logger=quiet)
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+        if error is None:
+            error = f"HTTP {exc.response.status_code}"
+        raise SlackUnusable(f"SLACK_BOT_TOKEN: Slack refused it at start ({error}): not starting") from None
+    except (SlackClientError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise SlackUnusable(
+            f"cannot reach Slack at {settings.slack_api_url} ({reason}): check SLACK_API_URL and the network; "
+            "not starting"
+        ) from None
 
 
 def installation_store(settings: Settings, db: Database) -> InstallationStore | None:

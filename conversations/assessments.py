@@ -496,13 +496,20 @@ class AssessmentService:
         return found
 
     def answer_button(
-        self, *, workspace_id: str, assessment_id: int, question_id: str, level: int | None, user_id: str
+        self,
+        *,
+        workspace_id: str,
+        channel_id: str,
+        assessment_id: int,
+        question_id: str,
+        level: int | None,
+        user_id: str,
     ) -> ThreadAnswer:
-        """Record a button click. Raises NoOpenAssessment for an assessment the workspace does not
-        have, ValueError for a question/level the assessment does not have, ThreadClosed when it is
-        no longer open."""
+        """Record a button click in ``channel_id``. Raises NoOpenAssessment for an assessment the
+        workspace's channel does not have (another workspace's, or another channel's), ValueError for
+        a question/level the assessment does not have, ThreadClosed when it is no longer open."""
         with self.db.session() as s:
-            target = repo.answer_target(s, workspace_id, assessment_id)
+            target = repo.answer_target(s, workspace_id, channel_id, assessment_id)
             if target is None:
                 raise NoOpenAssessment()
             spec = spec_from_json(target.spec_json)

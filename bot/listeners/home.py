@@ -129,8 +129,10 @@ def register(app: App, services: Services) -> None:
         ack()
         try:
             value = json.loads(action.get("value") or "")
-            channel_id, on = str(value["c"]), bool(value["on"])
+            channel_id, on = value["c"], value["on"]
         except (ValueError, KeyError, TypeError):
+            channel_id = on = None
+        if not isinstance(channel_id, str) or len(channel_id) > 32 or not isinstance(on, bool):
             log.warning("ignored an unreadable anonymity button")
             return
         services.assessments.set_anonymous(context.team_id, channel_id, None, on)

@@ -55,6 +55,7 @@ from conversations.business_case import (
 )
 from scoring.finance import BENCHMARKS
 from scoring.platforms import SCORE_MAX, SCORE_MIN, platform_key
+from storage.models import is_row_id
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -337,7 +338,7 @@ def register(app: App, services: Services) -> None:
         workspace_id = context.team_id or (body.get("team") or {}).get("id")
         meta = _metadata(view)
         evaluation_id, channel_id = meta.get("e"), meta.get("c")
-        if not isinstance(evaluation_id, int) or not isinstance(channel_id, str):
+        if not is_row_id(evaluation_id) or not isinstance(channel_id, str):
             ack(response_action="errors", errors={PLATFORM_FIELD: reply("platforms", "form_out_of_date")})
             return
         values = view_values(view)

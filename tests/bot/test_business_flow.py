@@ -211,7 +211,12 @@ def test_session_agenda_targets_the_weakest_dimensions(business: Running) -> Non
         for q in dim.questions:
             for user in (ANA, BEN):
                 assessments.answer_button(
-                    workspace_id=TEAM, assessment_id=assessment.id, question_id=q.id, level=levels[dim.id], user_id=user
+                    workspace_id=TEAM,
+                    channel_id=CHANNEL,
+                    assessment_id=assessment.id,
+                    question_id=q.id,
+                    level=levels[dim.id],
+                    user_id=user,
                 )
     assessments.finish(workspace_id=TEAM, channel_id=CHANNEL, user_id=ANA, member_count=4)
 

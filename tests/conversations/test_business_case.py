@@ -456,7 +456,12 @@ def _finished_maturity_assessment(db: Database, levels: dict[str, int]) -> None:
     for dim in framework.dimensions:
         for q in dim.questions:
             assessments.answer_button(
-                workspace_id=WS, assessment_id=assessment.id, question_id=q.id, level=levels[dim.id], user_id="U1"
+                workspace_id=WS,
+                channel_id=CHANNEL,
+                assessment_id=assessment.id,
+                question_id=q.id,
+                level=levels[dim.id],
+                user_id="U1",
             )
     assessments.finish(workspace_id=WS, channel_id=CHANNEL, user_id="U1", member_count=1)
 

@@ -19,7 +19,7 @@ from bot.listeners.views import (
     session_message,
     session_usage,
 )
-from bot.messages import clip
+from bot.messages import clip, esc
 from bot.slack_io import post, slack_error
 from conversations.business_case import SESSION_KINDS, UnknownSessionKind
 
@@ -87,7 +87,7 @@ def session(ctx: CommandContext) -> None:
     try:
         plan = ctx.business.session_plan(ctx.workspace_id, ctx.channel_id, ctx.arg.lower())
     except UnknownSessionKind as exc:  # the file lost a kind the command still lists
-        ctx.reply(str(exc))
+        ctx.reply(esc(str(exc)))  # it quotes the kind the member typed
         return
     message = session_message(plan)
     try:
