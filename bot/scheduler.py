@@ -534,6 +534,8 @@ class CheckInScheduler:
         if not waiting:
             return
         with self.db.session() as s:
+            if store.get_job(s, snap.workspace_id, snap.team_id, "reminder", str(open_one.id)) is not None:
+                return  # reminded as a whole by a release before reminders were per member
             done = store.reminded_members(s, snap.workspace_id, snap.team_id, open_one.id)
         due = {
             user: left

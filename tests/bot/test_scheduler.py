@@ -578,3 +578,15 @@ def test_the_reminder_hours_are_set_with_the_schedule_command(db: Database, slac
     assert (snapshot.reminder_hours_start, snapshot.reminder_hours_end) == (8, 16)
     assert snapshot.checkin_label == "weekly" and snapshot.timezone == "Europe/Berlin"  # the rest is kept
     assert "within 08:00–16:00 in their own timezone" in schedule_confirmation(snapshot, T0).text
+
+
+def test_a_check_in_reminded_as_a_whole_by_an_earlier_release_is_not_reminded_again(
+    db: Database, slack: StandInSlack
+) -> None:
+    """Before reminders were per member, one claim keyed by the assessment id stood for everyone: a
+    check-in open across the upgrade is not reminded a second time."""
+    scheduler, assessment = _checked_in(db, slack)
+    with db.session() as s:
+        assert store.claim_job(s, TEAM, assessment.team_id, "reminder", str(assessment.id), process_id="old")
+    assert scheduler.run_due(REMIND).outcomes == []
+    assert _reminders(slack) == []
