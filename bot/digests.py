@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, PlainTextObject, SectionBlock
 
-from bot.messages import Message, clip, finalize, md
+from bot.messages import MAX_SECTION, Message, clip, finalize, md, target_body
 from bot.slack_io import post, slack_error
 from bot.templating import part
 from conversations.assessments import AssessmentService, Result
@@ -128,6 +128,8 @@ def digest_message(framework: Framework, latest_result: Result | None, now: date
         SectionBlock(text=md(part("digest", "head", result, days, stale))),
         SectionBlock(text=md(part("digest", "roadmap", result.roadmap))),
     ]
+    if target := target_body(result):
+        blocks.append(SectionBlock(text=md(clip(target, MAX_SECTION))))
     gaps = result.score.weakest[:3]
     if gaps:
         blocks.append(DividerBlock())

@@ -28,6 +28,7 @@ from bot.templating import esc as templating_esc
 from bot.templating import part
 from conversations.assessments import DimensionProgress, Result, Status, ThreadAnswer
 from conversations.frameworks import Dimension, Framework
+from conversations.targets import TargetChange, TeamTargets
 from storage.repo import MessageRevision
 
 MAX_BLOCKS = 50
@@ -267,7 +268,12 @@ def schedule_modal(channel_id: str, current: str | None) -> dict:
 
 
 def status_message(
-    status: Status, members: Iterable[str] | None, *, anonymous: bool = False, schedule: str | None = None
+    status: Status,
+    members: Iterable[str] | None,
+    *,
+    anonymous: bool = False,
+    schedule: str | None = None,
+    target: str | None = None,
 ) -> Message:
     fw, a = status.framework, status.assessment
     names = {d.id: d.name for d in fw.dimensions}
@@ -277,6 +283,8 @@ def status_message(
     answered = len(status.respondents)
     body = part("status", "body", a, fw, answered, lines, member_set, waiting, anonymous)
     blocks: list[Block] = [SectionBlock(text=md(body))]
+    if target:
+        blocks.append(SectionBlock(text=md(clip(target, MAX_SECTION))))
     if schedule:
         blocks.append(ContextBlock(elements=[md(schedule)]))
     return finalize(part("status", "text", a, fw, answered), blocks)
@@ -293,6 +301,8 @@ def summary_message(result: Result) -> Message:
     ]
     if sc.weakest:
         blocks.append(SectionBlock(text=md(part("summary", "weakest", sc.weakest[:3]))))
+    if target := target_body(result):
+        blocks.append(SectionBlock(text=md(clip(target, MAX_SECTION))))
     if sc.disagreements:
         prompts = {q.id: (d, i, q) for d in fw.dimensions for i, q in enumerate(d.questions, 1)}
         items = []
@@ -306,6 +316,41 @@ def summary_message(result: Result) -> Message:
     blocks.append(SectionBlock(text=md(roadmap_text(result))))
     blocks.append(ContextBlock(elements=[md(part("summary", "context", result))]))
     return finalize(part("summary", "text", result), blocks)
+
+
+def target_body(result: Result) -> str:
+    """The team's target and where this result stands (gap per dimension, pace); "" when none is set."""
+    return part("target", "body", result.framework, result.targets, result.target)
+
+
+def target_line(result: Result) -> str:
+    return part("target", "line", result.framework, result.targets, result.target)
+
+
+def target_unmeasured(framework: Framework, targets: TeamTargets) -> str:
+    """A target set before any finished assessment of its framework."""
+    return part("target", "line", framework, targets, None)
+
+
+def target_message(change: TargetChange, result: Result | None) -> Message:
+    """The answer to ``/maturity target …``: what changed (or is set), then where the latest result
+    stands against it."""
+    text = part("target", "changed", change)
+    blocks: list[Block] = [SectionBlock(text=md(text))]
+    if result is not None and (body := target_body(result)):
+        blocks.append(SectionBlock(text=md(body)))
+    return finalize(text, blocks)
+
+
+def home_priorities(result: Result | None) -> str:
+    """App Home, per team: its target and its three top priorities; "" before a finished assessment."""
+    if result is None:
+        return ""
+    return part("home", "priorities", target_line(result), result.score.weakest[:3])
+
+
+def target_problem(problem: str) -> str:
+    return part("target", "problem", problem)
 
 
 def roadmap_text(result: Result) -> str:

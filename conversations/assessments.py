@@ -18,7 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from conversations.frameworks import Dimension, Framework, default_framework, get_framework
 from conversations.replies import ParsedReply, ReplyError, parse_reply
 from conversations.schedules import ScheduleSnapshot
-from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, score, select_roadmap
+from conversations.targets import TeamTargets, progress_for
+from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, retarget, score, select_roadmap
+from scoring.targets import TargetProgress
 from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale
 from storage import repo
 from storage.db import Database
@@ -191,6 +193,8 @@ class Result:
     previous: AssessmentScore | None = None
     previous_assessment: Assessment | None = None
     comments: tuple[Comment, ...] = field(default_factory=tuple)
+    targets: TeamTargets | None = None  # what the team set with /maturity target (None: nothing)
+    target: TargetProgress | None = None  # gap, pace needed and pace achieved against the target
 
     @property
     def delta(self):  # type: ignore[no-untyped-def]
@@ -686,7 +690,11 @@ class AssessmentService:
         from conversations.frameworks import get_roadmaps
 
         spec = spec_from_json(assessment.spec_json)
+        framework = get_framework(assessment.framework_id)
         current = self._score(s, assessment, member_count)
+        targets, target = progress_for(s, assessment, current, framework)
+        if targets is not None and targets.level is not None:
+            current = retarget(current, targets.level)  # the weakest ranked against the level the team set
         roadmap = None
         if current.level is not None:
             roadmap = select_roadmap(get_roadmaps(), reference_level(spec, current.level))
@@ -696,13 +704,15 @@ class AssessmentService:
             previous = self._score(s, previous_assessment, previous_assessment.member_count)
         return Result(
             assessment=assessment,
-            framework=get_framework(assessment.framework_id),
+            framework=framework,
             spec=spec,
             score=current,
             roadmap=roadmap,
             previous=previous,
             previous_assessment=previous_assessment,
             comments=tuple(repo.list_comments(s, assessment.workspace_id, assessment.id)),
+            targets=targets,
+            target=target,
         )
 
 

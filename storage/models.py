@@ -3,10 +3,11 @@ query can be scoped by it (tenant isolation is a WHERE clause, never an aftertho
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -253,3 +254,27 @@ class JobRun(Base):
     claimed_by: Mapped[str] = mapped_column(String(128))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(String(32))
+
+
+# --- targets (issue 15 item 2) --------------------------------------------------------------------
+
+
+class Target(Base):
+    """A team's target level for one framework: overall (``dimension_id`` "") or for one dimension.
+    ``due_on`` (overall only) is the date the team means to be there by."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        UniqueConstraint("team_id", "framework_id", "dimension_id"),
+        Index("ix_targets_workspace_team", "workspace_id", "team_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    framework_id: Mapped[str] = mapped_column(String(64))
+    dimension_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    level: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    set_by: Mapped[str | None] = mapped_column(String(32))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -39,6 +39,7 @@ def publish_home(client: WebClient, services: Services, workspace_id: str, user_
         t.channel_id: "\n".join(
             line
             for line in (
+                messages.home_priorities(services.assessments.latest_result(workspace_id, t.channel_id)),
                 next_run_line(get_schedule(services.db, workspace_id, t.channel_id), now),
                 business_home_text(business, workspace_id, t.channel_id),
             )

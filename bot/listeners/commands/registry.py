@@ -11,7 +11,7 @@ here, its handler in one module of this package, its template and its test; e.g.
 from __future__ import annotations
 
 from bot import messages
-from bot.listeners.commands import assessment, business, channel, results
+from bot.listeners.commands import assessment, business, channel, results, targets
 from bot.listeners.commands.context import Answer, CommandContext, Subcommand
 from conversations.business import SESSION_KINDS
 from conversations.commands import (
@@ -48,6 +48,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("cancel", "cancel", "drop the open assessment without a summary", handler=assessment.cancel),
     Subcommand("history", "history", "this channel's past assessments", handler=results.history),
     Subcommand("roadmap", "roadmap", "the roadmap for the next level", handler=results.roadmap),
+    Subcommand(
+        "target",
+        "target <level> [by YYYY-MM-DD] | <dimension-id> <level> | off",
+        "the team's target: gap per dimension and the pace needed",
+        handler=targets.target,
+        args=any_arguments,
+    ),
     Subcommand(
         "schedule",
         "schedule quarterly|monthly|weekly|off|<cron>",
