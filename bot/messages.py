@@ -36,6 +36,7 @@ MAX_VIEW_BLOCKS = 100
 MAX_BLOCK_TEXT = 12_000  # Slack rejects messages past ~13k characters of block text
 MAX_SECTION = 3000
 ANSWER_ACTION_PREFIX = "answer:"
+REVIEW_ACTION = "plan:review"  # the summary's button: review the roadmap items proposed for the next level
 
 
 @dataclass(frozen=True)
@@ -314,6 +315,19 @@ def summary_message(result: Result) -> Message:
         blocks.append(SectionBlock(text=md(part("summary", "disagreements", items, more))))
     blocks.append(DividerBlock())
     blocks.append(SectionBlock(text=md(roadmap_text(result))))
+    if sc.weakest or (result.roadmap is not None and result.roadmap.next is not None):
+        blocks.append(
+            ActionsBlock(
+                block_id=f"plan:review:{result.assessment.id}",
+                elements=[
+                    ButtonElement(
+                        text=PlainTextObject(text=part("plan", "review_button")),
+                        action_id=REVIEW_ACTION,
+                        value=json.dumps({"a": result.assessment.id}),
+                    )
+                ],
+            )
+        )
     blocks.append(ContextBlock(elements=[md(part("summary", "context", result))]))
     return finalize(part("summary", "text", result), blocks)
 

@@ -660,6 +660,13 @@ class AssessmentService:
                 return []
             return repo.closed_assessments(s, workspace_id, team.id, limit)
 
+    def result_of(self, workspace_id: str, assessment_id: int) -> Result:
+        """A closed assessment's result (scored now, with the team's targets). Raises NoOpenAssessment
+        for an unknown id."""
+        with self.db.session() as s:
+            assessment = self._get(s, workspace_id, assessment_id)
+            return self._result(s, assessment, assessment.member_count)
+
     def latest_result(self, workspace_id: str, channel_id: str) -> Result | None:
         with self.db.session() as s:
             team = repo.get_team(s, workspace_id, channel_id)

@@ -278,3 +278,51 @@ class Target(Base):
     due_on: Mapped[date | None] = mapped_column(Date)
     set_by: Mapped[str | None] = mapped_column(String(32))
     set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- the tracked roadmap (issue 15 item 3) --------------------------------------------------------
+
+ITEM_STATUSES = ("todo", "doing", "done", "dropped")
+
+
+class RoadmapItem(Base):
+    """One step of a team's roadmap that someone owns: what, which dimension it should move, who, by
+    when, and where it stands. ``assessment_id`` is the assessment it was proposed after (None for
+    an item added by hand)."""
+
+    __tablename__ = "roadmap_items"
+    __table_args__ = (Index("ix_roadmap_items_workspace_team", "workspace_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    framework_id: Mapped[str] = mapped_column(String(64))
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"))
+    dimension_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[str | None] = mapped_column(String(32))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="todo")
+    link: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RoadmapItemChange(Base):
+    """Who changed what of an item, and when (status moves, edits): everyone sees the log."""
+
+    __tablename__ = "roadmap_item_changes"
+    __table_args__ = (Index("ix_roadmap_item_changes_workspace_item", "workspace_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("roadmap_items.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(16))  # created | status | owner | due_on | title | link | notes
+    old_value: Mapped[str | None] = mapped_column(String(500))
+    new_value: Mapped[str | None] = mapped_column(String(500))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import business
-from bot.listeners import actions, commands, events, home, lifecycle
+from bot.listeners import actions, commands, events, home, lifecycle, plan
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -23,3 +23,4 @@ def register_listeners(app: App, services: Services) -> None:
     commands.register(app, services)
     lifecycle.register(app, services)
     home.register(app, services)
+    plan.register(app, services)  # the tracked roadmap's clicks and modals

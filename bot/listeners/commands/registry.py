@@ -11,7 +11,7 @@ here, its handler in one module of this package, its template and its test; e.g.
 from __future__ import annotations
 
 from bot import messages
-from bot.listeners.commands import assessment, business, channel, results, targets
+from bot.listeners.commands import assessment, business, channel, plan, results, targets
 from bot.listeners.commands.context import Answer, CommandContext, Subcommand
 from conversations.business import SESSION_KINDS
 from conversations.commands import (
@@ -55,6 +55,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         handler=targets.target,
         args=any_arguments,
     ),
+    Subcommand("plan", "plan", "the team's roadmap items: owners, due dates, status", handler=plan.plan),
     Subcommand(
         "schedule",
         "schedule quarterly|monthly|weekly|off|<cron>",

@@ -1,0 +1,325 @@
+"""The tracked roadmap: items a team owns (what, which dimension, who, by when, status), proposed when
+an assessment closes and accepted, edited or dropped by a lead; status moved by owners and the
+assessment's opener; every change logged with who and when.
+
+Slack-free: the bot layer renders what these return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from conversations.frameworks import Framework, get_framework
+from conversations.targets import team_framework
+from storage import repo
+from storage.db import Database
+from storage.models import ITEM_STATUSES, Assessment, RoadmapItem, RoadmapItemChange, Team, utcnow
+
+__all__ = [
+    "ITEM_STATUSES",
+    "MAX_PROPOSALS",
+    "Draft",
+    "PlanError",
+    "PlanService",
+    "PlanView",
+    "Proposal",
+    "check_draft",
+    "propose",
+]
+
+MAX_PROPOSALS = 8
+MAX_TITLE = 150
+MAX_LINK = 500
+MAX_NOTES = 2000
+OPEN_STATUSES = ("todo", "doing")
+
+
+class PlanError(ValueError):
+    """A draft or a change that can't be stored; ``field`` names the input (for a modal's errors)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotAllowed(PlanError):
+    """The member may not change this item."""
+
+
+@dataclass(frozen=True)
+class Proposal:
+    title: str
+    dimension_id: str
+    source: str  # roadmap | opportunity
+
+
+@dataclass(frozen=True)
+class Draft:
+    title: str
+    dimension_id: str
+    owner_id: str | None = None
+    due_on: date | None = None
+    link: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    item: RoadmapItem
+    dimension_name: str
+    last_change: RoadmapItemChange | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class PlanView:
+    channel_id: str
+    framework: Framework
+    items: tuple[ItemView, ...]  # open first (by due date), then done, then dropped
+
+    @property
+    def open(self) -> tuple[ItemView, ...]:
+        return tuple(i for i in self.items if i.item.status in OPEN_STATUSES)
+
+
+def propose(
+    framework: Framework,
+    roadmap_focus: Sequence[str],
+    priorities: Sequence[str],
+    existing_titles: Sequence[str] = (),
+) -> list[Proposal]:
+    """What to propose after an assessment: seed 000's roadmap focus bullets for the next level
+    (attributed to the top-priority dimension), then seed 004's transformation opportunities of the
+    top two priority dimensions; none already on the team's roadmap; at most MAX_PROPOSALS."""
+    known = {d.id: d for d in framework.dimensions}
+    order = [p for p in priorities if p in known] or [framework.dimensions[0].id]
+    seen = {t.strip().lower() for t in existing_titles}
+    out: list[Proposal] = []
+
+    def add(title: str, dimension_id: str, source: str) -> None:
+        key = title.strip().lower()
+        if key and key not in seen and len(out) < MAX_PROPOSALS:
+            seen.add(key)
+            out.append(Proposal(title.strip()[:MAX_TITLE], dimension_id, source))
+
+    for focus in roadmap_focus[:4]:
+        add(focus, order[0], "roadmap")
+    for dimension_id in order[:2]:
+        for opportunity in known[dimension_id].opportunities[:2]:
+            add(opportunity, dimension_id, "opportunity")
+    return out
+
+
+def check_draft(
+    framework: Framework,
+    *,
+    title: str | None,
+    dimension_id: str | None,
+    owner_id: str | None,
+    due_on: str | None,
+    link: str | None,
+    notes: str | None,
+    today: date,
+    prefix: str = "",
+) -> Draft:
+    """A draft from a modal's inputs, or PlanError naming the field (``prefix`` + field name)."""
+    title = " ".join((title or "").split())
+    if not title:
+        raise PlanError("Give the item a title.", prefix + "title")
+    if len(title) > MAX_TITLE:
+        raise PlanError(f"Keep the title to {MAX_TITLE} characters.", prefix + "title")
+    if dimension_id not in {d.id for d in framework.dimensions}:
+        raise PlanError("Choose the dimension this item should move.", prefix + "dim")
+    due: date | None = None
+    if due_on:
+        try:
+            due = date.fromisoformat(due_on)
+        except ValueError:
+            raise PlanError("That is not a date.", prefix + "due") from None
+        if due < today:
+            raise PlanError(f"The due date {due} is in the past.", prefix + "due")
+    link = (link or "").strip() or None
+    if link is not None:
+        parts = urlsplit(link)
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > MAX_LINK or " " in link:
+            raise PlanError("The link must be an http:// or https:// address (an issue tracker URL).", prefix + "link")
+    notes = (notes or "").strip() or None
+    if notes is not None and len(notes) > MAX_NOTES:
+        raise PlanError(f"Keep the notes to {MAX_NOTES} characters.", prefix + "notes")
+    owner = owner_id if owner_id and owner_id[:1] in ("U", "W") else None
+    return Draft(title, dimension_id, owner, due, link, notes)
+
+
+def _log(s: Session, item: RoadmapItem, user_id: str | None, field: str, old: object, new: object) -> None:
+    s.add(
+        RoadmapItemChange(
+            workspace_id=item.workspace_id,
+            item_id=item.id,
+            user_id=user_id,
+            field=field,
+            old_value=None if old is None else str(old)[:500],
+            new_value=None if new is None else str(new)[:500],
+            changed_at=utcnow(),
+        )
+    )
+
+
+class PlanService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def plan(self, workspace_id: str, channel_id: str) -> PlanView:
+        with self.db.read() as s:
+            team = repo.get_team(s, workspace_id, channel_id)
+            framework = team_framework(team)
+            if team is None:
+                return PlanView(channel_id, framework, ())
+            return PlanView(channel_id, framework, tuple(self._views(s, team, framework)))
+
+    def _views(self, s: Session, team: Team, framework: Framework) -> list[ItemView]:
+        items = s.scalars(
+            select(RoadmapItem).where(RoadmapItem.workspace_id == team.workspace_id, RoadmapItem.team_id == team.id)
+        ).all()
+        changes: dict[int, RoadmapItemChange] = {}
+        if items:
+            for change in s.scalars(
+                select(RoadmapItemChange)
+                .where(
+                    RoadmapItemChange.workspace_id == team.workspace_id,
+                    RoadmapItemChange.item_id.in_([i.id for i in items]),
+                )
+                .order_by(RoadmapItemChange.changed_at, RoadmapItemChange.id)
+            ):
+                changes[change.item_id] = change
+        names = {d.id: d.name for d in framework.dimensions}
+        today = utcnow().date()
+        rank = {"doing": 0, "todo": 1, "done": 2, "dropped": 3}
+        views = [
+            ItemView(
+                item=i,
+                dimension_name=names.get(i.dimension_id, i.dimension_id),
+                last_change=changes.get(i.id),
+                overdue=i.status in OPEN_STATUSES and i.due_on is not None and i.due_on < today,
+            )
+            for i in items
+        ]
+        views.sort(key=lambda v: (rank.get(v.item.status, 9), v.item.due_on or date.max, v.item.id))
+        return views
+
+    def titles(self, workspace_id: str, channel_id: str) -> list[str]:
+        return [v.item.title for v in self.plan(workspace_id, channel_id).items if v.item.status != "dropped"]
+
+    def assessment(self, workspace_id: str, assessment_id: int) -> Assessment | None:
+        with self.db.read() as s:
+            return repo.get_assessment(s, workspace_id, assessment_id)
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def may_accept(self, assessment: Assessment, user_id: str) -> bool:
+        """A lead: who opened or closed the assessment (anyone, for a scheduled check-in nobody opened)."""
+        leads = {assessment.opened_by, assessment.closed_by} - {None}
+        return not leads or user_id in leads
+
+    def add_items(
+        self,
+        workspace_id: str,
+        channel_id: str,
+        user_id: str,
+        drafts: Sequence[Draft],
+        assessment_id: int | None = None,
+    ) -> list[int]:
+        """Store accepted or added items (status todo); returns their ids."""
+        with self.db.session() as s:
+            team = repo.get_team(s, workspace_id, channel_id)
+            if team is None:
+                framework = team_framework(None)
+                team = repo.ensure_team(s, workspace_id, channel_id, channel_name=None, framework_id=framework.id)
+            framework_id = team.framework_id
+            if assessment_id is not None:
+                assessment = repo.get_assessment(s, workspace_id, assessment_id)
+                if assessment is None or assessment.team_id != team.id:
+                    raise PlanError("That assessment is not this channel's.")
+                framework_id = assessment.framework_id
+            now = utcnow()
+            ids = []
+            for draft in drafts:
+                item = RoadmapItem(
+                    workspace_id=workspace_id,
+                    team_id=team.id,
+                    framework_id=framework_id,
+                    assessment_id=assessment_id,
+                    dimension_id=draft.dimension_id,
+                    title=draft.title,
+                    owner_id=draft.owner_id,
+                    due_on=draft.due_on,
+                    status="todo",
+                    link=draft.link,
+                    notes=draft.notes,
+                    created_by=user_id,
+                    created_at=now,
+                    updated_by=user_id,
+                    updated_at=now,
+                )
+                s.add(item)
+                s.flush()
+                _log(s, item, user_id, "created", None, "todo")
+                ids.append(item.id)
+            return ids
+
+    def set_status(self, workspace_id: str, item_id: int, user_id: str, status: str) -> tuple[RoadmapItem, str, str]:
+        """Move an item to ``status``; returns (the item, its channel id, its status before). Raises PlanError for an
+        unknown item or status, NotAllowed for a member who is neither its owner nor the opener of
+        its assessment (nor, for an item added by hand, the one who added it)."""
+        if status not in ITEM_STATUSES:
+            raise PlanError(f"`{status[:20]}` is not a status: use one of {', '.join(ITEM_STATUSES)}.")
+        with self.db.session() as s:
+            item = s.scalar(
+                select(RoadmapItem).where(RoadmapItem.workspace_id == workspace_id, RoadmapItem.id == item_id)
+            )
+            if item is None:
+                raise PlanError("That roadmap item no longer exists.")
+            allowed = {item.owner_id}
+            if item.assessment_id is not None:
+                assessment = repo.get_assessment(s, workspace_id, item.assessment_id)
+                allowed.add(assessment.opened_by if assessment is not None else None)
+            else:
+                allowed.add(item.created_by)
+            allowed.discard(None)
+            if user_id not in allowed:
+                raise NotAllowed("Only the item's owner or the person who opened the assessment can change it.")
+            team = s.get(Team, item.team_id)
+            assert team is not None
+            old = item.status
+            if item.status != status:
+                _log(s, item, user_id, "status", item.status, status)
+                item.status = status
+                item.updated_by, item.updated_at = user_id, utcnow()
+                item.done_at = utcnow() if status == "done" else None
+            return item, team.channel_id, old
+
+    def done_between(
+        self, s: Session, workspace_id: str, team_id: int, start: datetime | None, end: datetime
+    ) -> Sequence[RoadmapItem]:
+        """Items of the team done in (start, end]."""
+        stmt = select(RoadmapItem).where(
+            RoadmapItem.workspace_id == workspace_id,
+            RoadmapItem.team_id == team_id,
+            RoadmapItem.status == "done",
+            RoadmapItem.done_at.is_not(None),
+            RoadmapItem.done_at <= end,
+        )
+        if start is not None:
+            stmt = stmt.where(RoadmapItem.done_at > start)
+        return s.scalars(stmt.order_by(RoadmapItem.done_at)).all()
+
+
+def framework_of_assessment(assessment: Assessment) -> Framework:
+    return get_framework(assessment.framework_id)
