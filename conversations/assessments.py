@@ -16,6 +16,7 @@ from functools import lru_cache
 from sqlalchemy.exc import IntegrityError
 
 from conversations.frameworks import Dimension, Framework, default_framework, get_framework
+from conversations.plans import done_between
 from conversations.replies import ParsedReply, ReplyError, parse_reply
 from conversations.schedules import ScheduleSnapshot
 from conversations.targets import TeamTargets, progress_for
@@ -24,7 +25,7 @@ from scoring.targets import TargetProgress
 from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale
 from storage import repo
 from storage.db import Database
-from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment, utcnow
+from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment, RoadmapItem, utcnow
 from storage.repo import AssessmentAlreadyOpen
 
 __all__ = [
@@ -195,6 +196,11 @@ class Result:
     comments: tuple[Comment, ...] = field(default_factory=tuple)
     targets: TeamTargets | None = None  # what the team set with /maturity target (None: nothing)
     target: TargetProgress | None = None  # gap, pace needed and pace achieved against the target
+    # Roadmap items done since the previous assessment closed (until this one closed), oldest first.
+    done_items: tuple[RoadmapItem, ...] = field(default_factory=tuple)
+
+    def done_in(self, dimension_id: str) -> tuple[RoadmapItem, ...]:
+        return tuple(i for i in self.done_items if i.dimension_id == dimension_id)
 
     @property
     def delta(self):  # type: ignore[no-untyped-def]
@@ -707,8 +713,18 @@ class AssessmentService:
             roadmap = select_roadmap(get_roadmaps(), reference_level(spec, current.level))
         previous_assessment = repo.previous_closed_assessment(s, assessment)
         previous = None
+        done: tuple[RoadmapItem, ...] = ()
         if previous_assessment is not None:
             previous = self._score(s, previous_assessment, previous_assessment.member_count)
+            done = tuple(
+                done_between(
+                    s,
+                    assessment.workspace_id,
+                    assessment.team_id,
+                    previous_assessment.closed_at,
+                    assessment.closed_at or utcnow(),
+                )
+            )
         return Result(
             assessment=assessment,
             framework=framework,
@@ -720,6 +736,7 @@ class AssessmentService:
             comments=tuple(repo.list_comments(s, assessment.workspace_id, assessment.id)),
             targets=targets,
             target=target,
+            done_items=done,
         )
 
 

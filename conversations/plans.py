@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from conversations.frameworks import Framework, get_framework
 from conversations.targets import team_framework
 from storage import repo
 from storage.db import Database
-from storage.models import ITEM_STATUSES, Assessment, RoadmapItem, RoadmapItemChange, Team, utcnow
+from storage.models import ITEM_STATUSES, Assessment, JobRun, RoadmapItem, RoadmapItemChange, Team, utcnow
 
 __all__ = [
     "ITEM_STATUSES",
@@ -86,6 +86,23 @@ class PlanView:
     @property
     def open(self) -> tuple[ItemView, ...]:
         return tuple(i for i in self.items if i.item.status in OPEN_STATUSES)
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    """The roadmap part of a digest: open items, the overdue ones (with whom to mention), and the
+    items done since the previous digest."""
+
+    open: tuple[ItemView, ...]
+    overdue: tuple[ItemView, ...]
+    done_since: tuple[ItemView, ...]
+    since: datetime | None  # the previous digest (None: the first)
+    mention: frozenset[int]  # ids of overdue items whose owner is mentioned this time (once per item)
+    mentions_on: bool
+
+    @property
+    def empty(self) -> bool:
+        return not (self.open or self.done_since)
 
 
 def propose(
@@ -156,6 +173,10 @@ def check_draft(
     return Draft(title, dimension_id, owner, due, link, notes)
 
 
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def _log(s: Session, item: RoadmapItem, user_id: str | None, field: str, old: object, new: object) -> None:
     s.add(
         RoadmapItemChange(
@@ -184,7 +205,7 @@ class PlanService:
                 return PlanView(channel_id, framework, ())
             return PlanView(channel_id, framework, tuple(self._views(s, team, framework)))
 
-    def _views(self, s: Session, team: Team, framework: Framework) -> list[ItemView]:
+    def _views(self, s: Session, team: Team, framework: Framework, today: date | None = None) -> list[ItemView]:
         items = s.scalars(
             select(RoadmapItem).where(RoadmapItem.workspace_id == team.workspace_id, RoadmapItem.team_id == team.id)
         ).all()
@@ -200,7 +221,7 @@ class PlanService:
             ):
                 changes[change.item_id] = change
         names = {d.id: d.name for d in framework.dimensions}
-        today = utcnow().date()
+        today = today or utcnow().date()
         rank = {"doing": 0, "todo": 1, "done": 2, "dropped": 3}
         views = [
             ItemView(
@@ -213,6 +234,60 @@ class PlanService:
         ]
         views.sort(key=lambda v: (rank.get(v.item.status, 9), v.item.due_on or date.max, v.item.id))
         return views
+
+    def digest(self, workspace_id: str, channel_id: str, now: datetime) -> DigestPlan | None:
+        """The roadmap part of the digest posted now; None when the team has no items."""
+        with self.db.read() as s:
+            team = repo.get_team(s, workspace_id, channel_id)
+            if team is None:
+                return None
+            framework = team_framework(team)
+            views = self._views(s, team, framework, now.date())
+            if not views:
+                return None
+            since = s.scalar(
+                select(func.max(JobRun.finished_at)).where(
+                    JobRun.workspace_id == workspace_id,
+                    JobRun.team_id == team.id,
+                    JobRun.job == "digest",
+                    JobRun.outcome == "posted",
+                    JobRun.finished_at < now,
+                )
+            )
+            if since is not None and since.tzinfo is None:
+                since = since.replace(tzinfo=UTC)
+            open_items = tuple(v for v in views if v.item.status in OPEN_STATUSES)
+            overdue = tuple(v for v in open_items if v.overdue)
+            done = tuple(
+                v
+                for v in views
+                if v.item.status == "done"
+                and v.item.done_at is not None
+                and (since is None or _aware(v.item.done_at) > since)
+            )
+            mention = frozenset(v.item.id for v in overdue if v.item.owner_id and v.item.overdue_notified_at is None)
+            return DigestPlan(
+                open_items, overdue, done, since, mention if team.plan_mentions else frozenset(), team.plan_mentions
+            )
+
+    def mark_mentioned(self, workspace_id: str, item_ids: Sequence[int]) -> None:
+        """The digest mentioning these items' owners was posted: never mention them again for it."""
+        if not item_ids:
+            return
+        with self.db.session() as s:
+            for item in s.scalars(
+                select(RoadmapItem).where(RoadmapItem.workspace_id == workspace_id, RoadmapItem.id.in_(item_ids))
+            ):
+                item.overdue_notified_at = utcnow()
+
+    def set_mentions(self, workspace_id: str, channel_id: str, channel_name: str | None, on: bool) -> None:
+        with self.db.session() as s:
+            team = repo.get_team(s, workspace_id, channel_id)
+            if team is None:
+                team = repo.ensure_team(
+                    s, workspace_id, channel_id, channel_name=channel_name, framework_id=team_framework(None).id
+                )
+            team.plan_mentions = on
 
     def titles(self, workspace_id: str, channel_id: str) -> list[str]:
         return [v.item.title for v in self.plan(workspace_id, channel_id).items if v.item.status != "dropped"]
@@ -305,20 +380,21 @@ class PlanService:
                 item.done_at = utcnow() if status == "done" else None
             return item, team.channel_id, old
 
-    def done_between(
-        self, s: Session, workspace_id: str, team_id: int, start: datetime | None, end: datetime
-    ) -> Sequence[RoadmapItem]:
-        """Items of the team done in (start, end]."""
-        stmt = select(RoadmapItem).where(
-            RoadmapItem.workspace_id == workspace_id,
-            RoadmapItem.team_id == team_id,
-            RoadmapItem.status == "done",
-            RoadmapItem.done_at.is_not(None),
-            RoadmapItem.done_at <= end,
-        )
-        if start is not None:
-            stmt = stmt.where(RoadmapItem.done_at > start)
-        return s.scalars(stmt.order_by(RoadmapItem.done_at)).all()
+
+def done_between(
+    s: Session, workspace_id: str, team_id: int, start: datetime | None, end: datetime
+) -> Sequence[RoadmapItem]:
+    """The team's items done in (start, end], in the order they were done."""
+    stmt = select(RoadmapItem).where(
+        RoadmapItem.workspace_id == workspace_id,
+        RoadmapItem.team_id == team_id,
+        RoadmapItem.status == "done",
+        RoadmapItem.done_at.is_not(None),
+        RoadmapItem.done_at <= end,
+    )
+    if start is not None:
+        stmt = stmt.where(RoadmapItem.done_at > start)
+    return s.scalars(stmt.order_by(RoadmapItem.done_at, RoadmapItem.id)).all()
 
 
 def framework_of_assessment(assessment: Assessment) -> Framework:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -89,6 +90,8 @@ class Team(Base):
     # Anonymity mode: summaries, digests and exports show aggregates only, and the bot never says
     # who answered what.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The roadmap digest mentions the owners of overdue items (once per item); off: names without a ping.
+    plan_mentions: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -310,6 +313,7 @@ class RoadmapItem(Base):
     updated_by: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # its owner was mentioned
 
 
 class RoadmapItemChange(Base):

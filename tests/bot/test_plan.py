@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from storage import clock
 from storage.models import RoadmapItem, RoadmapItemChange
-from tests.bot.test_targets import _command, _finish_assessment
-from tests.conftest import CHANNEL, MEMBERS, Running
+from tests.bot.test_targets import ANSWERS, _command, _finish_assessment
+from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
 
 ANA, BEN, CAT, DAN = MEMBERS
 
@@ -156,6 +156,21 @@ def test_proposed_items_are_accepted_moved_by_their_owner_and_listed(running: Ru
     assert "1 open item, 1 done" in rendered
     assert f"<@{BEN}> moved it from to do to done on {clock.now().date().isoformat()}" in rendered
 
+    # A quarter later the check-in finds Monitoring up 1.60 -> 2.20: the change summary puts the item done
+    # in that dimension since the previous assessment beside its delta
+    clock.advance(timedelta(days=91.3125))
+    try:
+        better = {**ANSWERS, "monitoring-operations": "2 2 2 2 3"}
+        _finish_assessment(r, len(r.slack.calls_to("chat.postMessage")), better)
+        change = r.slack.wait_for("chat.postMessage", predicate=lambda c: "Maturity change since" in c.params["text"])
+        blocks = json.dumps(change[-1].params["blocks"], ensure_ascii=False)
+        assert (
+            f"*Monitoring &amp; Operations* 1.60 → 2.20 (+0.60) — done: Drift alerts on all models (<@{BEN}>)" in blocks
+        )
+        assert "*People &amp; Process* 1.33 → 1.33 (0.00)\\n" in blocks  # nothing done there: nothing beside it
+    finally:
+        clock.reset()
+
 
 def test_an_item_added_by_hand_needs_a_title_and_an_http_link(running: Running) -> None:
     r = running
@@ -187,3 +202,21 @@ def test_an_item_added_by_hand_needs_a_title_and_an_http_link(running: Running) 
     rendered = _command(r, "plan")
     assert "<https://tracker.example.com/ML-12|" in rendered
     assert "ask &lt;!channel&gt; &amp; the platform team" in rendered  # escaped: no @channel ping
+
+
+def test_digest_mentions_are_switched_off_and_on_with_plan_mentions(running: Running) -> None:
+    from storage import repo
+
+    def mentions() -> bool:
+        with running.db.session() as s:
+            team = repo.get_team(s, TEAM, CHANNEL)
+            assert team is not None
+            return team.plan_mentions
+
+    assert "without mentioning them" in _command(running, "plan mentions off")
+    assert mentions() is False
+    answer = _command(running, "plan mentions loudly")
+    assert "`plan` takes nothing, or `mentions on` / `mentions off`." in answer
+    assert mentions() is False  # unchanged
+    assert "mention the owners of overdue roadmap items" in _command(running, "plan mentions on")
+    assert mentions() is True

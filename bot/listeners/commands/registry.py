@@ -19,6 +19,7 @@ from conversations.commands import (
     any_arguments,
     framework_argument,
     parse_command,
+    plan_arguments,
     schedule_arguments,
     settings_arguments,
 )
@@ -55,7 +56,13 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         handler=targets.target,
         args=any_arguments,
     ),
-    Subcommand("plan", "plan", "the team's roadmap items: owners, due dates, status", handler=plan.plan),
+    Subcommand(
+        "plan",
+        "plan [mentions on|off]",
+        "the team's roadmap items: owners, due dates, status (mentions: digests ping owners of overdue items)",
+        handler=plan.plan,
+        args=plan_arguments,
+    ),
     Subcommand(
         "schedule",
         "schedule quarterly|monthly|weekly|off|<cron>",

@@ -1,4 +1,5 @@
-"""The tracked roadmap: roadmap items (owner, due date, status, link, notes) and their change log
+"""The tracked roadmap: roadmap items (owner, due date, status, link, notes), their change log, and
+whether the digest mentions the owners of overdue items
 
 Revision ID: 0008_roadmap_items
 Revises: 0007_targets
@@ -18,6 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("plan_mentions", sa.Boolean(), server_default=sa.true(), nullable=False))
     op.create_table(
         "roadmap_items",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -37,6 +40,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(length=32), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("overdue_notified_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["assessment_id"],
             ["assessments.id"],
@@ -92,3 +96,5 @@ def downgrade() -> None:
     with op.batch_alter_table("roadmap_items", schema=None) as batch_op:
         batch_op.drop_index("ix_roadmap_items_workspace_team")
     op.drop_table("roadmap_items")
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.drop_column("plan_mentions")
