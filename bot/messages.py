@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -361,6 +362,11 @@ def home_priorities(result: Result | None) -> str:
     if result is None:
         return ""
     return part("home", "priorities", target_line(result), result.score.weakest[:3])
+
+
+def home_own_items(items: Sequence, today: date) -> str:
+    """App Home, per team: the member's own open roadmap items (at most 5), "" when none."""
+    return part("home", "own_items", list(items)[:5], len(items), today) if items else ""
 
 
 def target_problem(problem: str) -> str:

@@ -289,6 +289,25 @@ class PlanService:
                 )
             team.plan_mentions = on
 
+    def open_items_of(self, workspace_id: str, user_id: str) -> dict[str, list[RoadmapItem]]:
+        """The member's own open items, by channel, soonest due first (App Home)."""
+        with self.db.read() as s:
+            rows = s.execute(
+                select(RoadmapItem, Team.channel_id)
+                .join(Team, RoadmapItem.team_id == Team.id)
+                .where(
+                    RoadmapItem.workspace_id == workspace_id,
+                    Team.workspace_id == workspace_id,
+                    RoadmapItem.owner_id == user_id,
+                    RoadmapItem.status.in_(OPEN_STATUSES),
+                )
+                .order_by(RoadmapItem.due_on.is_(None), RoadmapItem.due_on, RoadmapItem.id)
+            ).all()
+        out: dict[str, list[RoadmapItem]] = {}
+        for item, channel_id in rows:
+            out.setdefault(channel_id, []).append(item)
+        return out
+
     def titles(self, workspace_id: str, channel_id: str) -> list[str]:
         return [v.item.title for v in self.plan(workspace_id, channel_id).items if v.item.status != "dropped"]
 

@@ -31,15 +31,18 @@ log = logging.getLogger("maturity.home")
 def publish_home(client: WebClient, services: Services, workspace_id: str, user_id: str) -> None:
     from bot.business import business_home_text
     from conversations.business import BusinessService
+    from conversations.plans import PlanService
 
     overviews = services.assessments.teams_of_user(workspace_id, user_id)
     business = BusinessService(services.db, services.assessments)
     now = clock.now()
+    own = PlanService(services.db).open_items_of(workspace_id, user_id)
     extras = {
         t.channel_id: "\n".join(
             line
             for line in (
                 messages.home_priorities(services.assessments.latest_result(workspace_id, t.channel_id)),
+                messages.home_own_items(own.get(t.channel_id, ()), now.date()),
                 next_run_line(get_schedule(services.db, workspace_id, t.channel_id), now),
                 business_home_text(business, workspace_id, t.channel_id),
             )
