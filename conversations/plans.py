@@ -7,6 +7,7 @@ Slack-free: the bot layer renders what these return.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -105,6 +106,36 @@ class DigestPlan:
         return not (self.open or self.done_since)
 
 
+_WORD = re.compile(r"[a-z][a-z/&-]{3,}")
+_COMMON = frozenset(
+    {"with", "that", "this", "from", "into", "your", "team", "teams", "model", "models", "have", "when"}
+)
+
+
+def _words(text: str) -> set[str]:
+    return {w[:5] for w in _WORD.findall(text.lower()) if w not in _COMMON}  # a crude stem: "monitor(ing)"
+
+
+def _dimension_for(framework: Framework, text: str, priorities: Sequence[str]) -> str:
+    """The dimension a roadmap bullet most likely moves: most words shared with the dimension's
+    name (three times over), description, questions, anchors and opportunities; ties (and no
+    overlap) go to the higher-priority dimension. The lead corrects it in the modal."""
+    words = _words(text)
+    rank = {d: i for i, d in enumerate(priorities)}
+    best, best_key = priorities[0], (0, -rank.get(priorities[0], 0))
+    for d in framework.dimensions:
+        corpus = " ".join(
+            [d.description, *d.opportunities]
+            + [q.prompt for q in d.questions]
+            + [a for q in d.questions for a in q.anchors.values()]
+        )
+        overlap = 3 * len(words & _words(d.name)) + len(words & _words(corpus))  # the name counts most
+        key = (overlap, -rank.get(d.id, len(rank)))
+        if key > best_key:
+            best, best_key = d.id, key
+    return best
+
+
 def propose(
     framework: Framework,
     roadmap_focus: Sequence[str],
@@ -112,8 +143,9 @@ def propose(
     existing_titles: Sequence[str] = (),
 ) -> list[Proposal]:
     """What to propose after an assessment: seed 000's roadmap focus bullets for the next level
-    (attributed to the top-priority dimension), then seed 004's transformation opportunities of the
-    top two priority dimensions; none already on the team's roadmap; at most MAX_PROPOSALS."""
+    (each attributed to the dimension it shares most words with, else the top priority), then
+    seed 004's transformation opportunities of the top two priority dimensions; none already on
+    the team's roadmap; at most MAX_PROPOSALS."""
     known = {d.id: d for d in framework.dimensions}
     order = [p for p in priorities if p in known] or [framework.dimensions[0].id]
     seen = {t.strip().lower() for t in existing_titles}
@@ -126,7 +158,7 @@ def propose(
             out.append(Proposal(title.strip()[:MAX_TITLE], dimension_id, source))
 
     for focus in roadmap_focus[:4]:
-        add(focus, order[0], "roadmap")
+        add(focus, _dimension_for(framework, focus, order), "roadmap")
     for dimension_id in order[:2]:
         for opportunity in known[dimension_id].opportunities[:2]:
             add(opportunity, dimension_id, "opportunity")

@@ -78,8 +78,13 @@ def _submit(r: Running, user: str, view: dict, state: dict) -> dict | None:
 
 
 def test_proposed_items_are_accepted_moved_by_their_owner_and_listed(running: Running) -> None:
+    """The whole loop of issue 15: set a target, finish an assessment, accept proposed items, move one
+    to done, assess again a quarter later, and read the change summary."""
     r = running
+    target_due = (clock.now().date() + timedelta(days=365)).isoformat()
+    assert "Target set: Level 3" in _command(r, f"target 3 by {target_due}")
     summary = _finish_assessment(r, 0)
+    assert "*Target: Level 3 (Automated Deployment)*" in json.dumps(summary["blocks"])
     review = _button(summary["blocks"], "plan:review")
     summary_ts = next(c for c in r.slack.calls_to("chat.postMessage") if "closed: overall" in c.params["text"])
     ts = summary_ts.response["ts"]  # type: ignore[attr-defined]
@@ -161,13 +166,16 @@ def test_proposed_items_are_accepted_moved_by_their_owner_and_listed(running: Ru
     clock.advance(timedelta(days=91.3125))
     try:
         better = {**ANSWERS, "monitoring-operations": "2 2 2 2 3"}
-        _finish_assessment(r, len(r.slack.calls_to("chat.postMessage")), better)
+        second = _finish_assessment(r, len(r.slack.calls_to("chat.postMessage")), better)
+        assert "pace so far +0.12 a quarter over 1.0 quarters" in json.dumps(second["blocks"])  # 1.845 -> 1.965
         change = r.slack.wait_for("chat.postMessage", predicate=lambda c: "Maturity change since" in c.params["text"])
         blocks = json.dumps(change[-1].params["blocks"], ensure_ascii=False)
         assert (
             f"*Monitoring &amp; Operations* 1.60 → 2.20 (+0.60) — done: Drift alerts on all models (<@{BEN}>)" in blocks
         )
         assert "*People &amp; Process* 1.33 → 1.33 (0.00)\\n" in blocks  # nothing done there: nothing beside it
+        # let the closed dimension messages of both assessments be re-rendered before the test ends
+        r.slack.wait_for("chat.update", predicate=lambda c: "this assessment is closed" in c.params["text"], count=8)
     finally:
         clock.reset()
 

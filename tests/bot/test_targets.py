@@ -87,7 +87,7 @@ def test_target_is_stored_shown_and_ranks_the_weakest(running: Running) -> None:
 
     due = (clock.now().date() + timedelta(days=365)).isoformat()
     answer = _command(r, f"target 4 by {due}")
-    assert f"Target set: Level 4 (Full MLOps) by {due}" in answer
+    assert f"Target set: Level 4 (Full MLOps) by {due}, for MLOps maturity levels (0-4)." in answer
     # the gap per dimension to Level 4 (lower bound 3.5) and the pace needed over the ~4 quarters left
     assert "Deployment &amp; Serving: 2.50, gap 1.00 (+0.25 a quarter)" in answer
     assert "People &amp; Process: 1.33, gap 2.17" in answer
