@@ -196,7 +196,8 @@ def check_draft(
     link = (link or "").strip() or None
     if link is not None:
         parts = urlsplit(link)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > MAX_LINK or " " in link:
+        unsafe = any(c in link for c in ' <>|"') or any(ord(c) < 32 for c in link)  # Slack's link markup
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > MAX_LINK or unsafe:
             raise PlanError("The link must be an http:// or https:// address (an issue tracker URL).", prefix + "link")
     notes = (notes or "").strip() or None
     if notes is not None and len(notes) > MAX_NOTES:

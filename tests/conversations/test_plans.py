@@ -65,6 +65,7 @@ def _draft(**changes: str | None) -> object:
         ({"link": "ftp://tracker.example.com/1"}, "p0:link", "http:// or https://"),
         ({"link": "https://"}, "p0:link", "http:// or https://"),
         ({"link": "https://tracker.example.com/a b"}, "p0:link", "http:// or https://"),
+        ({"link": "https://tracker.example.com/a|<!channel>"}, "p0:link", "http:// or https://"),
         ({"notes": "n" * 2001}, "p0:notes", "Keep the notes to 2000 characters."),
     ],
 )
