@@ -15,7 +15,6 @@ is stripped of its comments.
 from __future__ import annotations
 
 import base64
-import csv
 import dataclasses
 import io
 import re
@@ -28,6 +27,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from bot.csv_cells import csv_writer
 from bot.templating import date as format_date
 from bot.templating import environment, pct, render, signed
 from conversations.assessments import AssessmentService, Result, spec_from_json
@@ -257,7 +257,7 @@ def build_report(
     the respondents only for a report that is not anonymous. A report is anonymous when ``anonymous`` is true or
     the team is in anonymity mode.
     """
-    from conversations.business import BusinessService
+    from conversations.business_case import BusinessService
 
     business = BusinessService(db)
     result = AssessmentService(db).latest_result(workspace_id, channel_id)
@@ -504,23 +504,13 @@ def _item_row(view: Any, names: Mapping[str, str]) -> ItemRow:
 ITEM_CSV_COLUMNS = ("title", "dimension", "owner", "due_on", "status", "link", "notes", "last_change")
 
 
-def _csv_cell(value: str) -> str:
-    """A cell a spreadsheet will not run: one starting with = + - @ (or a tab or CR) gets a leading '."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def items_csv(report: Report) -> str:
     """The team's roadmap items as CSV (owners included, even when anonymous: assignments, not answers)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")  # formula-like cells neutralised
     writer.writerow(ITEM_CSV_COLUMNS)
     for i in report.items:
-        writer.writerow(
-            [
-                _csv_cell(v)
-                for v in (i.title, i.dimension, i.owner, i.due_text, i.status, i.link, i.notes, i.changed_text)
-            ]
-        )
+        writer.writerow([i.title, i.dimension, i.owner, i.due_text, i.status, i.link, i.notes, i.changed_text])
     return out.getvalue()
 
 
@@ -626,12 +616,12 @@ def responses_csv(report: Report, anonymous: bool) -> str:
         position = {q: i for i, q in enumerate(report.spec.question_ids)}
         rows.sort(key=lambda r: (position.get(r.question_id, len(position)), r.level is None, r.level or 0, r.time))
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(columns)
     for r in rows:
         values = [
             r.question_id,
-            "?" if r.level is None else str(r.level),
+            "?" if r.level is None else r.level,  # a number stays a number
             r.comment,
             r.time.astimezone(UTC).isoformat(timespec="seconds"),
         ]
