@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from conversations.frameworks import Framework, get_framework
 from conversations.targets import team_framework
+from conversations.text import clip
 from storage import repo
 from storage.db import Database
 from storage.models import ITEM_STATUSES, Assessment, JobRun, RoadmapItem, RoadmapItemChange, Team, utcnow
@@ -406,7 +407,7 @@ class PlanService:
         unknown item or status, NotAllowed for a member who is neither its owner nor the opener of
         its assessment (nor, for an item added by hand, the one who added it)."""
         if status not in ITEM_STATUSES:
-            raise PlanError(f"`{status[:20]}` is not a status: use one of {', '.join(ITEM_STATUSES)}.")
+            raise PlanError(f"`{clip(status)}` is not a status: use one of {', '.join(ITEM_STATUSES)}.")
         with self.db.session() as s:
             item = s.scalar(
                 select(RoadmapItem).where(RoadmapItem.workspace_id == workspace_id, RoadmapItem.id == item_id)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations.frameworks import Framework, UnknownFrameworkError, default_framework, get_framework
+from conversations.text import clip
 from scoring import AssessmentScore
 from scoring.targets import HistoryPoint, TargetProgress, target_progress
 from scoring.types import Scale
@@ -82,12 +83,12 @@ def _level(word: str, framework: Framework) -> int:
     text = word.lower().removeprefix("level").removeprefix("l")
     if not text.lstrip("-").isdigit():
         raise TargetError(
-            f"`{word[:40]}` is not a level: give a whole number from {scale.min} to {scale.max} ({names})."
+            f"`{clip(word)}` is not a level: give a whole number from {scale.min} to {scale.max} ({names})."
         )
-    level = int(text)
+    level = int(text) if len(text) <= 6 else scale.max + 1  # thousands of digits: off the scale, not int()'s error
     if not scale.contains(level):
         raise TargetError(
-            f"Level {level} is not on the scale of {framework.name}: "
+            f"Level {clip(text)} is not on the scale of {framework.name}: "
             f"levels run from {scale.min} to {scale.max} ({names})."
         )
     return level
@@ -100,7 +101,7 @@ def _date(word: str, today: date) -> date:
         due = date.fromisoformat(word)
     except ValueError:
         raise TargetError(
-            f"`{word[:40]}` is not a date: write it as YYYY-MM-DD, e.g. {today.year + 1}-06-30."
+            f"`{clip(word)}` is not a date: write it as YYYY-MM-DD, e.g. {today.year + 1}-06-30."
         ) from None
     if due <= today:
         raise TargetError(f"{due.isoformat()} is not in the future: the target date must be after today ({today}).")
@@ -124,7 +125,7 @@ def parse_target(args: Sequence[str], framework: Framework, today: date) -> Targ
         return TargetRequest("dimension", level=_level(words[1], framework), dimension_id=first)
     if not first.removeprefix("level").removeprefix("l").lstrip("-").isdigit() and len(words) == 2:
         ids = ", ".join(f"`{d}`" for d in dimensions)
-        raise TargetError(f"`{words[0][:40]}` is not a dimension of {framework.name}: use one of {ids}.")
+        raise TargetError(f"`{clip(words[0])}` is not a dimension of {framework.name}: use one of {ids}.")
     level = _level(words[0], framework)
     if len(words) == 1:
         return TargetRequest("overall", level=level)

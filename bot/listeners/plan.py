@@ -18,7 +18,7 @@ from bot.templating import part
 from conversations.plans import Draft, NotAllowed, PlanError, PlanService, check_draft
 from conversations.targets import team_framework
 from storage import repo
-from storage.models import utcnow
+from storage.models import is_row_id, utcnow
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -68,8 +68,10 @@ def register(app: App, services: Services) -> None:
         ack()
         user_id = body["user"]["id"]
         try:
-            assessment_id = int(json.loads(action.get("value") or "")["a"])
+            assessment_id = json.loads(action.get("value") or "")["a"]
         except (ValueError, KeyError, TypeError):
+            assessment_id = None
+        if not is_row_id(assessment_id):
             log.warning("ignored an unreadable review button")
             return
         assessment = planner.assessment(context.team_id, assessment_id)
@@ -97,8 +99,10 @@ def register(app: App, services: Services) -> None:
         user_id = body["user"]["id"]
         try:
             meta = json.loads(view.get("private_metadata") or "")
-            channel_id, assessment_id, count = str(meta["c"]), int(meta["a"]), int(meta["n"])
+            channel_id, assessment_id, count = meta["c"], meta["a"], meta["n"]
         except (ValueError, KeyError, TypeError):
+            channel_id = assessment_id = count = None
+        if not (isinstance(channel_id, str) and is_row_id(assessment_id) and type(count) is int):
             ack()
             log.warning("ignored an unreadable proposal modal")
             return
@@ -174,8 +178,10 @@ def register(app: App, services: Services) -> None:
         user_id = body["user"]["id"]
         try:
             value = json.loads(action.get("value") or "")
-            item_id, status = int(value["i"]), str(value["s"])
+            item_id, status = value["i"], value["s"]
         except (ValueError, KeyError, TypeError):
+            item_id = status = None
+        if not is_row_id(item_id) or not isinstance(status, str):
             log.warning("ignored an unreadable status button")
             return
         try:

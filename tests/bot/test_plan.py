@@ -228,3 +228,22 @@ def test_digest_mentions_are_switched_off_and_on_with_plan_mentions(running: Run
     assert mentions() is False  # unchanged
     assert "mention the owners of overdue roadmap items" in _command(running, "plan mentions on")
     assert mentions() is True
+
+
+def test_tampered_plan_buttons_are_ignored(running: Running) -> None:
+    r = running
+    for action_id, value in [
+        ("plan:review", json.dumps({"a": 10**30})),
+        ("plan:review", json.dumps({"a": True})),
+        ("plan:status:done", json.dumps({"i": 2**31, "s": "done"})),
+        ("plan:status:done", json.dumps({"i": "1", "s": "done"})),
+        ("plan:status:done", "not json"),
+    ]:
+        response = r.driver.click(user_id=ANA, channel_id=CHANNEL, message_ts="1", action_id=action_id, value=value)
+        assert response.status == 200
+    response = r.driver.view_submission(
+        user_id=ANA, view={"callback_id": "plan:accept", "private_metadata": json.dumps({"c": CHANNEL, "a": 10**30})}
+    )
+    assert response.status == 200
+    time.sleep(0.3)
+    assert r.slack.calls_to("views.open") == [] and _items(r) == []

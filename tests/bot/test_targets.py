@@ -69,6 +69,8 @@ def test_a_target_that_cannot_be_used_is_explained_and_nothing_is_stored(running
         ("target 3 by 2027-13-40", "`2027-13-40` is not a date: write it as YYYY-MM-DD"),
         ("target 3 by", "`by` needs a date"),
         ("target 3 2027-06-30", "I can't read that target"),
+        ("target " + "9" * 5000, "Level " + "9" * 39 + "… is not on the scale"),  # clipped, not int()'s error
+        ("target <!channel> 3", "`&lt;!channel&gt;` is not a dimension"),  # escaped: no @channel
     ]
     for text, problem in cases:
         answer = _command(r, text)
