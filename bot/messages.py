@@ -427,9 +427,13 @@ def settings_message(channel_name: str | None, anonymous: bool, changed: bool = 
 
 
 def home_view(
-    overviews: Sequence, frameworks: dict[str, Framework], extras: dict[str, str | None] | None = None
+    overviews: Sequence,
+    frameworks: dict[str, Framework],
+    extras: dict[str, str | None] | None = None,
+    elsewhere: dict[str, Sequence] | None = None,
 ) -> dict:
-    """The App Home tab: the member's teams, their level, last and open assessments, a mini history."""
+    """The App Home tab: the member's teams, their level, last and open assessments, a mini history;
+    ``elsewhere``: the member's own open roadmap items in channels not among those teams."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="MLOps maturity"))]
     if not overviews:
         blocks.append(SectionBlock(text=md(part("home", "empty"))))
@@ -468,5 +472,10 @@ def home_view(
             )
         )
         blocks.append(ActionsBlock(block_id=f"home:{team.channel_id}", elements=buttons))
+    for channel_id, items in list((elsewhere or {}).items())[:5]:
+        blocks.append(DividerBlock())
+        blocks.append(
+            SectionBlock(text=md(clip(part("home", "elsewhere", channel_id, list(items)[:5], len(items)), 3000)))
+        )
     message = finalize("MLOps maturity", blocks, max_blocks=MAX_VIEW_BLOCKS)
     return {"type": "home", "blocks": message.blocks}

@@ -50,8 +50,10 @@ def publish_home(client: WebClient, services: Services, workspace_id: str, user_
         )
         for t in overviews
     }
+    listed = {t.channel_id for t in overviews}
+    elsewhere = {channel: items for channel, items in own.items() if channel not in listed}
     try:
-        client.views_publish(user_id=user_id, view=messages.home_view(overviews, get_frameworks(), extras))
+        client.views_publish(user_id=user_id, view=messages.home_view(overviews, get_frameworks(), extras, elsewhere))
     except SlackApiError as exc:
         log.warning("views.publish failed", extra={"error": slack_error(exc)})
 

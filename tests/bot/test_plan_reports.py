@@ -76,3 +76,13 @@ def test_reports_exports_and_home_show_the_target_and_the_items_with_their_owner
     assert "Top priorities (weighted gap to Level 4): 1. People &amp; Process 1.33 (gap 2.17)" in home
     assert "*Your open roadmap items* (1): Drift alerts on all models (no due date)" in home
     assert "HYPERLINK" not in home  # Ben's item, not Ana's
+    # Ben never answered here, so the channel is not among his teams: his own item is shown all the same
+    publishes = len(r.slack.calls_to("views.publish"))
+    r.driver.app_home_opened(user_id=BEN)
+    deadline = time.time() + 10
+    while len(r.slack.calls_to("views.publish")) == publishes and time.time() < deadline:
+        time.sleep(0.05)
+    view = r.slack.calls_to("views.publish")[-1].params["view"]
+    home = json.dumps(json.loads(view) if isinstance(view, str) else view, ensure_ascii=False)
+    assert r.slack.calls_to("views.publish")[-1].params["user_id"] == BEN
+    assert f"<#{CHANNEL}> · *Your open roadmap items* (1): =HYPERLINK" in home and f"due {soon}" in home
