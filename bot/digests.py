@@ -174,7 +174,7 @@ def digest_message(
         names = {d.id: d.name for d in framework.dimensions}
         blocks.append(SectionBlock(text=md(clip(part("plan", "digest", plan, names, owners or {}), MAX_SECTION))))
     blocks.append(ContextBlock(elements=[md(part("digest", "context", framework))]))
-    return finalize(part("digest", "text", result, days), blocks)
+    return finalize(part("digest", "text", result, days, plan), blocks)
 
 
 # --- reminder -------------------------------------------------------------------------------------

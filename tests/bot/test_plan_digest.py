@@ -45,6 +45,7 @@ def test_the_digest_lists_items_and_mentions_overdue_owners_once(db: Database, s
 
     assert _scheduler(db, slack, Clock(JAN1)).run_due().digests == 1
     first = _blocks(_digests(slack, CHANNEL)[-1])
+    assert _digests(slack, CHANNEL)[-1].params["text"].endswith("Roadmap items: 2 open, 1 overdue, 1 done so far.")
     assert "*Roadmap items*: 2 open, 1 overdue · done so far: 1" in first
     assert (
         f":warning: *Drift alerts on all models* (Monitoring &amp; Operations) was due 2030-12-24 — <@{BEN}>" in first
