@@ -43,11 +43,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import flows
-from bot.digests import MENTIONS_PER_MESSAGE, digest_message, post_change_summary, reminder_text
+from bot.digests import MENTIONS_PER_MESSAGE, digest_message, post_change_summary, reminder_text, user_names
 from bot.services import ClientFactory, Services
 from bot.slack_io import channel_members, member_timezone, post, slack_error
 from conversations.assessments import AssessmentAlreadyOpen, AssessmentService, DimensionLeft, NoOpenAssessment
 from conversations.frameworks import get_framework
+from conversations.plans import PlanService
 from conversations.schedules import ScheduleError as _ScheduleError
 from conversations.schedules import ScheduleSnapshot, latest_fire, period_key, validate_timezone
 from storage import clock, repo
@@ -630,7 +631,14 @@ class CheckInScheduler:
         result = self.service.latest_result(snap.workspace_id, snap.channel_id)
         if result is None:
             return "skipped-no-result"
-        post(client, snap.channel_id, digest_message(result.framework, result, now))
+        planner = PlanService(self.db)
+        plan = planner.digest(snap.workspace_id, snap.channel_id, now)
+        owners: dict[str, str] = {}
+        if plan is not None:
+            owners = user_names(client, [v.item.owner_id for v in plan.open + plan.done_since if v.item.owner_id])
+        post(client, snap.channel_id, digest_message(result.framework, result, now, plan, owners))
+        if plan is not None:
+            planner.mark_mentioned(snap.workspace_id, sorted(plan.mention))  # each overdue owner mentioned once
         return "posted"
 
 

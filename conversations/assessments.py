@@ -16,13 +16,16 @@ from functools import lru_cache
 from sqlalchemy.exc import IntegrityError
 
 from conversations.frameworks import Dimension, Framework, default_framework, get_framework
+from conversations.plans import done_between
 from conversations.replies import ParsedReply, ReplyError, parse_reply
 from conversations.schedules import ScheduleSnapshot
-from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, score, select_roadmap
+from conversations.targets import TeamTargets, progress_for
+from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, retarget, score, select_roadmap
+from scoring.targets import TargetProgress
 from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale
 from storage import repo
 from storage.db import Database
-from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment, utcnow
+from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment, RoadmapItem, utcnow
 from storage.repo import AssessmentAlreadyOpen
 
 __all__ = [
@@ -194,6 +197,13 @@ class Result:
     previous: AssessmentScore | None = None
     previous_assessment: Assessment | None = None
     comments: tuple[Comment, ...] = field(default_factory=tuple)
+    targets: TeamTargets | None = None  # what the team set with /maturity target (None: nothing)
+    target: TargetProgress | None = None  # gap, pace needed and pace achieved against the target
+    # Roadmap items done since the previous assessment closed (until this one closed), oldest first.
+    done_items: tuple[RoadmapItem, ...] = field(default_factory=tuple)
+
+    def done_in(self, dimension_id: str) -> tuple[RoadmapItem, ...]:
+        return tuple(i for i in self.done_items if i.dimension_id == dimension_id)
 
     @property
     def delta(self):  # type: ignore[no-untyped-def]
@@ -715,6 +725,13 @@ class AssessmentService:
                 return []
             return repo.closed_assessments(s, workspace_id, team.id, limit)
 
+    def result_of(self, workspace_id: str, assessment_id: int) -> Result:
+        """A closed assessment's result (scored now, with the team's targets). Raises NoOpenAssessment
+        for an unknown id."""
+        with self.db.session() as s:
+            assessment = self._get(s, workspace_id, assessment_id)
+            return self._result(s, assessment, assessment.member_count)
+
     def latest_result(self, workspace_id: str, channel_id: str) -> Result | None:
         with self.db.session() as s:
             team = repo.get_team(s, workspace_id, channel_id)
@@ -745,23 +762,40 @@ class AssessmentService:
         from conversations.frameworks import get_roadmaps
 
         spec = spec_from_json(assessment.spec_json)
+        framework = get_framework(assessment.framework_id)
         current = self._score(s, assessment, member_count)
+        targets, target = progress_for(s, assessment, current, framework)
+        if targets is not None and targets.level is not None:
+            current = retarget(current, targets.level)  # the weakest ranked against the level the team set
         roadmap = None
         if current.level is not None:
             roadmap = select_roadmap(get_roadmaps(), reference_level(spec, current.level))
         previous_assessment = repo.previous_closed_assessment(s, assessment)
         previous = None
+        done: tuple[RoadmapItem, ...] = ()
         if previous_assessment is not None:
             previous = self._score(s, previous_assessment, previous_assessment.member_count)
+            done = tuple(
+                done_between(
+                    s,
+                    assessment.workspace_id,
+                    assessment.team_id,
+                    previous_assessment.closed_at,
+                    assessment.closed_at or utcnow(),
+                )
+            )
         return Result(
             assessment=assessment,
-            framework=get_framework(assessment.framework_id),
+            framework=framework,
             spec=spec,
             score=current,
             roadmap=roadmap,
             previous=previous,
             previous_assessment=previous_assessment,
             comments=tuple(repo.list_comments(s, assessment.workspace_id, assessment.id)),
+            targets=targets,
+            target=target,
+            done_items=done,
         )
 
 
