@@ -278,3 +278,164 @@ def trend_chart(points: Sequence[tuple[datetime, float, int]], framework: Any) -
     """PNG of the overall score per assessment over time, on ``framework``'s scale, with each level's
     band shaded and labelled with its name. A single point is drawn with a week either side."""
     return render_png(trend_figure(points, framework))
+
+
+# --- the organisation's heat map and trend ---------------------------------------------------------
+
+# Level colours of the heat map, low to high (a colour-blind-safe red → blue diverging ramp); a
+# framework with more levels than colours reuses the last.
+LEVEL_COLORS = ("#d73027", "#fc8d59", "#fee090", "#91bfdb", "#4575b4", "#313695", "#1b1f5c")
+NO_SCORE_COLOR = "#e6e6e6"
+HEATMAP_ROW_HEIGHT = 0.34  # inches per team
+HEATMAP_MAX_ROWS = 40  # teams per framework drawn; the rest are counted under the panel
+
+
+def _level_color(level: int, lo: int, hi: int) -> str:
+    steps = hi - lo + 1
+    index = (
+        round((level - lo) * (len(LEVEL_COLORS) - 1) / max(steps - 1, 1)) if steps > len(LEVEL_COLORS) else level - lo
+    )
+    return LEVEL_COLORS[max(0, min(index, len(LEVEL_COLORS) - 1))]
+
+
+def _text_color(fill: str) -> str:
+    r, g, b = (int(fill[i : i + 2], 16) for i in (1, 3, 5))
+    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
+
+
+def heatmap_figure(groups: Sequence[Any], max_rows: int = HEATMAP_MAX_ROWS) -> Figure:
+    """Teams × dimensions, one panel per framework (``conversations.org.FrameworkGroup``): each cell
+    coloured by the dimension's level, its score written in it; a team with too few answers (or
+    none yet) is a grey row saying so. At most ``max_rows`` teams per panel, best overall first."""
+    from matplotlib.patches import Patch, Rectangle
+
+    panels = [g for g in groups if g.teams] or list(groups)
+    heights = [min(len(g.teams), max_rows) + 2.2 for g in panels] or [3.0]
+    widest = max((len(g.dimensions) for g in panels), default=4)
+    width = 3.2 + 1.25 * widest
+    with _style():
+        fig = Figure(figsize=(width, 0.9 + HEATMAP_ROW_HEIGHT * sum(heights)), dpi=DPI, layout="constrained")
+        FigureCanvasAgg(fig)
+        if not panels:
+            ax = fig.add_subplot()
+            ax.axis("off")
+            ax.text(0.5, 0.5, "no teams yet", ha="center", va="center")
+            return fig
+        axes = fig.subplots(len(panels), 1, squeeze=False, height_ratios=heights)[:, 0]
+        for ax, g in zip(axes, panels, strict=True):
+            teams = list(g.teams[:max_rows])
+            dims = list(g.dimensions)
+            for row, t in enumerate(teams):
+                cells = {c.id: c for c in t.dimensions}
+                for col, (dim_id, _) in enumerate(dims):
+                    cell = cells.get(dim_id)
+                    if t.assessment_id is None or t.too_few or cell is None or cell.score is None:
+                        fill, label = NO_SCORE_COLOR, ""
+                    else:
+                        fill, label = _level_color(int(cell.level), g.scale_min, g.scale_max), format_score(cell.score)
+                    ax.add_patch(Rectangle((col, row), 1, 1, facecolor=fill, edgecolor="white", linewidth=1.5))
+                    if label:
+                        ax.text(
+                            col + 0.5,
+                            row + 0.5,
+                            label,
+                            ha="center",
+                            va="center",
+                            fontsize=10.5,
+                            color=_text_color(fill),
+                        )
+                if t.assessment_id is None or t.too_few:
+                    note = "not assessed yet" if t.assessment_id is None else "too few answers"
+                    ax.text(
+                        len(dims) / 2,
+                        row + 0.5,
+                        note,
+                        ha="center",
+                        va="center",
+                        fontsize=10.5,
+                        color="#555555",
+                        style="italic",
+                    )
+            ax.set_xlim(0, max(len(dims), 1))
+            ax.set_ylim(max(len(teams), 1), 0)
+            ax.set_xticks([i + 0.5 for i in range(len(dims))], [_wrap(name, 12) for _, name in dims], fontsize=10)
+            ax.xaxis.tick_top()
+            ax.set_yticks(
+                [i + 0.5 for i in range(len(teams))],
+                [f"{t.label[:28]}  {format_score(t.overall) if t.scored else '—'}" for t in teams],
+                fontsize=10,
+            )
+            ax.tick_params(length=0)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            title = f"{g.framework_name} ({g.scale_min}–{g.scale_max})"
+            ax.set_title(title, fontsize=13, loc="left", pad=8)
+            hidden = len(g.teams) - len(teams)
+            legend = [
+                Patch(facecolor=_level_color(level, g.scale_min, g.scale_max), label=f"{level} {name}")
+                for level, name in zip(range(g.scale_min, g.scale_max + 1), g.level_names, strict=False)
+            ]
+            ax.legend(
+                handles=legend,
+                loc="upper center",
+                bbox_to_anchor=(0.5, 0.0),
+                ncols=min(len(legend), 3),
+                fontsize=9,
+                frameon=False,
+                title=f"… and {hidden} more teams (best overall shown first)" if hidden else None,
+                title_fontsize=9,
+            )
+    return fig
+
+
+def heatmap_chart(groups: Sequence[Any], max_rows: int = HEATMAP_MAX_ROWS) -> bytes:
+    """PNG of :func:`heatmap_figure`."""
+    return render_png(heatmap_figure(groups, max_rows))
+
+
+def org_trend_figure(groups: Sequence[Any]) -> Figure:
+    """The workspace median overall per quarter, one panel per framework (its own scale: teams on
+    different frameworks are never drawn against each other)."""
+    panels = [g for g in groups if g.medians] or list(groups[:1])
+    with _style():
+        fig = Figure(figsize=(7.0, 3.2 * max(len(panels), 1)), dpi=DPI, layout="constrained")
+        FigureCanvasAgg(fig)
+        if not panels:
+            ax = fig.add_subplot()
+            ax.axis("off")
+            ax.text(0.5, 0.5, "no scored assessments yet", ha="center", va="center")
+            return fig
+        axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
+        for ax, g in zip(axes, panels, strict=True):
+            lo, hi = g.scale_min, g.scale_max
+            for i, level in enumerate(range(lo, hi + 1)):
+                bottom = float(lo) if level == lo else level - 0.5
+                top = float(hi) if level == hi else level + 0.5
+                ax.axhspan(bottom, top, color=BAND_COLORS[i % len(BAND_COLORS)], zorder=0, linewidth=0)
+            xs = list(range(len(g.medians)))
+            ys = [m.median for m in g.medians]
+            ax.plot(xs, ys, color=CURRENT_COLOR, linewidth=2.5, marker="o", markersize=7, zorder=3, clip_on=False)
+            for x, m in zip(xs, g.medians, strict=True):
+                ax.annotate(
+                    format_score(m.median),
+                    (x, m.median),
+                    xytext=(0, 8),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=10,
+                    color="#0b3d91",
+                )
+            ax.set_xticks(xs, [f"{m.quarter}\n{m.teams} teams" for m in g.medians], fontsize=9)
+            ax.set_xlim(-0.5, max(len(xs) - 0.5, 0.5))
+            ax.set_ylim(lo - Y_MARGIN, hi + Y_MARGIN)
+            ax.set_yticks(list(range(lo, hi + 1)))
+            ax.set_ylabel("Median overall")
+            ax.set_title(f"{g.framework_name}: workspace median per quarter", fontsize=13, loc="left")
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+    return fig
+
+
+def org_trend_chart(groups: Sequence[Any]) -> bytes:
+    """PNG of :func:`org_trend_figure`."""
+    return render_png(org_trend_figure(groups))

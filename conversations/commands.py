@@ -92,3 +92,21 @@ def schedule_arguments(name: str, args: tuple[str, ...]) -> tuple[str, ...]:
     except ScheduleError as exc:
         raise CommandError(str(exc).strip("'\"")) from None
     return args
+
+
+def teams_arguments(name: str, args: tuple[str, ...]) -> tuple[str, ...]:
+    """Nothing (answered only to you) or ``post`` (posted in the channel)."""
+    if not args:
+        return ()
+    if len(args) != 1 or args[0].lower() != "post":
+        raise CommandError(f"`{name}` takes nothing, or `post` to post it in the channel.")
+    return ("post",)
+
+
+def admins_arguments(name: str, args: tuple[str, ...]) -> tuple[str, ...]:
+    """Nothing (the list), or ``add``/``remove`` and one member."""
+    if not args:
+        return ()
+    if len(args) != 2 or args[0].lower() not in ("add", "remove"):
+        raise CommandError(f"`{name}` takes nothing, `add @user` or `remove @user`.")
+    return (args[0].lower(), args[1])

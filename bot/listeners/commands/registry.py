@@ -11,16 +11,18 @@ here, its handler in one module of this package, its template and its test; e.g.
 from __future__ import annotations
 
 from bot import messages
-from bot.listeners.commands import assessment, business, channel, results
+from bot.listeners.commands import assessment, business, channel, org, results
 from bot.listeners.commands.context import Answer, CommandContext, Subcommand
 from conversations.business import SESSION_KINDS
 from conversations.commands import (
     Command,
+    admins_arguments,
     any_arguments,
     framework_argument,
     parse_command,
     schedule_arguments,
     settings_arguments,
+    teams_arguments,
 )
 from conversations.frameworks import get_frameworks
 
@@ -91,6 +93,20 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         handler=business.session,
         in_ack=business.session_in_ack,
         args=any_arguments,
+    ),
+    Subcommand(
+        "teams",
+        "teams [post]",
+        "every team of the workspace side by side, with a heat map (workspace admins and named members)",
+        handler=org.teams,
+        args=teams_arguments,
+    ),
+    Subcommand(
+        "admins",
+        "admins [add|remove @user]",
+        "who besides workspace admins and owners sees every team",
+        handler=org.admins,
+        args=admins_arguments,
     ),
     Subcommand("help", "help", "how it works", in_ack=_help),
 )
