@@ -326,39 +326,31 @@ def heatmap_figure(groups: Sequence[Any], max_rows: int = HEATMAP_MAX_ROWS) -> F
             teams = list(g.teams[:max_rows])
             dims = list(g.dimensions)
             for row, t in enumerate(teams):
+                if t.assessment_id is None or t.too_few:  # one grey bar saying why: no score to colour
+                    note = "not assessed yet" if t.assessment_id is None else "too few answers"
+                    ax.add_patch(
+                        Rectangle((0, row), len(dims), 1, facecolor=NO_SCORE_COLOR, edgecolor="white", linewidth=1.5)
+                    )
+                    ax.text(len(dims) / 2, row + 0.5, note, ha="center", va="center", fontsize=10.5, color="#555555")
+                    continue
                 cells = {c.id: c for c in t.dimensions}
                 for col, (dim_id, _) in enumerate(dims):
                     cell = cells.get(dim_id)
-                    if t.assessment_id is None or t.too_few or cell is None or cell.score is None:
-                        fill, label = NO_SCORE_COLOR, ""
+                    if cell is None or cell.score is None or cell.level is None:
+                        fill, label = NO_SCORE_COLOR, "—"
                     else:
-                        fill, label = _level_color(int(cell.level), g.scale_min, g.scale_max), format_score(cell.score)
+                        fill, label = _level_color(cell.level, g.scale_min, g.scale_max), format_score(cell.score)
                     ax.add_patch(Rectangle((col, row), 1, 1, facecolor=fill, edgecolor="white", linewidth=1.5))
-                    if label:
-                        ax.text(
-                            col + 0.5,
-                            row + 0.5,
-                            label,
-                            ha="center",
-                            va="center",
-                            fontsize=10.5,
-                            color=_text_color(fill),
-                        )
-                if t.assessment_id is None or t.too_few:
-                    note = "not assessed yet" if t.assessment_id is None else "too few answers"
                     ax.text(
-                        len(dims) / 2,
-                        row + 0.5,
-                        note,
-                        ha="center",
-                        va="center",
-                        fontsize=10.5,
-                        color="#555555",
-                        style="italic",
+                        col + 0.5, row + 0.5, label, ha="center", va="center", fontsize=10.5, color=_text_color(fill)
                     )
             ax.set_xlim(0, max(len(dims), 1))
             ax.set_ylim(max(len(teams), 1), 0)
-            ax.set_xticks([i + 0.5 for i in range(len(dims))], [_wrap(name, 12) for _, name in dims], fontsize=10)
+            ax.set_xticks(
+                [i + 0.5 for i in range(len(dims))],
+                [textwrap.fill(name, 14, break_long_words=False) for _, name in dims],
+                fontsize=10,
+            )
             ax.xaxis.tick_top()
             ax.set_yticks(
                 [i + 0.5 for i in range(len(teams))],
@@ -368,8 +360,7 @@ def heatmap_figure(groups: Sequence[Any], max_rows: int = HEATMAP_MAX_ROWS) -> F
             ax.tick_params(length=0)
             for spine in ax.spines.values():
                 spine.set_visible(False)
-            title = f"{g.framework_name} ({g.scale_min}–{g.scale_max})"
-            ax.set_title(title, fontsize=13, loc="left", pad=8)
+            ax.set_title(f"{g.framework_name}: level of each dimension", fontsize=13, loc="left", pad=8)
             hidden = len(g.teams) - len(teams)
             legend = [
                 Patch(facecolor=_level_color(level, g.scale_min, g.scale_max), label=f"{level} {name}")

@@ -337,15 +337,15 @@ def history_message(assessments: Sequence, frameworks: dict[str, Framework]) -> 
 _HELP: dict[tuple[tuple[str, ...], tuple[tuple[str, int], ...]], Message] = {}
 
 
-def help_message(lines: Sequence[str], frameworks: Iterable[Framework]) -> Message:
+def help_message(lines: Sequence[str], frameworks: Iterable[Framework], min_respondents: int = 3) -> Message:
     """The help text over the usage ``lines`` (``bot.listeners.commands.registry.usage_lines``);
     rendered once per set of frameworks (it is the same for everyone, and asked for often). Callers
     must not change the returned message."""
     frameworks = list(frameworks)
-    key = (tuple(lines), tuple((f.id, f.version) for f in frameworks))
+    key = (tuple(lines), tuple((f.id, f.version) for f in frameworks), min_respondents)
     message = _HELP.get(key)
     if message is None:
-        body = part("help", "body", lines, frameworks)
+        body = part("help", "body", lines, frameworks, min_respondents)
         message = _HELP[key] = finalize(part("help", "text", lines), [SectionBlock(text=md(body))])
     return message
 

@@ -150,3 +150,30 @@ def test_two_workspaces_never_see_each_others_teams(running: Running) -> None:
     ask(r, f"admins add <@{BEN}>", LEAD)
     assert "Only workspace admins and owners" in ask(r, "teams", BEN, driver=a)["text"]
     heat_maps(r, 2)
+
+
+def test_the_threshold_is_a_setting_and_counts_in_no_percentile(running: Running) -> None:
+    import pytest
+
+    from bot.config import ConfigError, load_settings
+    from conversations.org import OrgService
+
+    r = running
+    people(r)
+    seed(r)
+    strict = OrgService(r.db).view(TEAM)
+    tiny = next(t for t in strict.teams if t.channel_name == "tiny-team")
+    assert tiny.too_few and tiny.overall is None and all(c.score is None for c in tiny.dimensions)
+    platform = next(t for t in strict.teams if t.channel_name == "ml-platform")
+    secret = next(t for t in strict.teams if t.channel_name == "secret-team")
+    # two scored teams on maturity-levels: the better one at the 75th percentile, tiny-team not counted
+    assert {c.percentile for c in platform.dimensions} == {75.0}
+    assert {c.percentile for c in secret.dimensions} == {25.0}
+    assert secret.closed_by is None and platform.closed_by == ANA
+    lenient = OrgService(r.db, min_respondents=2).view(TEAM)
+    tiny = next(t for t in lenient.teams if t.channel_name == "tiny-team")
+    assert not tiny.too_few and tiny.overall == 4.0
+    with pytest.raises(ConfigError, match="ORG_MIN_RESPONDENTS"):
+        load_settings(org_min_respondents=0)
+    help_text = r.driver.slash("help", user_id=ANA, channel_id=CHANNEL).json()
+    assert "fewer than 3 respondents" in json.dumps(help_text) and "ORG_MIN_RESPONDENTS" in json.dumps(help_text)

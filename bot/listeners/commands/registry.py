@@ -28,7 +28,9 @@ from conversations.frameworks import get_frameworks
 
 
 def _help(ctx: CommandContext) -> Answer:
-    return Answer.of(messages.help_message(usage_lines(), get_frameworks().values()))
+    return Answer.of(
+        messages.help_message(usage_lines(), get_frameworks().values(), ctx.services.settings.org_min_respondents)
+    )
 
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
