@@ -148,24 +148,29 @@ def home_section(view: OrgView, limit: int = HOME_TEAMS) -> list[Block]:
 def upload_heatmap(
     client: WebClient, view: OrgView, *, channel: str, thread_ts: str | None = None, max_rows: int | None = None
 ) -> str | None:
-    """Draw the heat map and upload it (files_upload_v2) into ``channel``; the error, or None."""
-    from bot.charts import HEATMAP_MAX_ROWS, heatmap_chart
+    """Draw the heat map, and the workspace median per quarter when there is one, and upload them
+    (one files_upload_v2) into ``channel``; the error, or None."""
+    from bot.charts import HEATMAP_MAX_ROWS, heatmap_chart, org_trend_chart
 
     rows = max_rows or HEATMAP_MAX_ROWS
     png = heatmap_chart(view.groups, rows)
+    day = f"{view.generated_at:%Y-%m-%d}"
+    uploads = [{"content": png, "filename": f"maturity-teams-{day}.png", "title": "Every team: heat map"}]
+    if any(g.medians for g in view.groups):
+        uploads.append(
+            {
+                "content": org_trend_chart(view.groups),
+                "filename": f"maturity-teams-trend-{day}.png",
+                "title": "Workspace median per quarter",
+            }
+        )
     shown = sum(min(len(g.teams), rows) for g in view.groups)
     try:
         client.files_upload_v2(
             channel=channel,
             thread_ts=thread_ts,
             initial_comment=part("org", "heatmap_comment", view, shown),
-            file_uploads=[
-                {
-                    "content": png,
-                    "filename": f"maturity-teams-{view.generated_at:%Y-%m-%d}.png",
-                    "title": "Every team: heat map",
-                }
-            ],
+            file_uploads=uploads,
         )
     except BEST_EFFORT_ERRORS as exc:
         log_failure("files.upload_v2", exc, channel=channel)

@@ -63,10 +63,14 @@ def shown(post: dict[str, Any]) -> str:
     return post["text"] + json.dumps(post.get("blocks") or [], ensure_ascii=False)
 
 
+def is_heat_map(f: Any) -> bool:
+    return f.name.startswith("maturity-teams-") and "trend" not in f.name
+
+
 def heat_maps(r: Running, count: int) -> list[Any]:
     """Wait for ``count`` heat maps uploaded (and no more)."""
     files = eventually(
-        lambda: len(pngs := [f for f in r.slack.files if f.name.endswith(".png")]) >= count and pngs,
+        lambda: len(pngs := [f for f in r.slack.files if is_heat_map(f)]) >= count and pngs,
         what=f"{count} heat maps",
     )
     assert len(files) == count
@@ -93,7 +97,7 @@ def test_admins_owners_and_named_members_see_every_team_and_others_are_refused(r
             assert name in text, (name, text)
         assert "3.25" in text or "3.00" in text or "Level 3" in text
     # the heat map went to the admin's DM with the app, nobody else's channel
-    files = eventually(lambda: [f for f in r.slack.files if f.name.endswith(".png")], what="the heat map")
+    files = eventually(lambda: [f for f in r.slack.files if is_heat_map(f)], what="the heat map")
     assert files[0].content.startswith(b"\x89PNG") and files[0].channel_id.startswith("D")
 
     refused = ask(r, "teams", BEN)
@@ -129,7 +133,7 @@ def test_too_few_answers_and_anonymity_mode_in_the_cross_team_view(running: Runn
         assert u not in text  # never who answered or closed it
     assert f"<@{ANA}>" in text  # a team not in anonymity mode says who closed its last assessment
     # posted: the heat map goes into the message's thread in the channel
-    files = eventually(lambda: [f for f in r.slack.files if f.name.endswith(".png")], what="the heat map")
+    files = eventually(lambda: [f for f in r.slack.files if is_heat_map(f)], what="the heat map")
     assert files[0].channel_id == CHANNEL
 
 
@@ -177,3 +181,38 @@ def test_the_threshold_is_a_setting_and_counts_in_no_percentile(running: Running
         load_settings(org_min_respondents=0)
     help_text = r.driver.slash("help", user_id=ANA, channel_id=CHANNEL).json()
     assert "fewer than 3 respondents" in json.dumps(help_text) and "ORG_MIN_RESPONDENTS" in json.dumps(help_text)
+
+
+def test_percentiles_within_a_framework_and_the_median_per_quarter(running: Running) -> None:
+    from conversations.org import OrgService
+
+    r = running
+    people(r)
+    seed(r)
+    view = OrgService(r.db).view(TEAM)
+    by_framework = {g.framework_id: g for g in view.groups}
+    assert set(by_framework) == {"maturity-levels", "discovery"}
+    (vision,) = by_framework["discovery"].teams  # alone on its framework: compared with nobody else
+    assert {c.percentile for c in vision.dimensions} == {50.0}
+    assert [d for d, _ in by_framework["discovery"].dimensions][:1] == ["feature-engineering"]
+    levels = by_framework["maturity-levels"]
+    assert [t.channel_name for t in levels.teams] == ["ml-platform", "secret-team", "tiny-team"]
+    # the median per quarter counts each team's latest assessment with enough answers in that quarter
+    from scoring.org import median, quarter_of
+
+    now = clock.now()
+    expected: dict[str, dict[str, float]] = {}
+    for team, overall, days in (("ml-platform", 7 / 3, 200), ("ml-platform", 10 / 3, 10), ("secret-team", 3.0, 1)):
+        expected.setdefault(quarter_of(now - timedelta(days=days)), {})[team] = overall
+    quarters = {m.quarter: (round(m.median, 6), m.teams) for m in levels.medians}
+    assert quarters == {
+        q: (round(median(v.values()) or 0, 6), len(v)) for q, v in sorted(expected.items())
+    }  # tiny-team never counts
+    platform = next(t for t in levels.teams if t.channel_name == "ml-platform")
+    assert platform.delta == 1.0 and not platform.overdue and platform.days_since == 10
+
+    # in Slack: the trend chart follows the heat map, in the same upload
+    ask(r, "teams", LEAD)
+    trend = eventually(lambda: [f for f in r.slack.files if "trend" in f.name], what="the trend chart")
+    assert trend[0].content.startswith(b"\x89PNG")
+    heat_maps(r, 1)
