@@ -362,9 +362,14 @@ def settings_message(channel_name: str | None, anonymous: bool, changed: bool = 
 
 
 def home_view(
-    overviews: Sequence, frameworks: dict[str, Framework], extras: dict[str, str | None] | None = None
+    overviews: Sequence,
+    frameworks: dict[str, Framework],
+    extras: dict[str, str | None] | None = None,
+    org_blocks: Sequence[Block] = (),
 ) -> dict:
-    """The App Home tab: the member's teams, their level, last and open assessments, a mini history."""
+    """The App Home tab: the member's teams, their level, last and open assessments, a mini history;
+    then, for who may see every team, ``org_blocks`` (the "All teams" section), which always fit:
+    the member's own teams give way first."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="MLOps maturity"))]
     if not overviews:
         blocks.append(SectionBlock(text=md(part("home", "empty"))))
@@ -403,5 +408,8 @@ def home_view(
             )
         )
         blocks.append(ActionsBlock(block_id=f"home:{team.channel_id}", elements=buttons))
-    message = finalize("MLOps maturity", blocks, max_blocks=MAX_VIEW_BLOCKS)
-    return {"type": "home", "blocks": message.blocks}
+    if not org_blocks:
+        message = finalize("MLOps maturity", blocks, max_blocks=MAX_VIEW_BLOCKS)
+        return {"type": "home", "blocks": message.blocks}
+    own = finalize("MLOps maturity", blocks, max_blocks=MAX_VIEW_BLOCKS - len(org_blocks)).blocks
+    return {"type": "home", "blocks": own + [b.to_dict() for b in org_blocks]}

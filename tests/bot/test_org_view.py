@@ -216,3 +216,28 @@ def test_percentiles_within_a_framework_and_the_median_per_quarter(running: Runn
     trend = eventually(lambda: [f for f in r.slack.files if "trend" in f.name], what="the trend chart")
     assert trend[0].content.startswith(b"\x89PNG")
     heat_maps(r, 1)
+
+
+def _home(r: Running, user: str, count: int) -> list[dict[str, Any]]:
+    r.driver.app_home_opened(user_id=user)
+    call = r.slack.wait_for("views.publish", count=count, timeout=15)[-1]
+    assert call.params["user_id"] == user
+    view = call.params["view"]
+    return (json.loads(view) if isinstance(view, str) else view)["blocks"]
+
+
+def test_app_home_has_an_all_teams_section_for_an_admin_only(running: Running) -> None:
+    r = running
+    people(r)
+    seed(r)
+    for i in range(30):  # more teams than the section shows
+        seed_assessment(r.db, TEAM, f"C0MANY{i:03d}", f"many-{i}", {"U0M1": i % 5, "U0M2": 2, "U0M3": 1})
+    admin = _home(r, LEAD, 1)
+    assert len(admin) <= 100
+    text = json.dumps(admin, ensure_ascii=False)
+    assert "All teams" in text and "/maturity teams" in text and "more teams" in text
+    sections = [b for b in admin if b["type"] == "section" and "many-" in json.dumps(b)]
+    assert 0 < len(sections) <= 10
+    assert "too few answers" in text or "tiny-team" not in text
+    member = json.dumps(_home(r, ANA, 2), ensure_ascii=False)
+    assert "All teams" not in member and "many-" not in member
