@@ -12,7 +12,8 @@ as each team's own summary shows them. Privacy, in every view built here:
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -120,16 +121,33 @@ class OrgView:
         return sum(len(g.teams) for g in self.groups)
 
 
-@dataclass
-class _Scored:
-    score: AssessmentScore
-    respondents: int
+# Scores of closed assessments, per process: (workspace, assessment id, closed at) -> score. Bounded.
+_SCORES: OrderedDict[tuple[str, str, int, datetime], AssessmentScore] = OrderedDict()
+_SCORES_LOCK = threading.Lock()
+SCORES_MAX = 20_000
+
+
+def _cached(workspace_id: str, a: store.AssessmentRow) -> AssessmentScore | None:
+    key = (a.database, workspace_id, a.id, a.closed_at)
+    with _SCORES_LOCK:
+        found = _SCORES.get(key)
+        if found is not None:
+            _SCORES.move_to_end(key)
+        return found
+
+
+def _remember(workspace_id: str, a: store.AssessmentRow, sc: AssessmentScore) -> None:
+    with _SCORES_LOCK:
+        _SCORES[(a.database, workspace_id, a.id, a.closed_at)] = sc
+        while len(_SCORES) > SCORES_MAX:
+            _SCORES.popitem(last=False)
 
 
 class OrgService:
     def __init__(self, db: Database, min_respondents: int = DEFAULT_MIN_RESPONDENTS) -> None:
         self.db = db
         self.min_respondents = min_respondents
+        self._db_key = db.url.render_as_string(hide_password=True)  # the score cache's: one database's ids
 
     # -- who may see it ----------------------------------------------------------------------------
 
@@ -156,7 +174,7 @@ class OrgService:
         now = now or clock.now()
         with self.db.session() as s:
             teams = list(store.teams_of_workspace(s, workspace_id))
-            rows = store.closed_assessment_rows(s, workspace_id)
+            rows = [replace(a, database=self._db_key) for a in store.closed_assessment_rows(s, workspace_id)]
             schedules = {
                 team_id: (sch.checkin_cron, sch.timezone, sch.close_after_hours)
                 for team_id, sch in store.schedules_of_workspace(s, workspace_id).items()
@@ -165,11 +183,12 @@ class OrgService:
             by_team: dict[int, list[store.AssessmentRow]] = defaultdict(list)
             for row in rows:
                 by_team[row.team_id].append(row)
-            wanted = [a for team_rows in by_team.values() for a in team_rows[-2:]]
+            # Only each team's latest is scored (its dimensions); the change uses the stored overall of
+            # the previous one. A closed assessment's score never changes: kept per process, bounded.
+            latest = [rows[-1] for rows in by_team.values()]
+            missing = [a.id for a in latest if _cached(workspace_id, a) is None]
             answers: dict[int, list[Answer]] = defaultdict(list)
-            for assessment_id, user_id, question_id, level in store.responses_of(
-                s, workspace_id, [a.id for a in wanted]
-            ):
+            for assessment_id, user_id, question_id, level in store.responses_of(s, workspace_id, missing):
                 answers[assessment_id].append(Answer(user_id, question_id, level))
 
         specs: dict[str, FrameworkSpec] = {}
@@ -180,9 +199,12 @@ class OrgService:
                 found = specs[raw] = spec_from_json(raw)
             return found
 
-        def scored(a: store.AssessmentRow) -> _Scored:
-            sc = score(spec_of(a.spec_json), answers.get(a.id, ()), member_count=a.member_count)
-            return _Scored(sc, respondents.get(a.id, 0))
+        def scored(a: store.AssessmentRow) -> AssessmentScore:
+            found = _cached(workspace_id, a)
+            if found is None:
+                found = score(spec_of(a.spec_json), answers.get(a.id, ()), member_count=a.member_count)
+                _remember(workspace_id, a, found)
+            return found
 
         frameworks = get_frameworks()
         team_rows: list[TeamRow] = []
@@ -215,16 +237,14 @@ class OrgService:
                 )
                 continue
             latest = history[-1]
-            current = scored(latest)
-            too_few = current.respondents < self.min_respondents
+            sc = scored(latest)
+            answered = respondents.get(latest.id, 0)
+            too_few = answered < self.min_respondents
             previous = history[-2] if len(history) >= 2 and history[-2].framework_id == latest.framework_id else None
             delta = None
-            if previous is not None and not too_few:
-                prev = scored(previous)
-                if prev.respondents >= self.min_respondents:
-                    shown = shown_delta(prev.score.overall, current.score.overall)
-                    delta = float(shown) if shown is not None else None
-            sc = current.score
+            if previous is not None and not too_few and respondents.get(previous.id, 0) >= self.min_respondents:
+                shown = shown_delta(previous.overall, sc.overall)
+                delta = float(shown) if shown is not None else None
             cells = tuple(
                 DimensionCell(d.id, d.name, None if too_few else d.score, None if too_few else d.level)
                 for d in sc.dimensions
@@ -238,7 +258,7 @@ class OrgService:
                     anonymous=team.anonymous,
                     assessment_id=latest.id,
                     closed_at=latest.closed_at,
-                    respondents=current.respondents,
+                    respondents=answered,
                     too_few=too_few,
                     overall=None if too_few else sc.overall,
                     level=None if too_few else sc.level,

@@ -106,6 +106,7 @@ class AssessmentRow:
     member_count: int | None
     overall: float | None
     level: int | None
+    database: str = ""  # which database the row came from (conversations.org keys its cache by it)
 
 
 def teams_of_workspace(session: Session, workspace_id: str) -> Sequence[Team]:
