@@ -299,12 +299,16 @@ class OrgService:
                 dims = tuple((d.id, d.name) for d in fw.dimensions)
                 lo, hi = fw.scale.min, fw.scale.max
                 names = tuple(level.name for level in fw.levels)
-            else:  # a framework file removed since: its assessments' own spec
+            else:  # a framework file removed since: its assessments' own spec (none: no dimensions)
                 spec = next(
-                    spec_of(a.spec_json) for rs in by_team.values() for a in rs if a.framework_id == framework_id
+                    (spec_of(a.spec_json) for rs in by_team.values() for a in rs if a.framework_id == framework_id),
+                    None,
                 )
-                dims = tuple((d.id, d.name) for d in spec.dimensions)
-                lo, hi, names = spec.scale.min, spec.scale.max, tuple(spec.level_names)
+                if spec is None:
+                    dims, lo, hi, names = (), 0, 0, ()
+                else:
+                    dims = tuple((d.id, d.name) for d in spec.dimensions)
+                    lo, hi, names = spec.scale.min, spec.scale.max, tuple(spec.level_names)
             # percentiles per dimension among this framework's teams with enough answers
             ranks: dict[str, list[float | None]] = {}
             for dim_id, _ in dims:
