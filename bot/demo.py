@@ -8,16 +8,17 @@ disagree — finishes, and prints the channel as people would see it. Files land
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import secrets
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.cli import score_json
+from bot.csv_cells import csv_writer
 from bot.scheduler import start_scheduler
 from conversations.frameworks import Framework, default_framework
 from storage import clock, repo
@@ -61,6 +62,7 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
     from bot.config import load_settings
     from bot.logs import setup_logging
     from bot.server import create_server, server_port
+    from bot.services import build_services
     from standin.driver import SlackDriver
     from standin.web_api import StandInSlack
     from storage.db import Database
@@ -79,7 +81,8 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
     names = {uid: real for uid, _, real in team}
     slack = StandInSlack(team_id=TEAM_ID, team_name="Acme ML").start()
     for i, (uid, handle, real) in enumerate(team):
-        slack.add_user(uid, handle, real, is_admin=i == 0)  # the lead is a workspace admin: she sees every team
+        # the lead is a workspace admin: she sees every team
+        slack.add_user(uid, handle, real, tz=DEMO_TZ, is_admin=i == 0)
     slack.add_channel(CHANNEL, "ml-platform", members=[uid for uid, _, _ in team])
 
     db = Database(f"sqlite:///{db_path}")
@@ -91,8 +94,9 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
         slack_api_url=slack.url,
         scheduler_tick_seconds=1,  # the demo moves its clock a quarter ahead: no point waiting a minute
     )
-    app = build_app(settings, db)
-    server = create_server(app, db, host="127.0.0.1", port=0, threads=8)
+    services = build_services(settings, db)
+    app = build_app(services)
+    server = create_server(app, services, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, name="demo-server", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server_port(server)}"
@@ -100,7 +104,7 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
     framework = default_framework()
     print(f"maturity demo: the app is serving {url}/slack/events against a stand-in Slack at {slack.url}")
     print(f"Team #ml-platform: {', '.join(names.values())}. Framework: {framework.name}.\n")
-    scheduler = start_scheduler(settings, app)  # as `maturity serve` runs it: on, ticking, claiming in the db
+    scheduler = start_scheduler(services)  # as `maturity serve` runs it: on, ticking, claiming in the db
 
     try:
         lead = team[0][0]
@@ -206,9 +210,21 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
         clock.reset()
         server.close()
         thread.join(timeout=5)
-        app.services.close()  # type: ignore[attr-defined]  # as `maturity serve` stops
+        services.close()  # as `maturity serve` stops
         slack.stop()
         db.dispose()
+
+
+DEMO_TZ = "America/New_York"  # every demo member's Slack timezone
+
+
+def _working_hours(instant: datetime) -> datetime:
+    """``instant``, or the next 09:00 in DEMO_TZ when it is outside 09:00-17:00 there."""
+    local = instant.astimezone(ZoneInfo(DEMO_TZ))
+    if 9 <= local.hour < 17:
+        return instant
+    day = local.date() + timedelta(days=1 if local.hour >= 17 else 0)
+    return datetime.combine(day, datetime.min.time().replace(hour=9), tzinfo=ZoneInfo(DEMO_TZ)).astimezone(UTC)
 
 
 QUARTER = timedelta(days=92, hours=1)  # holds one quarterly occurrence, wherever today falls
@@ -244,7 +260,8 @@ def _quarter_later(driver, slack, team, names: dict[str, str], framework: Framew
                 levels = " ".join(str(min(framework.scale.max, 2 + (i % 2))) for i, _ in enumerate(dimension.questions))
                 driver.reply(user_id=uid, channel_id=CHANNEL, thread_ts=threads[dimension.id], text=levels)
     _wait_quiet(slack)
-    clock.advance(opened_at + timedelta(hours=49) - clock.now())  # past the reminder delay
+    # past the reminder delay, at a time members are reminded: within 09:00-17:00 of their day
+    clock.advance(_working_hours(opened_at + timedelta(hours=49)) - clock.now())
     scheduler_posts(3 + len(framework.dimensions))
     clock.advance(opened_at + timedelta(days=7, hours=1) - clock.now())  # past the check-in window
     scheduler_posts(5 + len(framework.dimensions))
@@ -332,7 +349,7 @@ def _write_outputs(out: Path, db, assessment_id: int, names: dict[str, str], tra
         rows = repo.list_responses(s, TEAM_ID, assessment_id)
         comments = {(c.user_id, c.message_ts): c.text for c in repo.list_comments(s, TEAM_ID, assessment_id)}
     with (out / "responses.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(["respondent", "question_id", "level", "comment"])
         for row in rows:
             writer.writerow(

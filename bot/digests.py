@@ -6,7 +6,7 @@ from ``bot/templates/`` (changes.j2, digest.j2, reminder.j2, schedule.j2)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlo
 from bot.messages import Message, clip, finalize, md
 from bot.slack_io import post, slack_error
 from bot.templating import part
-from conversations.assessments import AssessmentService, Result
+from conversations.assessments import AssessmentService, DimensionLeft, Result
 from conversations.frameworks import Framework
 from conversations.schedules import ScheduleSnapshot, describe, format_when, hours_label
 from storage import schedules as store
@@ -148,15 +148,20 @@ def reminder_text(
     user_ids: Sequence[str],
     assessment: Assessment | int,
     framework: Framework,
+    left: Sequence[DimensionLeft] | None = None,
     *,
+    links: Mapping[str, str] | None = None,
     closes_at: datetime | None = None,
     timezone: str = "UTC",
 ) -> str:
-    """The reminder in the check-in's thread, @-mentioning exactly ``user_ids`` (never the channel)."""
+    """The reminder in the check-in's thread, @-mentioning exactly ``user_ids`` (never the channel),
+    naming the dimensions they have not answered (``left``; None: all of them), each linked to its
+    thread when ``links`` (dimension id -> permalink) has it."""
     assessment_id = assessment if isinstance(assessment, int) else assessment.id
-    questions = sum(len(d.questions) for d in framework.dimensions)
+    if left is None:
+        left = [DimensionLeft(d.id, d.name, None, len(d.questions), len(d.questions)) for d in framework.dimensions]
     closes = format_when(closes_at, timezone) if closes_at is not None else None
-    return part("reminder", "text", list(user_ids), assessment_id, framework, questions, closes)
+    return part("reminder", "text", list(user_ids), assessment_id, framework, list(left), dict(links or {}), closes)
 
 
 # --- schedule confirmation and status -------------------------------------------------------------

@@ -8,7 +8,6 @@ here by ``finalize``.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -24,10 +23,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.caching import BoundedCache
 from bot.templating import esc as templating_esc
 from bot.templating import part
-from conversations.assessments import DimensionProgress, Result, Status, ThreadAnswer
+from conversations.assessments import DimensionProgress, Result, Status, TeamOverview, ThreadAnswer
 from conversations.frameworks import Dimension, Framework
+from conversations.text import clip as clip_text
 from storage.repo import MessageRevision
 
 MAX_BLOCKS = 50
@@ -52,7 +53,8 @@ def esc(text: str) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` cut to ``limit`` characters, ending in "…" when cut (``conversations.text.clip``)."""
+    return clip_text(text, limit)
 
 
 def finalize(text: str, blocks: Sequence[Block], *, max_blocks: int = MAX_BLOCKS) -> Message:
@@ -100,8 +102,9 @@ def progress_line(progress: DimensionProgress | None) -> str:
     return part("dimension", "progress", progress)
 
 
-_DIMENSION_HEADS: dict[tuple, tuple[str, list[dict]]] = {}
-_DIMENSION_HEADS_LOCK = threading.Lock()
+# Per (framework, version, dimension, position, assessment, closed): the rendered text and head
+# blocks. An entry is a few kB; 2,048 covers every dimension of ~250 assessments open at once.
+_DIMENSION_HEADS: BoundedCache[tuple[str, int, str, int, int, bool], tuple[str, list[dict]]] = BoundedCache(2048)
 
 
 def dimension_message(
@@ -119,10 +122,7 @@ def dimension_message(
     cached = _DIMENSION_HEADS.get(key)
     if cached is None:
         cached = _dimension_head(framework, dimension, position, assessment_id, closed)
-        with _DIMENSION_HEADS_LOCK:
-            if len(_DIMENSION_HEADS) > 2048:
-                _DIMENSION_HEADS.clear()
-            _DIMENSION_HEADS[key] = cached
+        _DIMENSION_HEADS.put(key, cached)
     text, head = cached
     footer = ContextBlock(elements=[md(part("dimension", "footer", progress, closed))]).to_dict()
     return Message(text=text, blocks=[*head, footer])
@@ -365,51 +365,95 @@ def home_view(
     overviews: Sequence,
     frameworks: dict[str, Framework],
     extras: dict[str, str | None] | None = None,
+    more: Sequence[str] = (),
     org_blocks: Sequence[Block] = (),
 ) -> dict:
     """The App Home tab: the member's teams, their level, last and open assessments, a mini history;
     then, for who may see every team, ``org_blocks`` (the "All teams" section), which always fit:
-    the member's own teams give way first."""
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="MLOps maturity"))]
-    if not overviews:
-        blocks.append(SectionBlock(text=md(part("home", "empty"))))
-    for team in overviews:
-        fw = frameworks.get(team.framework_id)
-        latest = team.recent[0] if team.recent else None
-        level_name = fw.level_name(latest.level) if fw and latest is not None and latest.level is not None else ""
-        history = [a.overall for a in reversed(team.recent)]
-        name = fw.name if fw else team.framework_id
-        blocks.append(DividerBlock())
-        blocks.append(SectionBlock(text=md(part("home", "team", team, name, latest, level_name, history))))
-        if extra := (extras or {}).get(team.channel_id):
-            blocks.append(SectionBlock(text=md(extra)))
-        buttons = []
-        if team.open is None:
-            buttons.append(
-                ButtonElement(
-                    text=PlainTextObject(text=part("home", "start_button")),
-                    action_id="home:assess",
-                    value=team.channel_id,
-                    style="primary",
-                )
-            )
+    the member's own teams give way first.
+
+    ``more``: the channels of the member's other teams, named in a closing line with how to see
+    them. A team is shown whole or not at all: one that does not fit in the view's limits (100
+    blocks, ~12k characters) joins ``more`` instead of being cut off."""
+    header = HeaderBlock(text=PlainTextObject(text="MLOps maturity"))
+    if not overviews and not more:
+        return _home(header, [SectionBlock(text=md(part("home", "empty"))), *org_blocks])
+    groups = [_home_team(team, frameworks, extras or {}) for team in overviews]
+    shown: list[Block] = []
+    rest = list(more)
+    for i, group in enumerate(groups):
+        candidate = [*shown, *group]
+        others = [t.channel_id for t in overviews[i + 1 :]] + list(more)
+        note = _more_teams(others)
+        if not _fits([header, *candidate, *([note] if note else []), *org_blocks]):
+            rest = [t.channel_id for t in overviews[i:]] + list(more)
+            break
+        shown = candidate
+    note = _more_teams(rest)
+    return _home(header, [*shown, *([note] if note else []), *org_blocks])
+
+
+def _home(header: Block, blocks: Sequence[Block]) -> dict:
+    message = finalize("MLOps maturity", [header, *blocks], max_blocks=MAX_VIEW_BLOCKS)
+    return {"type": "home", "blocks": message.blocks}
+
+
+def _fits(blocks: Sequence[Block]) -> bool:
+    """Within what ``finalize`` keeps whole for a view: its block count and block text."""
+    return len(blocks) < MAX_VIEW_BLOCKS and sum(len(json.dumps(b.to_dict())) for b in blocks) <= MAX_BLOCK_TEXT
+
+
+def _more_teams(channel_ids: Sequence[str]) -> ContextBlock | None:
+    """ "20 more teams: #a, #b, … and 5 others — run `/maturity status` in their channel": as many
+    channel links as fit in one text (3,000 characters)."""
+    if not channel_ids:
+        return None
+    links = list(channel_ids)
+    text = part("home", "more_teams", len(channel_ids), links)
+    while len(text) > MAX_SECTION and links:
+        # drop enough links at once for the text to fit (each link is "<#C…>, "), then check again
+        excess = len(text) - MAX_SECTION
+        drop = max(1, excess // (len(links[-1]) + 5) + 1)
+        links = links[: max(0, len(links) - drop)]
+        text = part("home", "more_teams", len(channel_ids), links)
+    return ContextBlock(elements=[md(text)])
+
+
+def _home_team(team: TeamOverview, frameworks: dict[str, Framework], extras: dict[str, str | None]) -> list[Block]:
+    fw = frameworks.get(team.framework_id)
+    latest = team.recent[0] if team.recent else None
+    level_name = fw.level_name(latest.level) if fw and latest is not None and latest.level is not None else ""
+    history = [a.overall for a in reversed(team.recent)]
+    name = fw.name if fw else team.framework_id
+    blocks: list[Block] = [
+        DividerBlock(),
+        SectionBlock(text=md(part("home", "team", team, name, latest, level_name, history))),
+    ]
+    if extra := extras.get(team.channel_id):
+        blocks.append(SectionBlock(text=md(extra)))
+    buttons = []
+    if team.open is None:
         buttons.append(
             ButtonElement(
-                text=PlainTextObject(text=part("home", "schedule_button")),
-                action_id="home:schedule",
+                text=PlainTextObject(text=part("home", "start_button")),
+                action_id="home:assess",
                 value=team.channel_id,
+                style="primary",
             )
         )
-        buttons.append(
-            ButtonElement(
-                text=PlainTextObject(text=part("home", "anonymity_button", team.anonymous)),
-                action_id="home:anonymous",
-                value=json.dumps({"c": team.channel_id, "on": not team.anonymous}),
-            )
+    buttons.append(
+        ButtonElement(
+            text=PlainTextObject(text=part("home", "schedule_button")),
+            action_id="home:schedule",
+            value=team.channel_id,
         )
-        blocks.append(ActionsBlock(block_id=f"home:{team.channel_id}", elements=buttons))
-    if not org_blocks:
-        message = finalize("MLOps maturity", blocks, max_blocks=MAX_VIEW_BLOCKS)
-        return {"type": "home", "blocks": message.blocks}
-    own = finalize("MLOps maturity", blocks, max_blocks=MAX_VIEW_BLOCKS - len(org_blocks)).blocks
-    return {"type": "home", "blocks": own + [b.to_dict() for b in org_blocks]}
+    )
+    buttons.append(
+        ButtonElement(
+            text=PlainTextObject(text=part("home", "anonymity_button", team.anonymous)),
+            action_id="home:anonymous",
+            value=json.dumps({"c": team.channel_id, "on": not team.anonymous}),
+        )
+    )
+    blocks.append(ActionsBlock(block_id=f"home:{team.channel_id}", elements=buttons))
+    return blocks

@@ -9,13 +9,14 @@ anonymity mode (no user id anywhere in the report), one workspace only.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from bot.charts import LEVEL_COLORS, NO_SCORE_COLOR, _level_color, _text_color, heatmap_chart, org_trend_chart
+from bot.csv_cells import csv_writer
 from bot.reports import png_data_uri
 from bot.templating import render
 from conversations.org import OrgService, OrgView
@@ -48,20 +49,13 @@ CSV_COLUMNS = (
     "dimension_level",
     "percentile",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 HTML_HEATMAP_ROWS = 60  # teams per framework in the embedded picture; the table below has them all
 
 
-def csv_text(value: object) -> str:
-    """A text cell a spreadsheet never runs as a formula: one starting with = + - @ or a control
-    character gets a leading apostrophe (OWASP's advice)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def _number(value: float | None, places: int = 2) -> str:
-    """A plain number, rounded half-up as the scores shown elsewhere (2.625 -> 2.63)."""
-    return "" if value is None else str(rounded(value, places))
+def _number(value: float | None, places: int = 2) -> Decimal | str:
+    """A plain number (a number cell, never neutralised), rounded half-up as the scores shown
+    elsewhere (2.625 -> 2.63); "" for none."""
+    return "" if value is None else rounded(value, places)
 
 
 def build_org_view(db: Database, workspace_id: str, min_respondents: int) -> OrgView:
@@ -76,7 +70,7 @@ def status_of(team: Any) -> str:
 
 def org_csv(view: OrgView) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")  # every text cell neutralised against formulas
     writer.writerow(CSV_COLUMNS)
     for g in view.groups:
         for t in g.teams:
@@ -86,24 +80,24 @@ def org_csv(view: OrgView) -> str:
                 shown = t.scored and c is not None
                 writer.writerow(
                     [
-                        csv_text(view.workspace_id),
-                        csv_text(g.framework_id),
-                        csv_text(t.channel_id),
-                        csv_text(t.channel_name or ""),
+                        view.workspace_id,
+                        g.framework_id,
+                        t.channel_id,
+                        t.channel_name or "",
                         status_of(t),
                         "" if t.assessment_id is None else t.assessment_id,
                         "" if t.closed_at is None else t.closed_at.isoformat(timespec="seconds"),
                         t.respondents if t.assessment_id is not None else "",
                         _number(t.overall),
                         "" if t.level is None else t.level,
-                        csv_text(t.level_name or ""),
+                        t.level_name or "",
                         _number(t.delta),
                         "" if t.days_since is None else t.days_since,
                         "yes" if t.overdue else "no",
-                        csv_text(t.target or ""),
+                        t.target or "",
                         "yes" if t.anonymous else "no",
-                        csv_text(dim_id),
-                        csv_text(dim_name),
+                        dim_id,
+                        dim_name,
                         _number(c.score) if shown and c is not None else "",
                         "" if not shown or c is None or c.level is None else c.level,
                         _number(c.percentile, 1) if shown and c is not None else "",

@@ -90,6 +90,8 @@ def spec_to_json(spec: FrameworkSpec) -> str:
     )
 
 
+# Bound: one entry per distinct stored spec (framework × version, a handful), so 512 is never
+# reached in practice; it only guards against a database full of hand-edited specs.
 @lru_cache(maxsize=512)
 def spec_from_json(raw: str) -> FrameworkSpec:
     """The spec stored with an assessment (cached: a snapshot never changes, and the answer path
@@ -111,6 +113,7 @@ def _groups(dimensions: Sequence[DimensionSpec]) -> dict[str, str]:
     return {q: d.id for d in dimensions for q in d.question_ids}
 
 
+# Bound: as spec_from_json (one per distinct spec).
 @lru_cache(maxsize=256)
 def _spec_groups(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(_groups(spec_from_json(raw).dimensions).items())
@@ -205,6 +208,27 @@ class TeamOverview:
     anonymous: bool
     recent: tuple[Assessment, ...]  # closed, newest first
     open: Assessment | None
+
+
+@dataclass(frozen=True)
+class DimensionLeft:
+    """A dimension a member has not answered in full: ``left`` of its ``total`` questions have no
+    answer of theirs ("don't know" is an answer)."""
+
+    dimension_id: str
+    name: str
+    message_ts: str | None  # the dimension's thread
+    left: int
+    total: int
+
+
+HOME_TEAMS = 10  # teams shown in full on App Home; the rest are named by channel
+
+
+@dataclass(frozen=True)
+class MemberTeams:
+    shown: tuple[TeamOverview, ...]  # most recently active first, with their results
+    more: tuple[str, ...]  # the channel ids of the member's other teams, in the same order
 
 
 def _read_reply(target: repo.AnswerTarget, text: str) -> tuple[DimensionSpec, ParsedReply | None, ReplyError | None]:
@@ -472,13 +496,20 @@ class AssessmentService:
         return found
 
     def answer_button(
-        self, *, workspace_id: str, assessment_id: int, question_id: str, level: int | None, user_id: str
+        self,
+        *,
+        workspace_id: str,
+        channel_id: str,
+        assessment_id: int,
+        question_id: str,
+        level: int | None,
+        user_id: str,
     ) -> ThreadAnswer:
-        """Record a button click. Raises NoOpenAssessment for an assessment the workspace does not
-        have, ValueError for a question/level the assessment does not have, ThreadClosed when it is
-        no longer open."""
+        """Record a button click in ``channel_id``. Raises NoOpenAssessment for an assessment the
+        workspace's channel does not have (another workspace's, or another channel's), ValueError for
+        a question/level the assessment does not have, ThreadClosed when it is no longer open."""
         with self.db.session() as s:
-            target = repo.answer_target(s, workspace_id, assessment_id)
+            target = repo.answer_target(s, workspace_id, channel_id, assessment_id)
             if target is None:
                 raise NoOpenAssessment()
             spec = spec_from_json(target.spec_json)
@@ -548,6 +579,32 @@ class AssessmentService:
             anonymous=assessment.anonymous,
         )
         return status, snapshot
+
+    def unanswered(
+        self, workspace_id: str, assessment_id: int, members: Collection[str]
+    ) -> dict[str, tuple[DimensionLeft, ...]]:
+        """Per member, the dimensions they have not answered in full, in the framework's order, with
+        the questions of the assessment as opened; members who answered everything are left out."""
+        with self.db.session() as s:
+            assessment = repo.get_assessment(s, workspace_id, assessment_id)
+            if assessment is None:
+                return {}
+            spec = spec_from_json(assessment.spec_json)
+            threads = {t.dimension_id: t.message_ts for t in assessment.threads}
+            answered: dict[str, set[str]] = {}
+            for response in repo.list_responses(s, workspace_id, assessment_id):
+                answered.setdefault(response.user_id, set()).add(response.question_id)
+        out: dict[str, tuple[DimensionLeft, ...]] = {}
+        for member in members:
+            mine = answered.get(member, set())
+            left = tuple(
+                DimensionLeft(d.id, d.name, threads.get(d.id), missing, len(d.question_ids))
+                for d in spec.dimensions
+                if (missing := sum(1 for q in d.question_ids if q not in mine))
+            )
+            if left:
+                out[member] = left
+        return out
 
     def open_assessment(self, workspace_id: str, channel_id: str) -> Assessment | None:
         with self.db.session() as s:
@@ -633,11 +690,13 @@ class AssessmentService:
                 )
             team.anonymous = anonymous
 
-    def teams_of_user(self, workspace_id: str, user_id: str) -> list[TeamOverview]:
-        """The teams (channels) a member has taken part in, with their latest results, newest first."""
+    def teams_of_user(self, workspace_id: str, user_id: str, limit: int = HOME_TEAMS) -> MemberTeams:
+        """The teams (channels) a member has taken part in, most recently active first: the first
+        ``limit`` with their latest results, and the channels of the rest."""
         with self.db.session() as s:
             overviews = []
-            for team in repo.teams_of_user(s, workspace_id, user_id):
+            teams = repo.teams_of_user(s, workspace_id, user_id, limit=None)
+            for team in teams[:limit]:
                 closed = repo.closed_assessments(s, workspace_id, team.id, 6)
                 open_one = repo.get_open_assessment(s, workspace_id, team.channel_id)
                 overviews.append(
@@ -645,7 +704,7 @@ class AssessmentService:
                         team.channel_id, team.channel_name, team.framework_id, team.anonymous, tuple(closed), open_one
                     )
                 )
-            return overviews
+            return MemberTeams(tuple(overviews), tuple(team.channel_id for team in teams[limit:]))
 
     # -- history -----------------------------------------------------------------------------------
 

@@ -8,9 +8,11 @@ arithmetic in a team's timezone, and the schedule service the listener and the s
     tz Europe/Berlin                                      the timezone the cron is read in
     reminders off | on | 48h | 2d                         the reminder to members who have not answered
     close 7d | 72h                                        how long a check-in stays open
+    hours 8-16                                            the reminder's working hours (default 9-17),
+                                                          in each member's own Slack timezone
     resume                                                un-pause (any change above also resumes)
 
-and ``tz=…``, ``remind=…``, ``close=…``, ``digest=quarterly|monthly|weekly|off`` may follow any form,
+and ``tz=…``, ``remind=…``, ``close=…``, ``hours=…``, ``digest=quarterly|monthly|weekly|off`` may follow any form,
 e.g. ``/maturity schedule monthly tz=America/New_York remind=24h close=3d``.
 
 Cron expressions are standard crontab (minute hour day-of-month month weekday; weekday 0 or 7 =
@@ -37,6 +39,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session
 
 from conversations.frameworks import default_framework
+from conversations.text import clip
 from storage import repo
 from storage import schedules as store
 from storage.db import Database
@@ -46,6 +49,7 @@ __all__ = [
     "DEFAULT_CLOSE_AFTER_HOURS",
     "DEFAULT_DIGEST_CRON",
     "DEFAULT_REMINDER_AFTER_HOURS",
+    "DEFAULT_REMINDER_HOURS",
     "DEFAULT_TIMEZONE",
     "PRESETS",
     "Cadence",
@@ -63,6 +67,7 @@ __all__ = [
     "next_fire",
     "parse_cadence",
     "parse_hours",
+    "parse_working_hours",
     "parse_schedule_args",
     "pause_workspace",
     "period_key",
@@ -83,6 +88,7 @@ DEFAULT_REMINDER_AFTER_HOURS = 48
 DEFAULT_CLOSE_AFTER_HOURS = 168
 MAX_REMINDER_HOURS = 30 * 24
 MAX_CLOSE_HOURS = 90 * 24
+DEFAULT_REMINDER_HOURS = (9, 17)  # a member's working hours, in their own timezone: 09:00 to 17:00
 # How far back latest_fire looks for a missed occurrence when not told where to stop.
 MAX_LOOKBACK = timedelta(days=8 * 366)
 
@@ -105,7 +111,9 @@ def _weekday(token: str, expr: str) -> int:
         return int(t)
     if t in _WEEKDAYS or t in _WEEKDAY_NAMES:
         return _WEEKDAYS.index(t[:3])
-    raise ScheduleError(f"`{expr}` is not a valid cron expression: `{token}` is not a weekday (0–7 or sun–sat)")
+    raise ScheduleError(
+        f"`{clip(expr, 60)}` is not a valid cron expression: `{clip(token)}` is not a weekday (0–7 or sun–sat)"
+    )
 
 
 def _weekday_field(field: str, expr: str) -> str:
@@ -117,7 +125,9 @@ def _weekday_field(field: str, expr: str) -> str:
     for item in field.split(","):
         part, slash, step_text = item.partition("/")
         if slash and not (step_text.isdigit() and int(step_text) > 0):
-            raise ScheduleError(f"`{expr}` is not a valid cron expression: bad step `/{step_text}` in `{item}`")
+            raise ScheduleError(
+                f"`{clip(expr, 60)}` is not a valid cron expression: bad step `/{clip(step_text)}` in `{clip(item)}`"
+            )
         step = int(step_text) if slash else 1
         if part == "*":
             lo, hi = 0, 6
@@ -127,7 +137,9 @@ def _weekday_field(field: str, expr: str) -> str:
             if hi == 0 and lo > 0:
                 hi = 7  # "fri-sun"
             if lo > hi:
-                raise ScheduleError(f"`{expr}` is not a valid cron expression: weekday range `{part}` runs backwards")
+                raise ScheduleError(
+                    f"`{clip(expr, 60)}` is not a valid cron expression: weekday range `{clip(part)}` runs backwards"
+                )
         else:
             lo = _weekday(part, expr)
             hi = 6 if slash else lo
@@ -145,7 +157,8 @@ def _trigger(fields: Sequence[str], tz: ZoneInfo, expr: str) -> CronTrigger:
         raise
     except (ValueError, TypeError) as exc:
         reason = str(exc).replace("Error validating expression ", "")
-        raise ScheduleError(f"`{expr}` is not a valid cron expression: {reason} ({_CRON_HINT})") from None
+        problem = f"`{clip(expr, 60)}` is not a valid cron expression: {clip(reason, 120)} ({_CRON_HINT})"
+        raise ScheduleError(problem) from None
 
 
 def validate_cron(expr: str) -> str:
@@ -155,17 +168,17 @@ def validate_cron(expr: str) -> str:
     shown = " ".join(fields)
     if len(fields) != 5:
         raise ScheduleError(
-            f"`{shown}` is not a cron expression: expected 5 fields (minute hour day month weekday), "
+            f"`{clip(shown, 60)}` is not a cron expression: expected 5 fields (minute hour day month weekday), "
             f"got {len(fields)} ({_CRON_HINT})"
         )
     trigger = _trigger(fields, ZoneInfo("UTC"), shown)
     if not re.fullmatch(r"\d{1,2}", fields[0]):
         raise ScheduleError(
-            f"`{shown}` fires more often than hourly; scheduled check-ins run at most once an hour, "
+            f"`{clip(shown, 60)}` fires more often than hourly; scheduled check-ins run at most once an hour, "
             f"so give a single minute ({_CRON_HINT})"
         )
     if trigger.get_next_fire_time(None, datetime(2000, 1, 1, tzinfo=UTC)) is None:
-        raise ScheduleError(f"`{shown}` never fires (no such date)")
+        raise ScheduleError(f"`{clip(shown, 60)}` never fires (no such date)")
     return shown
 
 
@@ -180,15 +193,18 @@ def validate_timezone(name: str) -> str:
     canonical = _zone_names().get(candidate.lower())
     if canonical is None and candidate.upper() == "UTC":
         canonical = "UTC"
+    problem = f"`{clip(candidate, 60)}` is not an IANA timezone name, e.g. `Europe/Berlin` or `UTC`"
     if canonical is None:
-        raise ScheduleError(f"`{candidate[:60]}` is not an IANA timezone name, e.g. `Europe/Berlin` or `UTC`")
+        raise ScheduleError(problem)
     try:
         ZoneInfo(canonical)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(f"`{candidate[:60]}` is not an IANA timezone name, e.g. `Europe/Berlin` or `UTC`") from None
+        raise ScheduleError(problem) from None
     return canonical
 
 
+# Bound: one entry per distinct (crontab, zone) of the stored schedules; presets share entries,
+# so 4,096 covers thousands of teams with custom crontabs.
 @functools.lru_cache(maxsize=4096)
 def cron_trigger(cron: str, tz: str) -> CronTrigger:
     """APScheduler's trigger for a (validated) crontab expression in an IANA zone."""
@@ -270,7 +286,7 @@ def parse_cadence(text: str) -> Cadence:
         return Cadence("off", None)
     if len(words) == 1 and re.fullmatch(r"[a-z-]+", key):
         raise ScheduleError(
-            f"`{words[0][:40]}` is not a schedule: use quarterly, monthly, weekly, off or a cron expression "
+            f"`{clip(words[0])}` is not a schedule: use quarterly, monthly, weekly, off or a cron expression "
             f"({_CRON_HINT})."
         )
     cron = validate_cron(text)
@@ -281,7 +297,7 @@ def parse_hours(text: str, what: str, maximum: int) -> int:
     """``48``, ``48h``, ``2d``, ``1w`` -> hours, between 1 and ``maximum``."""
     match = re.fullmatch(r"(\d{1,5})\s*(h|hr|hrs|hours?|d|days?|w|weeks?)?", text.strip().lower())
     if match is None:
-        raise ScheduleError(f"`{text[:40]}` is not a duration for {what}: use hours or days, e.g. `48h` or `2d`.")
+        raise ScheduleError(f"`{clip(text)}` is not a duration for {what}: use hours or days, e.g. `48h` or `2d`.")
     n, unit = int(match.group(1)), (match.group(2) or "h")[0]
     hours = n * {"h": 1, "d": 24, "w": 168}[unit]
     if not 1 <= hours <= maximum:
@@ -289,6 +305,25 @@ def parse_hours(text: str, what: str, maximum: int) -> int:
             f"{what[:1].upper()}{what[1:]} must be between 1 hour and {hours_label(maximum)} (got {text.strip()})."
         )
     return hours
+
+
+def parse_working_hours(text: str) -> tuple[int, int]:
+    """``8-16`` (also ``8:00-16:00``, ``08–16``) -> (8, 16): whole hours, start before end, 0-24."""
+    match = re.fullmatch(r"(\d{1,2})(?::00)?\s*[-–]\s*(\d{1,2})(?::00)?", text.strip())
+    if match is None:
+        raise ScheduleError(
+            f"`{clip(text.strip())}` is not a span of hours: use whole hours from start to end, e.g. `hours 8-16`."
+        )
+    start, end = int(match.group(1)), int(match.group(2))
+    if not (0 <= start < end <= 24):
+        raise ScheduleError(
+            f"The reminder hours must start before they end, between 0 and 24 (got {start}-{end}), e.g. `hours 8-16`."
+        )
+    return start, end
+
+
+def working_hours_label(start: int, end: int) -> str:
+    return f"{start:02d}:00–{end:02d}:00"
 
 
 def hours_label(hours: int) -> str:
@@ -308,6 +343,7 @@ class ScheduleRequest:
     reminder_enabled: bool | None = None
     reminder_after_hours: int | None = None
     close_after_hours: int | None = None
+    reminder_hours: tuple[int, int] | None = None
     resume: bool = False
 
 
@@ -321,6 +357,7 @@ _OPTION_KEYS = {
     "closes": "close",
     "digest": "digest",
     "digests": "digest",
+    "hours": "hours",
 }
 
 
@@ -347,14 +384,14 @@ def parse_schedule_args(args: str | Sequence[str]) -> ScheduleRequest:
             continue
         option = _OPTION_KEYS.get(key.lower())
         if option is None or not value:
-            raise ScheduleError(f"`{token[:40]}`: options are `tz=`, `remind=`, `close=` and `digest=`.")
+            raise ScheduleError(f"`{clip(token)}`: options are `tz=`, `remind=`, `close=`, `hours=` and `digest=`.")
         _apply_option(fields, option, value)
     if rest:
         head = rest[0].lower()
         option = _OPTION_KEYS.get(head)
-        if option in ("tz", "remind", "close"):
+        if option in ("tz", "remind", "close", "hours"):
             if len(rest) != 2:
-                raise ScheduleError(f"`schedule {head}` takes one value, e.g. {_OPTION_EXAMPLES[option]}.")
+                raise ScheduleError(f"`schedule {clip(head)}` takes one value, e.g. {_OPTION_EXAMPLES[option]}.")
             _apply_option(fields, option, rest[1])
         elif option == "digest":
             fields["digest"] = parse_cadence(" ".join(rest[1:]))
@@ -369,6 +406,7 @@ _OPTION_EXAMPLES = {
     "tz": "`/maturity schedule tz Europe/Berlin`",
     "remind": "`/maturity schedule reminders 24h` or `reminders off`",
     "close": "`/maturity schedule close 7d`",
+    "hours": "`/maturity schedule hours 8-16`",
 }
 
 
@@ -382,6 +420,8 @@ def _apply_option(fields: dict[str, object], option: str, value: str) -> None:
             fields["reminder_after_hours"] = hours
     elif option == "close":
         fields["close_after_hours"] = parse_hours(value, "the check-in window", MAX_CLOSE_HOURS)
+    elif option == "hours":
+        fields["reminder_hours"] = parse_working_hours(value)
     elif option == "digest":
         if value.lower() not in PRESETS and value.lower() not in OFF_WORDS:
             raise ScheduleError(
@@ -410,6 +450,8 @@ class ScheduleSnapshot:
     reminder_enabled: bool
     reminder_after_hours: int
     close_after_hours: int
+    reminder_hours_start: int
+    reminder_hours_end: int
     paused: bool
     paused_reason: str | None
     created_by: str | None
@@ -431,6 +473,8 @@ class ScheduleSnapshot:
             reminder_enabled=schedule.reminder_enabled,
             reminder_after_hours=schedule.reminder_after_hours,
             close_after_hours=schedule.close_after_hours,
+            reminder_hours_start=schedule.reminder_hours_start,
+            reminder_hours_end=schedule.reminder_hours_end,
             paused=schedule.paused,
             paused_reason=schedule.paused_reason,
             created_by=schedule.created_by,
@@ -441,6 +485,17 @@ class ScheduleSnapshot:
     def of_row(cls, row: Mapping[str, Any]) -> ScheduleSnapshot:
         """From ``storage.schedules.schedule_row_for_channel``'s plain values."""
         return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
+
+    def in_reminder_hours(self, now: datetime, tz: str | None) -> bool:
+        """Whether ``now`` is within the reminder hours in zone ``tz`` (a member's; None: the
+        team's), read with that zone's offset at ``now`` (daylight saving included)."""
+        try:
+            zone = ZoneInfo(tz or self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo(self.timezone)
+        local = now.astimezone(zone)
+        hour = local.hour + local.minute / 60 + local.second / 3600
+        return self.reminder_hours_start <= hour < self.reminder_hours_end
 
     @property
     def digest_label(self) -> str:
@@ -476,7 +531,9 @@ def describe(snapshot: ScheduleSnapshot, now: datetime) -> str:
             f", next {format_when(nxt, tz)}." if nxt else ", no further occurrence."
         )
         reminder = (
-            f"Members who have not answered get one reminder after {hours_label(snapshot.reminder_after_hours)}"
+            f"Members who have not answered get one reminder after {hours_label(snapshot.reminder_after_hours)}, "
+            f"within {working_hours_label(snapshot.reminder_hours_start, snapshot.reminder_hours_end)} "
+            "in their own timezone"
             if snapshot.reminder_enabled
             else "No reminders"
         )
@@ -558,6 +615,8 @@ def set_schedule(
             value = getattr(request, name)
             if value is not None:
                 changes[name] = value
+        if request.reminder_hours is not None:
+            changes["reminder_hours_start"], changes["reminder_hours_end"] = request.reminder_hours
         reminder_on = changes.get("reminder_enabled", existing.reminder_enabled if existing else True)
         remind_after = changes.get(
             "reminder_after_hours", existing.reminder_after_hours if existing else DEFAULT_REMINDER_AFTER_HOURS

@@ -11,9 +11,9 @@ here, its handler in one module of this package, its template and its test; e.g.
 from __future__ import annotations
 
 from bot import messages
-from bot.listeners.commands import assessment, business, channel, org, results
+from bot.listeners.commands import assessment, business_case, channel, org, results
 from bot.listeners.commands.context import Answer, CommandContext, Subcommand
-from conversations.business import SESSION_KINDS
+from conversations.business_case import SESSION_KINDS
 from conversations.commands import (
     Command,
     admins_arguments,
@@ -55,7 +55,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "schedule",
         "schedule quarterly|monthly|weekly|off|<cron>",
-        "recurring check-ins (also `digest …`, `tz <Zone>`, `reminders on|off|24h`, `close 7d`, `resume`)",
+        "recurring check-ins (also `digest …`, `tz <Zone>`, `reminders on|off|24h`, `hours 8-16`, `close 7d`, "
+        "`resume`)",
         handler=channel.schedule,
         args=schedule_arguments,
     ),
@@ -76,24 +77,24 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "platforms",
         "platforms [platform name|new|results]",
         "score candidate platforms; the channel sees the ranked comparison",
-        handler=business.platforms,
-        in_ack=business.platforms_in_ack,
+        handler=business_case.platforms,
+        in_ack=business_case.platforms_in_ack,
         args=any_arguments,
     ),
     Subcommand(
         "roi",
         "roi",
         "payback, NPV and IRR of an investment, beside typical ranges",
-        handler=business.roi,
-        in_ack=business.roi_in_ack,
+        handler=business_case.roi,
+        in_ack=business_case.roi_in_ack,
         args=any_arguments,
     ),
     Subcommand(
         "session",
         f"session {'|'.join(SESSION_KINDS)}",
         "a discovery session agenda with questions for your weakest dimensions",
-        handler=business.session,
-        in_ack=business.session_in_ack,
+        handler=business_case.session,
+        in_ack=business_case.session_in_ack,
         args=any_arguments,
     ),
     Subcommand(

@@ -1,7 +1,7 @@
 """The organisation view: members named to see every team of the workspace
 
 Revision ID: 0009_org_admins
-Revises: 0005
+Revises: 0006_reminder_hours
 Create Date: 2026-12-03
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_org_admins"
-down_revision: str | Sequence[str] | None = "0005"  # the integrator rechains at merge
+down_revision: str | Sequence[str] | None = "0006_reminder_hours"  # main's head when merged (0005 before)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
