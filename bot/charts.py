@@ -73,15 +73,16 @@ def _new_figure() -> Figure:
     return fig
 
 
-def render_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes, cropped to its artists (so nothing is clipped), without metadata."""
+def render_png(fig: Figure, tight: bool = True) -> bytes:
+    """The figure as PNG bytes, cropped to its artists (so nothing is clipped; ``tight=False`` for a
+    figure laid out by hand), without metadata."""
     buffer = io.BytesIO()
     with _style():
         fig.savefig(
             buffer,
             format="png",
             dpi=DPI,
-            bbox_inches="tight",
+            bbox_inches="tight" if tight else None,
             pad_inches=0.15,
             facecolor="white",
             metadata={"Software": None},
@@ -278,3 +279,180 @@ def trend_chart(points: Sequence[tuple[datetime, float, int]], framework: Any) -
     """PNG of the overall score per assessment over time, on ``framework``'s scale, with each level's
     band shaded and labelled with its name. A single point is drawn with a week either side."""
     return render_png(trend_figure(points, framework))
+
+
+# --- the organisation's heat map and trend ---------------------------------------------------------
+
+# Level colours of the heat map, low to high (a colour-blind-safe red → blue diverging ramp); a
+# framework with more levels than colours reuses the last.
+LEVEL_COLORS = ("#d73027", "#fc8d59", "#fee090", "#91bfdb", "#4575b4", "#313695", "#1b1f5c")
+NO_SCORE_COLOR = "#e6e6e6"
+HEATMAP_ROW_HEIGHT = 0.34  # inches per team
+HEATMAP_MAX_ROWS = 30  # teams per framework drawn; the rest are counted under the panel
+
+
+def _level_color(level: int, lo: int, hi: int) -> str:
+    steps = hi - lo + 1
+    index = (
+        round((level - lo) * (len(LEVEL_COLORS) - 1) / max(steps - 1, 1)) if steps > len(LEVEL_COLORS) else level - lo
+    )
+    return LEVEL_COLORS[max(0, min(index, len(LEVEL_COLORS) - 1))]
+
+
+def _text_color(fill: str) -> str:
+    r, g, b = (int(fill[i : i + 2], 16) for i in (1, 3, 5))
+    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
+
+
+def heatmap_figure(groups: Sequence[Any], max_rows: int = HEATMAP_MAX_ROWS) -> Figure:
+    """Teams × dimensions, one panel per framework (``conversations.org.FrameworkGroup``): each cell
+    coloured by the dimension's level, its score written in it; a team with too few answers (or
+    none yet) is a grey row saying so. At most ``max_rows`` teams per panel, best overall first.
+
+    Laid out by hand in inches (no constrained layout, no tight bounding box: each costs whole extra
+    draws) and each panel's cells are one mesh, so that 500 teams draw in well under a second."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch, Rectangle
+
+    panels = [g for g in groups if g.teams] or list(groups)
+    widest = max((len(g.dimensions) for g in panels), default=4)
+    label_w, cell_w, right = 2.4, 1.25, 0.25
+    head_h, legend_h, gap = 0.75, 0.75, 0.25  # per panel: title and column names, legend, space
+    rows_of = [max(min(len(g.teams), max_rows), 1) for g in panels]
+    heights = [head_h + HEATMAP_ROW_HEIGHT * n + legend_h + gap for n in rows_of]
+    width = label_w + cell_w * widest + right
+    height = max(sum(heights), 2.0)
+    with _style():
+        fig = Figure(figsize=(width, height), dpi=DPI)
+        FigureCanvasAgg(fig)
+        if not panels:
+            fig.text(0.5, 0.5, "no teams yet", ha="center", va="center")
+            return fig
+        top = height
+        for g, n, h in zip(panels, rows_of, heights, strict=True):
+            teams = list(g.teams[:max_rows])
+            dims = list(g.dimensions)
+            cols = max(len(dims), 1)
+            grid_h = HEATMAP_ROW_HEIGHT * n
+            bottom = top - head_h - grid_h
+            ax = fig.add_axes((label_w / width, bottom / height, cell_w * cols / width, grid_h / height))
+            lo, hi = g.scale_min, g.scale_max
+            colors = [_level_color(level, lo, hi) for level in range(lo, hi + 1)] + [NO_SCORE_COLOR]
+            grey = len(colors) - 1
+            values = []
+            for t in teams:
+                cells = {c.id: c for c in t.dimensions}
+                row = []
+                for dim_id, _ in dims:
+                    cell = cells.get(dim_id)
+                    ok = t.scored and cell is not None and cell.level is not None and cell.score is not None
+                    row.append(cell.level - lo if ok and cell is not None and cell.level is not None else grey)
+                values.append(row or [grey])
+            if values:
+                ax.pcolormesh(
+                    values,
+                    cmap=ListedColormap(colors),
+                    vmin=-0.5,
+                    vmax=len(colors) - 0.5,
+                    edgecolors="white",
+                    linewidth=1.5,
+                )
+            for r, t in enumerate(teams):
+                if not t.scored:
+                    note = "not assessed yet" if t.assessment_id is None else "too few answers"
+                    ax.add_patch(Rectangle((0, r), cols, 1, facecolor=NO_SCORE_COLOR, edgecolor="white", linewidth=1.5))
+                    ax.text(cols / 2, r + 0.5, note, ha="center", va="center", fontsize=10.5, color="#555555")
+                    continue
+                cells = {c.id: c for c in t.dimensions}
+                for col, (dim_id, _) in enumerate(dims):
+                    cell = cells.get(dim_id)
+                    if cell is None or cell.score is None or cell.level is None:
+                        continue
+                    fill = colors[cell.level - lo]
+                    ax.text(col + 0.5, r + 0.5, format_score(cell.score), ha="center", va="center",
+                            fontsize=10.5, color=_text_color(fill))  # fmt: skip
+            ax.set_xlim(0, cols)
+            ax.set_ylim(max(len(teams), 1), 0)
+            names = [textwrap.fill(d, 14, break_long_words=False) for _, d in dims]
+            ax.set_xticks([i + 0.5 for i in range(len(dims))], names, fontsize=10)
+            ax.xaxis.tick_top()
+            ax.set_yticks(
+                [i + 0.5 for i in range(len(teams))],
+                [f"{t.label[:26]}  {format_score(t.overall) if t.scored else '—'}" for t in teams],
+                fontsize=10,
+            )
+            ax.tick_params(length=0)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            fig.text(0.1 / width, (top - 0.1) / height, f"{g.framework_name}: level of each dimension",
+                     fontsize=13, ha="left", va="top")  # fmt: skip
+            hidden = len(g.teams) - len(teams)
+            legend = [
+                Patch(facecolor=colors[level - lo], label=f"{level} {name}")
+                for level, name in zip(range(lo, hi + 1), g.level_names, strict=False)
+            ]
+            ax.legend(
+                handles=legend,
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.02),
+                ncols=min(len(legend), 3),
+                fontsize=9,
+                frameon=False,
+                title=f"… and {hidden} more teams (best overall shown first)" if hidden else None,
+                title_fontsize=9,
+            )
+            top -= h
+    return fig
+
+
+def heatmap_chart(groups: Sequence[Any], max_rows: int = HEATMAP_MAX_ROWS) -> bytes:
+    """PNG of :func:`heatmap_figure` (its own layout: saved as drawn, no tight bounding box)."""
+    return render_png(heatmap_figure(groups, max_rows), tight=False)
+
+
+def org_trend_figure(groups: Sequence[Any]) -> Figure:
+    """The workspace median overall per quarter, one panel per framework (its own scale: teams on
+    different frameworks are never drawn against each other)."""
+    panels = [g for g in groups if g.medians] or list(groups[:1])
+    with _style():
+        fig = Figure(figsize=(7.0, 3.2 * max(len(panels), 1)), dpi=DPI, layout="constrained")
+        FigureCanvasAgg(fig)
+        if not panels:
+            ax = fig.add_subplot()
+            ax.axis("off")
+            ax.text(0.5, 0.5, "no scored assessments yet", ha="center", va="center")
+            return fig
+        axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
+        for ax, g in zip(axes, panels, strict=True):
+            lo, hi = g.scale_min, g.scale_max
+            for i, level in enumerate(range(lo, hi + 1)):
+                bottom = float(lo) if level == lo else level - 0.5
+                top = float(hi) if level == hi else level + 0.5
+                ax.axhspan(bottom, top, color=BAND_COLORS[i % len(BAND_COLORS)], zorder=0, linewidth=0)
+            xs = list(range(len(g.medians)))
+            ys = [m.median for m in g.medians]
+            ax.plot(xs, ys, color=CURRENT_COLOR, linewidth=2.5, marker="o", markersize=7, zorder=3, clip_on=False)
+            for x, m in zip(xs, g.medians, strict=True):
+                ax.annotate(
+                    format_score(m.median),
+                    (x, m.median),
+                    xytext=(0, 8),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=10,
+                    color="#0b3d91",
+                )
+            ax.set_xticks(xs, [f"{m.quarter}\n{m.teams} teams" for m in g.medians], fontsize=9)
+            ax.set_xlim(-0.5, max(len(xs) - 0.5, 0.5))
+            ax.set_ylim(lo - Y_MARGIN, hi + Y_MARGIN)
+            ax.set_yticks(list(range(lo, hi + 1)))
+            ax.set_ylabel("Median overall")
+            ax.set_title(f"{g.framework_name}: workspace median per quarter", fontsize=13, loc="left")
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+    return fig
+
+
+def org_trend_chart(groups: Sequence[Any]) -> bytes:
+    """PNG of :func:`org_trend_figure`."""
+    return render_png(org_trend_figure(groups))

@@ -72,11 +72,19 @@ def build_parser() -> Parser:
 
     sub.add_parser("migrate", help="bring the database schema to the newest version")
 
-    report = sub.add_parser("report", help="a channel's latest finished assessment as Markdown or one HTML file")
-    report.add_argument("--team", required=True, metavar="C…", help="the team's channel id")
-    report.add_argument("--format", required=True, choices=["md", "html"])
+    report = sub.add_parser(
+        "report",
+        help="a channel's latest finished assessment (--team), or every team of a workspace (--org), "
+        "as Markdown, one HTML file or (--org) CSV",
+    )
+    report.add_argument("--team", default=None, metavar="C…", help="the team's channel id")
+    report.add_argument("--org", action="store_true", help="every team of the workspace side by side")
+    report.add_argument("--format", required=True, choices=["md", "html", "csv"])
     report.add_argument(
-        "--workspace", metavar="T…", default=None, help="needed when several workspaces have the channel"
+        "--workspace",
+        metavar="T…",
+        default=None,
+        help="needed when several workspaces have the channel (or, with --org, when the database has several)",
     )
     report.add_argument("--out", type=Path, default=None, metavar="FILE", help="default: standard output")
     report.add_argument("--anonymous", action="store_true", help="aggregates only: no names or user ids")
@@ -545,7 +553,16 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from bot.reports import cmd_report as run  # imported here: keeps matplotlib out of the other commands
+    # imported here: keeps matplotlib out of the other commands
+    if getattr(args, "org", False):
+        if getattr(args, "team", None):
+            raise UsageError("--team and --org go separately: one team's report, or every team's")
+        from bot.org_report import cmd_org_report
+
+        return cmd_org_report(args)
+    if not getattr(args, "team", None):
+        raise UsageError("--team C… (one team's report) or --org (every team of the workspace) is required")
+    from bot.reports import cmd_report as run
 
     return run(args)
 

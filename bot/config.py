@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     slack_timeout_seconds: float = 15.0
     # How often the scheduler looks for due check-ins, reminders, closes and digests.
     scheduler_tick_seconds: int = 60
+    # Cross-team views (`/maturity teams`, `maturity report --org`, the admin's App Home): an
+    # assessment with fewer respondents than this shows "too few answers" instead of scores.
+    org_min_respondents: int = 3
     # Tests and the demo: a file holding the instant the process clock should read (storage/clock.py).
     maturity_clock_file: str | None = None
 
@@ -119,6 +122,13 @@ class Settings(BaseSettings):
     def _refresh(cls, value: float) -> float:
         if not 0 <= value <= 3600:
             raise ValueError("must be a number of seconds from 0 to 3600")
+        return value
+
+    @field_validator("org_min_respondents")
+    @classmethod
+    def _min_respondents(cls, value: int) -> int:
+        if not 1 <= value <= 1000:
+            raise ValueError("must be a whole number of respondents from 1 to 1000")
         return value
 
     @field_validator("log_level")

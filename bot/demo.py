@@ -80,8 +80,9 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
     team = PEOPLE[:members]
     names = {uid: real for uid, _, real in team}
     slack = StandInSlack(team_id=TEAM_ID, team_name="Acme ML").start()
-    for uid, handle, real in team:
-        slack.add_user(uid, handle, real, tz=DEMO_TZ)
+    for i, (uid, handle, real) in enumerate(team):
+        # the lead is a workspace admin: she sees every team
+        slack.add_user(uid, handle, real, tz=DEMO_TZ, is_admin=i == 0)
     slack.add_channel(CHANNEL, "ml-platform", members=[uid for uid, _, _ in team])
 
     db = Database(f"sqlite:///{db_path}")
@@ -199,7 +200,11 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
         )
         steps = _plan_next_steps(driver, slack, db, team, names, summary_post)
         cycle = _quarter_later(driver, slack, team, names, framework)
-        (out / "transcript.txt").write_text(transcript + "\n\n" + steps + "\n\n" + cycle + "\n", encoding="utf-8")
+        org, org_files = _org_view(driver, slack, db, team, names, out, settings.org_min_respondents)
+        (out / "transcript.txt").write_text(
+            transcript + "\n\n" + steps + "\n\n" + cycle + "\n\n" + org + "\n", encoding="utf-8"
+        )
+        files += org_files
         print("Files written to " + str(out.resolve()) + ": " + ", ".join(files))
         return 0 if matches else 1
     finally:
@@ -351,6 +356,67 @@ def _quarter_later(driver, slack, team, names: dict[str, str], framework: Framew
     )
     print(heading + "\n" + text + "\n")
     return heading + "\n" + text
+
+
+OTHER_TEAMS = (  # (channel, name, framework, how many of the team answer, their level)
+    ("C0DEMO002", "vision", "discovery", 3, 3),
+    ("C0DEMO003", "data-eng", "maturity-levels", 2, 1),  # only two answer: "too few answers" across teams
+)
+
+
+def _org_view(driver, slack, db, team, names: dict[str, str], out: Path, min_respondents: int):  # type: ignore[no-untyped-def]
+    """Two more teams run an assessment in their channels; then the lead (a workspace admin) posts
+    `/maturity teams` in #ml-platform: every team side by side, and the heat map. Also writes the org
+    report (Markdown, HTML, CSV). Prints and returns that part of the transcript."""
+    from bot.org_report import build_org_view, org_csv, render_org_html, render_org_markdown
+    from conversations.frameworks import get_framework
+
+    lead = team[0][0]
+    for channel, name, framework_id, answering, level in OTHER_TEAMS:
+        slack.add_channel(channel, name, members=[uid for uid, _, _ in team])
+        framework = get_framework(framework_id)
+        posted = len(slack.calls_to("chat.postMessage"))
+        driver.slash(f"assess {framework_id}", user_id=lead, channel_id=channel)
+        slack.wait_for("chat.postMessage", count=posted + 1 + len(framework.dimensions), timeout=15)
+        _wait_quiet(slack)
+        with db.session() as s:
+            assessment = repo.get_open_assessment(s, TEAM_ID, channel)
+            assert assessment is not None
+            threads = {t.dimension_id: t.message_ts for t in assessment.threads}
+        for i, (uid, _, _) in enumerate(team[:answering]):
+            for d, dimension in enumerate(framework.dimensions):
+                levels = [min(framework.scale.max, level + (i + d + q) % 2) for q, _ in enumerate(dimension.questions)]
+                text = " ".join(map(str, levels))
+                driver.reply(user_id=uid, channel_id=channel, thread_ts=threads[dimension.id], text=text)
+        _wait_quiet(slack)
+        driver.slash("finish", user_id=lead, channel_id=channel)
+        _wait_quiet(slack)
+
+    files_before = len(slack.files)
+    posted = len(slack.calls_to("chat.postMessage"))
+    driver.slash("teams post", user_id=lead, channel_id=CHANNEL)
+    slack.wait_for("chat.postMessage", count=posted + 1, timeout=15)
+    deadline = time.time() + 30
+    while len(slack.files) <= files_before and time.time() < deadline:
+        time.sleep(0.05)
+    _wait_quiet(slack)
+    view_post = next(c for c in reversed(slack.calls_to("chat.postMessage")) if c.params.get("channel") == CHANNEL)
+    rendered = slack.render_blocks(view_post.params.get("blocks"), users=names)
+    pictures = [f for f in slack.files[files_before:]]
+    (out / "teams-heatmap.png").write_bytes(next((f.content for f in pictures if "trend" not in f.name), b""))
+    view = build_org_view(db, TEAM_ID, min_respondents)
+    (out / "org-report.md").write_text(render_org_markdown(view), encoding="utf-8")
+    (out / "org-report.html").write_text(render_org_html(view), encoding="utf-8")
+    (out / "org-report.csv").write_text(org_csv(view), encoding="utf-8")
+    text = (
+        "--- two more teams assess: #vision (discovery, 3 answer) and #data-eng (only 2 answer) ---\n"
+        f"--- {names[lead]}, a workspace admin, runs /maturity teams post in #ml-platform ---\n"
+        + rendered
+        + "\n"
+        + "\n".join(f"[file: {f.name} — {f.title}, {len(f.content):,} bytes]" for f in pictures)
+    )
+    print(text + "\n")
+    return text, ["teams-heatmap.png", "org-report.md", "org-report.html", "org-report.csv"]
 
 
 def _write_outputs(out: Path, db, assessment_id: int, names: dict[str, str], transcript: str) -> list[str]:  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ BOT_SCOPES = [
     "channels:read",
     "groups:read",
     "files:write",
+    "im:write",
     "users:read",
 ]
 TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")

@@ -402,15 +402,15 @@ def history_message(assessments: Sequence, frameworks: dict[str, Framework]) -> 
 _HELP: dict[tuple[tuple[str, ...], tuple[tuple[str, int], ...]], Message] = {}
 
 
-def help_message(lines: Sequence[str], frameworks: Iterable[Framework]) -> Message:
+def help_message(lines: Sequence[str], frameworks: Iterable[Framework], min_respondents: int = 3) -> Message:
     """The help text over the usage ``lines`` (``bot.listeners.commands.registry.usage_lines``);
     rendered once per set of frameworks (it is the same for everyone, and asked for often). Callers
     must not change the returned message."""
     frameworks = list(frameworks)
-    key = (tuple(lines), tuple((f.id, f.version) for f in frameworks))
+    key = (tuple(lines), tuple((f.id, f.version) for f in frameworks), min_respondents)
     message = _HELP.get(key)
     if message is None:
-        body = part("help", "body", lines, frameworks)
+        body = part("help", "body", lines, frameworks, min_respondents)
         message = _HELP[key] = finalize(part("help", "text", lines), [SectionBlock(text=md(body))])
     return message
 
@@ -432,8 +432,11 @@ def home_view(
     extras: dict[str, str | None] | None = None,
     more: Sequence[str] = (),
     elsewhere: dict[str, Sequence] | None = None,
+    org_blocks: Sequence[Block] = (),
 ) -> dict:
-    """The App Home tab: the member's teams, their level, last and open assessments, a mini history.
+    """The App Home tab: the member's teams, their level, last and open assessments, a mini history;
+    then, for who may see every team, ``org_blocks`` (the "All teams" section), which always fit:
+    the member's own teams give way first.
 
     ``more``: the channels of the member's other teams, named in a closing line with how to see
     them. A team is shown whole or not at all: one that does not fit in the view's limits (100
@@ -447,7 +450,7 @@ def home_view(
             SectionBlock(text=md(clip(part("home", "elsewhere", channel_id, list(items)[:5], len(items)), 3000)))
         )
     if not overviews and not more:
-        return _home(header, [SectionBlock(text=md(part("home", "empty"))), *tail])
+        return _home(header, [SectionBlock(text=md(part("home", "empty"))), *tail, *org_blocks])
     groups = [_home_team(team, frameworks, extras or {}) for team in overviews]
     shown: list[Block] = []
     rest = list(more)
@@ -455,12 +458,12 @@ def home_view(
         candidate = [*shown, *group]
         others = [t.channel_id for t in overviews[i + 1 :]] + list(more)
         note = _more_teams(others)
-        if not _fits([header, *candidate, *tail, *([note] if note else [])]):
+        if not _fits([header, *candidate, *tail, *([note] if note else []), *org_blocks]):
             rest = [t.channel_id for t in overviews[i:]] + list(more)
             break
         shown = candidate
     note = _more_teams(rest)
-    return _home(header, [*shown, *tail, *([note] if note else [])])
+    return _home(header, [*shown, *tail, *([note] if note else []), *org_blocks])
 
 
 def _home(header: Block, blocks: Sequence[Block]) -> dict:

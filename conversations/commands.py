@@ -102,3 +102,21 @@ def plan_arguments(name: str, args: tuple[str, ...]) -> tuple[str, ...]:
     if len(args) != 2 or args[0].lower() not in ("mentions", "mention") or args[1].lower() not in ON_OFF:
         raise CommandError(f"`{name}` takes nothing, or `mentions on` / `mentions off`.")
     return ("mentions", "on" if ON_OFF[args[1].lower()] else "off")
+
+
+def teams_arguments(name: str, args: tuple[str, ...]) -> tuple[str, ...]:
+    """Nothing (answered only to you) or ``post`` (posted in the channel)."""
+    if not args:
+        return ()
+    if len(args) != 1 or args[0].lower() != "post":
+        raise CommandError(f"`{name}` takes nothing, or `post` to post it in the channel.")
+    return ("post",)
+
+
+def admins_arguments(name: str, args: tuple[str, ...]) -> tuple[str, ...]:
+    """Nothing (the list), or ``add``/``remove`` and one member."""
+    if not args:
+        return ()
+    if len(args) != 2 or args[0].lower() not in ("add", "remove"):
+        raise CommandError(f"`{name}` takes nothing, `add @user` or `remove @user`.")
+    return (args[0].lower(), args[1])

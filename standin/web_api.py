@@ -186,6 +186,8 @@ class _User:
     is_bot: bool = False
     bot_id: str | None = None
     deleted: bool = False
+    is_admin: bool = False
+    is_owner: bool = False
 
 
 @dataclass
@@ -583,9 +585,22 @@ class StandInSlack:
         tz: str = "America/New_York",
         is_bot: bool = False,
         deleted: bool = False,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> None:
+        """A member of the workspace; ``is_admin``/``is_owner`` as users.info reports them (an owner
+        is an admin too, as in Slack)."""
         with self._lock:
-            self._users[user_id] = _User(user_id, name, real_name or name, tz, is_bot, deleted=deleted)
+            self._users[user_id] = _User(
+                user_id,
+                name,
+                real_name or name,
+                tz,
+                is_bot,
+                deleted=deleted,
+                is_admin=is_admin or is_owner,
+                is_owner=is_owner,
+            )
 
     def record_user_message(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> str:
         """Store a message a person wrote (no API call is recorded); returns its ts."""
@@ -1318,8 +1333,9 @@ class StandInSlack:
             "tz_offset": offset,
             "is_bot": u.is_bot,
             "is_app_user": False,
-            "is_admin": False,
-            "is_owner": False,
+            "is_admin": u.is_admin,
+            "is_owner": u.is_owner,
+            "is_primary_owner": False,
             "is_restricted": False,
             "is_ultra_restricted": False,
             "updated": TS_BASE,

@@ -23,6 +23,8 @@ METHOD_SCOPES = {
     "views_publish": set(),
     "views_open": set(),
     "files_upload_v2": {"files:write"},
+    "conversations_open": {"im:write"},
+    "users_list": {"users:read"},
 }
 EVENT_SUBSCRIPTIONS = {"message": {"message.channels", "message.groups"}}
 EVENT_SCOPES = {"message.channels": "channels:history", "message.groups": "groups:history"}

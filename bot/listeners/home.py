@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 
 from bot import flows, messages
 from bot.digests import next_run_line
@@ -52,11 +53,23 @@ def publish_home(client: WebClient, services: Services, workspace_id: str, user_
     }
     listed = {t.channel_id for t in teams.shown} | set(teams.more)
     elsewhere = {channel: items for channel, items in own.items() if channel not in listed}
-    view = messages.home_view(teams.shown, get_frameworks(), extras, teams.more, elsewhere)
+    org_blocks = all_teams_section(client, services, workspace_id, user_id)
+    view = messages.home_view(teams.shown, get_frameworks(), extras, teams.more, elsewhere, org_blocks=org_blocks)
     try:
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
         log.warning("views.publish failed", extra={"error": slack_error(exc)})
+
+
+def all_teams_section(client: WebClient, services: Services, workspace_id: str, user_id: str) -> list[Block]:
+    """The "All teams" section, for a workspace admin or owner or a member they named; [] for others."""
+    from bot.org import home_section, may_see_org
+    from conversations.org import OrgService
+
+    orgs = OrgService(services.db, services.settings.org_min_respondents)
+    if not may_see_org(client, orgs, workspace_id, user_id):
+        return []
+    return home_section(orgs.view(workspace_id))
 
 
 def _tell(client: WebClient, user_id: str, text: str) -> None:

@@ -41,6 +41,12 @@ def test_demo_runs_end_to_end_and_writes_its_files(tmp_path: Path) -> None:
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html and "Ana Lima" in html
     assert f"{summary['overall']:.2f}" in (out / "report.md").read_text()
+    # it ends with the org view: three teams side by side, the one with two answers withheld
+    org = text[text.index("runs /maturity teams post") :]
+    assert "Every team at a glance" in org and "#vision" in org and "#data-eng — too few answers" in org
+    assert "maturity-teams-" in org and (out / "teams-heatmap.png").read_bytes()[:4] == b"\x89PNG"
+    for name in ("org-report.md", "org-report.html", "org-report.csv"):
+        assert (out / name).is_file(), name
 
 
 def test_the_demo_shows_the_quarterly_cycle_run_by_the_scheduler(tmp_path: Path) -> None:

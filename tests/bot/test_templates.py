@@ -11,6 +11,7 @@ import pytest
 import bot.digests as digests
 import bot.listeners.views as business
 import bot.messages as messages
+import bot.org as org
 import bot.templating as templating
 from bot.listeners.commands import registry
 from bot.templating import environment, message_templates
@@ -227,6 +228,75 @@ def render_business() -> list[messages.Message | dict | str]:
         ("business", "not_posted", ("C1", "ratelimited", False, "Platform comparison")),
     ]:
         out.append(business.reply(template, name, *args))
+    out.extend(org_messages())
+    return out
+
+
+def sample_org_view():  # type: ignore[no-untyped-def]
+    from conversations.org import DimensionCell, FrameworkGroup, OrgView, QuarterMedian, TeamRow
+
+    fw = get_framework("maturity-levels")
+    cells = tuple(DimensionCell(d.id, d.name, 1.5 + i / 4, 2, 50.0) for i, d in enumerate(fw.dimensions))
+    base = dict(
+        channel_id="C1",
+        channel_name="ml-platform",
+        framework_id=fw.id,
+        framework_name=fw.name,
+        anonymous=False,
+        assessment_id=7,
+        closed_at=WHEN,
+        respondents=4,
+        too_few=False,
+        overall=1.75,
+        level=2,
+        level_name="Automated Training",
+        dimensions=cells,
+        delta=0.25,
+        days_since=12,
+        overdue=False,
+        closed_by="U1",
+    )
+    teams = (
+        TeamRow(**base),  # type: ignore[arg-type]
+        TeamRow(**{**base, "channel_name": "<b>x</b>", "anonymous": True, "closed_by": None, "delta": -0.5}),  # type: ignore[arg-type]
+        TeamRow(**{**base, "channel_name": None, "too_few": True, "overall": None, "level": None, "overdue": True}),  # type: ignore[arg-type]
+        TeamRow(**{**base, "assessment_id": None, "dimensions": (), "days_since": None, "overdue": True}),  # type: ignore[arg-type]
+    )
+    group = FrameworkGroup(
+        fw.id,
+        fw.name,
+        0,
+        4,
+        tuple(lv.name for lv in fw.levels),
+        tuple((d.id, d.name) for d in fw.dimensions),
+        teams,
+        (QuarterMedian("2026-Q3", 1.5, 3),),
+    )
+    return OrgView("T1", WHEN, 3, (group,), most_improved=teams[:1], most_declined=teams[1:2], overdue=teams[2:])
+
+
+def org_messages() -> list[messages.Message | dict | str]:
+    from conversations.org import OrgView
+
+    view = sample_org_view()
+    out: list[messages.Message | dict | str] = [org.teams_message(view), org.teams_message(view, limit=2)]
+    out.append(org.teams_message(OrgView("T1", WHEN, 3, ())))
+    out.append(messages.finalize("home", org.home_section(view)).blocks[0])
+    for name, args in [
+        ("heatmap_comment", (view, 4)),
+        ("heatmap_failed", ("not_in_channel",)),
+        ("refused", ()),
+        ("refused_admins", ()),
+        ("admins_list", (["U1", "U2"],)),
+        ("admins_list", ([],)),
+        ("added", ("U1", True)),
+        ("added", ("U1", False)),
+        ("removed", ("U1", True)),
+        ("removed", ("U1", False)),
+        ("unknown_user", ("@<nobody>",)),
+        ("not_a_person", ("U1",)),
+    ]:
+        out.append(org.reply(name, *args))
     return out
 
 
@@ -238,7 +308,7 @@ def test_every_message_template_renders_with_sample_data(monkeypatch: pytest.Mon
         used.add(template)
         return original(template, macro, *args, **kwargs)
 
-    for builders in (messages, digests, business):
+    for builders in (messages, digests, business, org):
         monkeypatch.setattr(builders, "part", spy)
     rendered = render_everything()
     assert set(message_templates()) <= used | {"report"}, set(message_templates()) - used

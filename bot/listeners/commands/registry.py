@@ -11,23 +11,27 @@ here, its handler in one module of this package, its template and its test; e.g.
 from __future__ import annotations
 
 from bot import messages
-from bot.listeners.commands import assessment, business_case, channel, plan, results, targets
+from bot.listeners.commands import assessment, business_case, channel, org, plan, results, targets
 from bot.listeners.commands.context import Answer, CommandContext, Subcommand
 from conversations.business_case import SESSION_KINDS
 from conversations.commands import (
     Command,
+    admins_arguments,
     any_arguments,
     framework_argument,
     parse_command,
     plan_arguments,
     schedule_arguments,
     settings_arguments,
+    teams_arguments,
 )
 from conversations.frameworks import get_frameworks
 
 
 def _help(ctx: CommandContext) -> Answer:
-    return Answer.of(messages.help_message(usage_lines(), get_frameworks().values()))
+    return Answer.of(
+        messages.help_message(usage_lines(), get_frameworks().values(), ctx.services.settings.org_min_respondents)
+    )
 
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -107,6 +111,20 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         handler=business_case.session,
         in_ack=business_case.session_in_ack,
         args=any_arguments,
+    ),
+    Subcommand(
+        "teams",
+        "teams [post]",
+        "every team of the workspace side by side, with a heat map (workspace admins and named members)",
+        handler=org.teams,
+        args=teams_arguments,
+    ),
+    Subcommand(
+        "admins",
+        "admins [add|remove @user]",
+        "who besides workspace admins and owners sees every team",
+        handler=org.admins,
+        args=admins_arguments,
     ),
     Subcommand("help", "help", "how it works", in_ack=_help),
 )

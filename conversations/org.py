@@ -1,0 +1,379 @@
+"""The organisation view: every team of one workspace side by side (``/maturity teams``,
+``maturity report --org``, the admin's App Home), and who may see it.
+
+Slack-free. Scores come from the shared engine (``scoring.score``) on the stored answers, exactly
+as each team's own summary shows them. Privacy, in every view built here:
+
+* an assessment with fewer than ``min_respondents`` respondents (``ORG_MIN_RESPONDENTS``, 3 by
+  default) shows "too few answers" instead of scores, and counts in no percentile or median;
+* a team in anonymity mode shows aggregates only: never who answered, opened or closed anything;
+* one workspace's view reads only that workspace's rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from conversations.assessments import spec_from_json
+from conversations.frameworks import get_frameworks
+from conversations.schedules import ScheduleError, next_fire
+from scoring import Answer, AssessmentScore, score
+from scoring.formatting import shown_delta
+from scoring.org import median, percentile_ranks, quarter_of
+from scoring.types import FrameworkSpec
+from storage import clock
+from storage import org as store
+from storage.db import Database
+
+__all__ = [
+    "DEFAULT_MIN_RESPONDENTS",
+    "DimensionCell",
+    "FrameworkGroup",
+    "OrgService",
+    "OrgView",
+    "QuarterMedian",
+    "TeamRow",
+]
+
+DEFAULT_MIN_RESPONDENTS = 3
+UNSCHEDULED_PERIOD = timedelta(days=92)  # a team without a schedule is due a check-in every quarter
+RANKED = 3  # teams named under "most improved" and "most declined"
+
+
+@dataclass(frozen=True)
+class DimensionCell:
+    id: str
+    name: str
+    score: float | None
+    level: int | None
+    percentile: float | None = None  # among the workspace's teams on the same framework
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    channel_id: str
+    channel_name: str | None
+    framework_id: str
+    framework_name: str
+    anonymous: bool
+    assessment_id: int | None  # the latest closed assessment; None: never assessed
+    closed_at: datetime | None
+    respondents: int
+    too_few: bool  # fewer respondents than the threshold: no scores shown
+    overall: float | None
+    level: int | None
+    level_name: str | None
+    dimensions: tuple[DimensionCell, ...]
+    delta: float | None  # overall change since the previous assessment (both with enough answers)
+    days_since: int | None
+    overdue: bool
+    closed_by: str | None  # None for a team in anonymity mode
+    # The team's target (issue 15, `/maturity target`): None until that lands; shown as "—".
+    target: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"#{self.channel_name}" if self.channel_name else self.channel_id
+
+    @property
+    def scored(self) -> bool:
+        return self.assessment_id is not None and not self.too_few and self.overall is not None
+
+
+@dataclass(frozen=True)
+class QuarterMedian:
+    quarter: str  # "2026-Q3"
+    median: float
+    teams: int
+
+
+@dataclass(frozen=True)
+class FrameworkGroup:
+    framework_id: str
+    framework_name: str
+    scale_min: int
+    scale_max: int
+    level_names: tuple[str, ...]
+    dimensions: tuple[tuple[str, str], ...]  # (id, name) in framework order
+    teams: tuple[TeamRow, ...]  # best overall first; too few answers and never assessed last
+    medians: tuple[QuarterMedian, ...]  # the workspace median overall per quarter, oldest first
+
+
+@dataclass(frozen=True)
+class OrgView:
+    workspace_id: str
+    generated_at: datetime
+    min_respondents: int
+    groups: tuple[FrameworkGroup, ...]
+    most_improved: tuple[TeamRow, ...] = ()
+    most_declined: tuple[TeamRow, ...] = ()
+    overdue: tuple[TeamRow, ...] = field(default_factory=tuple)
+
+    @property
+    def teams(self) -> tuple[TeamRow, ...]:
+        return tuple(t for g in self.groups for t in g.teams)
+
+    @property
+    def team_count(self) -> int:
+        return sum(len(g.teams) for g in self.groups)
+
+
+# Scores of closed assessments, per process: (workspace, assessment id, closed at) -> score. Bounded.
+_SCORES: OrderedDict[tuple[str, str, int, datetime], AssessmentScore] = OrderedDict()
+_SCORES_LOCK = threading.Lock()
+SCORES_MAX = 20_000
+
+
+def _cached(workspace_id: str, a: store.AssessmentRow) -> AssessmentScore | None:
+    key = (a.database, workspace_id, a.id, a.closed_at)
+    with _SCORES_LOCK:
+        found = _SCORES.get(key)
+        if found is not None:
+            _SCORES.move_to_end(key)
+        return found
+
+
+def _remember(workspace_id: str, a: store.AssessmentRow, sc: AssessmentScore) -> None:
+    with _SCORES_LOCK:
+        _SCORES[(a.database, workspace_id, a.id, a.closed_at)] = sc
+        while len(_SCORES) > SCORES_MAX:
+            _SCORES.popitem(last=False)
+
+
+class OrgService:
+    def __init__(self, db: Database, min_respondents: int = DEFAULT_MIN_RESPONDENTS) -> None:
+        self.db = db
+        self.min_respondents = min_respondents
+        self._db_key = db.url.render_as_string(hide_password=True)  # the score cache's: one database's ids
+
+    # -- who may see it ----------------------------------------------------------------------------
+
+    def is_named(self, workspace_id: str, user_id: str) -> bool:
+        with self.db.session() as s:
+            return store.is_named_admin(s, workspace_id, user_id)
+
+    def named(self, workspace_id: str) -> list[str]:
+        with self.db.session() as s:
+            return [a.user_id for a in store.list_admins(s, workspace_id)]
+
+    def name(self, workspace_id: str, user_id: str, added_by: str) -> bool:
+        with self.db.session() as s:
+            return store.add_admin(s, workspace_id, user_id, added_by)
+
+    def unname(self, workspace_id: str, user_id: str) -> bool:
+        with self.db.session() as s:
+            return store.remove_admin(s, workspace_id, user_id)
+
+    # -- the view ----------------------------------------------------------------------------------
+
+    def view(self, workspace_id: str, now: datetime | None = None) -> OrgView:
+        """Every team of the workspace, grouped by framework."""
+        now = now or clock.now()
+        with self.db.session() as s:
+            teams = list(store.teams_of_workspace(s, workspace_id))
+            rows = [replace(a, database=self._db_key) for a in store.closed_assessment_rows(s, workspace_id)]
+            schedules = {
+                team_id: (sch.checkin_cron, sch.timezone, sch.close_after_hours)
+                for team_id, sch in store.schedules_of_workspace(s, workspace_id).items()
+            }
+            respondents = store.respondent_counts(s, workspace_id)
+            by_team: dict[int, list[store.AssessmentRow]] = defaultdict(list)
+            for row in rows:
+                by_team[row.team_id].append(row)
+            # Only each team's latest is scored (its dimensions); the change uses the stored overall of
+            # the previous one. A closed assessment's score never changes: kept per process, bounded.
+            latest = [rows[-1] for rows in by_team.values()]
+            missing = [a.id for a in latest if _cached(workspace_id, a) is None]
+            answers: dict[int, list[Answer]] = defaultdict(list)
+            for assessment_id, user_id, question_id, level in store.responses_of(s, workspace_id, missing):
+                answers[assessment_id].append(Answer(user_id, question_id, level))
+
+        specs: dict[str, FrameworkSpec] = {}
+
+        def spec_of(raw: str) -> FrameworkSpec:
+            found = specs.get(raw)
+            if found is None:
+                found = specs[raw] = spec_from_json(raw)
+            return found
+
+        def scored(a: store.AssessmentRow) -> AssessmentScore:
+            found = _cached(workspace_id, a)
+            if found is None:
+                found = score(spec_of(a.spec_json), answers.get(a.id, ()), member_count=a.member_count)
+                _remember(workspace_id, a, found)
+            return found
+
+        frameworks = get_frameworks()
+        team_rows: list[TeamRow] = []
+        for team in teams:
+            history = by_team.get(team.id, [])
+            framework_id = history[-1].framework_id if history else team.framework_id
+            fw = frameworks.get(framework_id)
+            fw_name = fw.name if fw is not None else framework_id
+            if not history:
+                team_rows.append(
+                    TeamRow(
+                        channel_id=team.channel_id,
+                        channel_name=team.channel_name,
+                        framework_id=framework_id,
+                        framework_name=fw_name,
+                        anonymous=team.anonymous,
+                        assessment_id=None,
+                        closed_at=None,
+                        respondents=0,
+                        too_few=False,
+                        overall=None,
+                        level=None,
+                        level_name=None,
+                        dimensions=(),
+                        delta=None,
+                        days_since=None,
+                        overdue=True,
+                        closed_by=None,
+                    )
+                )
+                continue
+            latest = history[-1]
+            sc = scored(latest)
+            answered = respondents.get(latest.id, 0)
+            too_few = answered < self.min_respondents
+            previous = history[-2] if len(history) >= 2 and history[-2].framework_id == latest.framework_id else None
+            delta = None
+            if previous is not None and not too_few and respondents.get(previous.id, 0) >= self.min_respondents:
+                shown = shown_delta(previous.overall, sc.overall)
+                delta = float(shown) if shown is not None else None
+            cells = tuple(
+                DimensionCell(d.id, d.name, None if too_few else d.score, None if too_few else d.level)
+                for d in sc.dimensions
+            )
+            team_rows.append(
+                TeamRow(
+                    channel_id=team.channel_id,
+                    channel_name=team.channel_name,
+                    framework_id=latest.framework_id,
+                    framework_name=fw_name,
+                    anonymous=team.anonymous,
+                    assessment_id=latest.id,
+                    closed_at=latest.closed_at,
+                    respondents=answered,
+                    too_few=too_few,
+                    overall=None if too_few else sc.overall,
+                    level=None if too_few else sc.level,
+                    level_name=None if too_few else sc.level_name,
+                    dimensions=cells,
+                    delta=delta,
+                    days_since=max(0, (now - latest.closed_at).days),
+                    overdue=_overdue(latest.closed_at, schedules.get(team.id), now),
+                    closed_by=None if team.anonymous else latest.closed_by,
+                )
+            )
+
+        groups = self._groups(team_rows, by_team, respondents, frameworks, spec_of)
+        everyone = [t for g in groups for t in g.teams]
+        changed = [t for t in everyone if t.delta is not None]
+        improved = sorted((t for t in changed if t.delta is not None and t.delta > 0), key=lambda t: -(t.delta or 0))
+        declined = sorted((t for t in changed if t.delta is not None and t.delta < 0), key=lambda t: t.delta or 0)
+        overdue = sorted((t for t in everyone if t.overdue), key=lambda t: -(t.days_since or 10**6))
+        return OrgView(
+            workspace_id=workspace_id,
+            generated_at=now,
+            min_respondents=self.min_respondents,
+            groups=tuple(groups),
+            most_improved=tuple(improved[:RANKED]),
+            most_declined=tuple(declined[:RANKED]),
+            overdue=tuple(overdue),
+        )
+
+    def _groups(self, team_rows, by_team, respondents, frameworks, spec_of):  # type: ignore[no-untyped-def]
+        grouped: dict[str, list[TeamRow]] = defaultdict(list)
+        for t in team_rows:
+            grouped[t.framework_id].append(t)
+        groups = []
+        for framework_id in sorted(grouped, key=lambda f: (f not in frameworks, f)):
+            rows = grouped[framework_id]
+            fw = frameworks.get(framework_id)
+            if fw is not None:
+                dims = tuple((d.id, d.name) for d in fw.dimensions)
+                lo, hi = fw.scale.min, fw.scale.max
+                names = tuple(level.name for level in fw.levels)
+            else:  # a framework file removed since: its assessments' own spec (none: no dimensions)
+                spec = next(
+                    (spec_of(a.spec_json) for rs in by_team.values() for a in rs if a.framework_id == framework_id),
+                    None,
+                )
+                if spec is None:
+                    dims, lo, hi, names = (), 0, 0, ()
+                else:
+                    dims = tuple((d.id, d.name) for d in spec.dimensions)
+                    lo, hi, names = spec.scale.min, spec.scale.max, tuple(spec.level_names)
+            # percentiles per dimension among this framework's teams with enough answers
+            ranks: dict[str, list[float | None]] = {}
+            for dim_id, _ in dims:
+                values = [_cell(t, dim_id) for t in rows]
+                ranks[dim_id] = percentile_ranks(values)
+            ranked_rows = []
+            for i, t in enumerate(rows):
+                cells = tuple(replace(c, percentile=ranks[c.id][i]) if c.id in ranks else c for c in t.dimensions)
+                ranked_rows.append(replace(t, dimensions=cells))
+            ranked_rows.sort(
+                key=lambda t: (not t.scored, t.assessment_id is None, -(t.overall or 0.0), t.label.lower())
+            )
+            groups.append(
+                FrameworkGroup(
+                    framework_id=framework_id,
+                    framework_name=fw.name if fw is not None else framework_id,
+                    scale_min=int(lo),
+                    scale_max=int(hi),
+                    level_names=names,
+                    dimensions=dims,
+                    teams=tuple(ranked_rows),
+                    medians=self._medians(framework_id, by_team, respondents),
+                )
+            )
+        return groups
+
+    def _medians(
+        self, framework_id: str, by_team: dict[int, list[store.AssessmentRow]], respondents: dict[int, int]
+    ) -> tuple[QuarterMedian, ...]:
+        """Per quarter: the median of each team's latest overall in that quarter (enough answers only)."""
+        per_quarter: dict[str, dict[int, float]] = defaultdict(dict)
+        for team_id, rows in by_team.items():
+            for a in rows:  # oldest first: a later one in the same quarter replaces an earlier one
+                if a.framework_id != framework_id or a.overall is None:
+                    continue
+                if respondents.get(a.id, 0) < self.min_respondents:
+                    continue
+                per_quarter[quarter_of(a.closed_at)][team_id] = a.overall
+        out = []
+        for quarter in sorted(per_quarter):
+            values = list(per_quarter[quarter].values())
+            m = median(values)
+            if m is not None:
+                out.append(QuarterMedian(quarter, m, len(values)))
+        return tuple(out)
+
+
+def _cell(team: TeamRow, dimension_id: str) -> float | None:
+    if not team.scored:
+        return None
+    for c in team.dimensions:
+        if c.id == dimension_id:
+            return c.score
+    return None
+
+
+def _overdue(last: datetime, schedule: tuple[str | None, str, int] | None, now: datetime) -> bool:
+    """Whether a check-in is overdue: the schedule's first occurrence after the last assessment has
+    passed, with its close window, and no assessment closed since; a team without a schedule is due
+    every quarter (92 days)."""
+    if schedule is None or not schedule[0]:
+        return now - last > UNSCHEDULED_PERIOD
+    cron, tz, close_after_hours = schedule
+    try:
+        due = next_fire(cron, tz, last)
+    except (ScheduleError, ValueError):
+        return now - last > UNSCHEDULED_PERIOD
+    return due is not None and now > due + timedelta(hours=close_after_hours)
