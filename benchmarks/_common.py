@@ -265,8 +265,10 @@ def members(count: int) -> list[str]:
     return [f"U0M{i:07d}" for i in range(count)]
 
 
-def make_slack(member_ids: Sequence[str]) -> StandInSlack:
-    slack = StandInSlack(team_id=TEAM)
+def make_slack(member_ids: Sequence[str], *, slack_rate_limits: bool = True, time_scale: float = 1.0) -> StandInSlack:
+    """The stand-in with the members in CHANNEL; Slack's per-method rate limits on unless told
+    (``time_scale``: see StandInSlack)."""
+    slack = StandInSlack(team_id=TEAM, slack_rate_limits=slack_rate_limits, time_scale=time_scale)
     slack.start()
     for user in member_ids:
         slack.add_user(user, user.lower())

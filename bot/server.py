@@ -26,6 +26,7 @@ class WsgiApp:
         services = getattr(app, "services", None)
         # Requests being answered: the work queued after acks waits for them (bot.after_ack).
         self.answering = services.after_ack.requests if services is not None else contextlib.nullcontext()
+        self.after_ack = services.after_ack if services is not None else None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
@@ -33,7 +34,10 @@ class WsgiApp:
             healthy = problem is None
             if not healthy:
                 log.error("unhealthy", extra={"reason": problem})
-            body = json.dumps({"status": "ok" if healthy else problem}).encode()
+            report: dict[str, Any] = {"status": "ok" if healthy else problem}
+            if self.after_ack is not None:
+                report["queued"] = self.after_ack.pending  # Slack calls waiting after their acks
+            body = json.dumps(report).encode()
             start_response(
                 "200 OK" if healthy else "503 Service Unavailable",
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
