@@ -64,6 +64,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="send no new request after this many seconds (140; 0 = no limit): keeps a run bounded",
     )
     parser.add_argument("--max-wait", type=float, default=30.0, help="give up waiting for storage after this (30 s)")
+    parser.add_argument(
+        "--slack-limits",
+        action="store_true",
+        help="the stand-in enforces Slack's per-method rate limits (off: a whole team's ✅ at Tier 3 would take "
+        "minutes to drain; answer_burst.py measures the bot under them)",
+    )
     args = parser.parse_args(argv)
     args.db_list = [d.strip() for d in args.db.split(",") if d.strip()]
     if args.members < 1 or args.concurrency < 1 or not 0 <= args.typed <= 1:
@@ -116,7 +122,7 @@ def run_one(kind: str, args: argparse.Namespace, users: list[str]) -> dict[str, 
     from storage.db import Database
 
     with workdir("maturity-many-") as wd, contextlib.ExitStack() as stack:
-        slack = make_slack(users)
+        slack = make_slack(users, slack_rate_limits=args.slack_limits)
         stack.callback(slack.stop)
         target = stack.enter_context(database(kind, wd))
         env = app_env(target.url, slack.url)
