@@ -16,7 +16,7 @@ stand-in's buckets refill six times faster. Retry-After stays in whole seconds a
 each wait is relatively six times longer, but a freed slot is then rarely contended: compression
 tests the queue and the totals, not the race for a slot. That race is real time: run
 ``--time-scale 1 --members 15 --window 30`` (Slack's own rates; with slack-sdk's default of 5 rate-limit
-retries it lost 5 of 65 ✅, with bot.app.RATE_LIMIT_RETRIES none). The queue is read from
+retries it lost 5 of 65 ✅, with bot.services.RATE_LIMIT_RETRIES none). The queue is read from
 ``GET /healthz`` (``queued``: Slack calls waiting after their acks).
 
     .venv/bin/python benchmarks/answer_burst.py                 # SQLite, 50 members, 2 min in 20 s

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from conversations.text import clip
+
 DONT_KNOW_TOKENS = frozenset({"?", "-"})
 _TOKEN = re.compile(r"[^\s,]+")
 _LEVEL = re.compile(r"^(\d+|\?|-)$")
@@ -24,6 +26,9 @@ _LEADING_MENTION = re.compile(r"^\s*(<@[A-Z0-9]+(\|[^>]*)?>\s*)+")
 _COMMENT_LEAD = re.compile(r"^[\s\-—–:;,.|]+")
 _TRAILING_PUNCT = ".!;:)"
 MAX_COMMENT = 2000
+# A level or question number has a few digits; past this many (ignoring leading zeros) a number is
+# read as "not a level" without being converted (int() refuses more than 4,300 digits).
+_MAX_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -51,12 +56,20 @@ def example_reply(question_count: int, scale_min: int, scale_max: int) -> str:
     return " ".join(levels) + " we track runs in MLflow"
 
 
+def _number(token: str) -> int | None:
+    """The whole number ``token`` spells (digits only), or None when it is too long to be a level
+    or a question number."""
+    digits = token.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else None
+
+
 def _level(token: str, number: int, scale_min: int, scale_max: int, fail) -> int | None:  # type: ignore[no-untyped-def]
     if token in DONT_KNOW_TOKENS:
         return None
-    value = int(token)
-    if not scale_min <= value <= scale_max:
-        fail(f"Question {number}: {value} is not a level here (levels go from {scale_min} to {scale_max}).")
+    value = _number(token)
+    if value is None or not scale_min <= value <= scale_max:
+        shown = clip(token) if value is None else value
+        fail(f"Question {number}: {shown} is not a level here (levels go from {scale_min} to {scale_max}).")
     return value
 
 
@@ -86,9 +99,10 @@ def parse_reply(text: str, *, question_count: int, scale_min: int, scale_max: in
             pair = _PAIR.match(word(match))
             if not pair:
                 break
-            number = int(pair.group(1))
-            if not 1 <= number <= question_count:
-                fail(f"There is no question {number} in this thread (it has {question_count}).")
+            number = _number(pair.group(1))
+            if number is None or not 1 <= number <= question_count:
+                shown = clip(pair.group(1)) if number is None else number
+                fail(f"There is no question {shown} in this thread (it has {question_count}).")
             if number in answers:
                 fail(f"Question {number} is answered twice in that reply.")
             answers[number] = _level(pair.group(2), number, scale_min, scale_max, fail)
@@ -100,7 +114,7 @@ def parse_reply(text: str, *, question_count: int, scale_min: int, scale_max: in
                 fail("Please use either levels in order or `N=L` pairs, not both in one reply.")
             if not _LEVEL.match(token):
                 if _DECIMAL.match(token):
-                    fail(f"`{token}` is not a whole level.")
+                    fail(f"`{clip(token)}` is not a whole level.")
                 break
             if len(answers) == question_count:
                 if token in DONT_KNOW_TOKENS:
@@ -110,7 +124,7 @@ def parse_reply(text: str, *, question_count: int, scale_min: int, scale_max: in
             answers[number] = _level(token, number, scale_min, scale_max, fail)
             end = match.end()
     elif _DECIMAL.match(first):
-        fail(f"`{first}` is not a whole level.")
+        fail(f"`{clip(first)}` is not a whole level.")
     else:
         fail("I couldn't read levels at the start of that reply.")
 
