@@ -54,8 +54,8 @@ def test_every_subcommand_parses_to_its_own_entry() -> None:
     for subcommand in registry.SUBCOMMANDS:
         command, entry = registry.parse(samples.get(subcommand.name, subcommand.name.upper()))
         assert entry is subcommand and command.name == subcommand.name
-    with pytest.raises(CommandError, match="don't know the subcommand `target`"):
-        registry.parse("target 3")  # pinned in INTERFACE.md, not built yet
+    with pytest.raises(CommandError, match="don't know the subcommand `targets`"):
+        registry.parse("targets 3")
 
 
 def test_each_entry_has_a_step_and_a_usage_that_starts_with_its_name() -> None:
