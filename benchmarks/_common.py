@@ -72,6 +72,7 @@ class Server:
     """A server subprocess (``maturity serve`` or benchmarks/bare_app.py) on a loopback port."""
 
     def __init__(self, name: str, command: list[str], env: dict[str, str], workdir: Path, port: int) -> None:
+        self.cpus: set[int] | None = None  # pinned to these cores (and so are its workers), see pin_cores
         self.name = name
         self.command = command
         self.env = env
@@ -118,8 +119,15 @@ class Server:
 
     def start(self, timeout: float = 60.0) -> Server:
         with self.log_path.open("ab") as log:
+            cpus = self.cpus
             self.proc = subprocess.Popen(
-                self.command, env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
+                self.command,
+                env=self.env,
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # set in the child before exec: the server and every worker it forks stay on these cores
+                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
             )
         deadline = time.monotonic() + timeout
         while True:
@@ -261,12 +269,28 @@ def workdir(prefix: str) -> Iterator[Path]:
 # --- the stand-in Slack and requests built ahead of time ---------------------------------------------
 
 
+def pin_cores(enabled: bool = True) -> tuple[set[int], set[int]] | None:
+    """Pin this process — the stand-in Slack — and so the load generator it spawns (a child inherits
+    its parent's affinity) to one core, and return (harness cores, server cores): give the second to
+    every Server (``server.cpus``) before starting it. Real Slack's CPU is not the bot's: sharing a
+    core with the harness, the server's figures would include the harness's work. None (nothing
+    pinned) with fewer than two cores or when not ``enabled``."""
+    cores = sorted(os.sched_getaffinity(0))
+    if not enabled or len(cores) < 2:
+        return None
+    harness, server = {cores[0]}, set(cores[1:])
+    os.sched_setaffinity(0, harness)
+    return harness, server
+
+
 def members(count: int) -> list[str]:
     return [f"U0M{i:07d}" for i in range(count)]
 
 
-def make_slack(member_ids: Sequence[str]) -> StandInSlack:
-    slack = StandInSlack(team_id=TEAM)
+def make_slack(member_ids: Sequence[str], *, slack_rate_limits: bool = True, time_scale: float = 1.0) -> StandInSlack:
+    """The stand-in with the members in CHANNEL; Slack's per-method rate limits on unless told
+    (``time_scale``: see StandInSlack)."""
+    slack = StandInSlack(team_id=TEAM, slack_rate_limits=slack_rate_limits, time_scale=time_scale)
     slack.start()
     for user in member_ids:
         slack.add_user(user, user.lower())

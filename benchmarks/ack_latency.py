@@ -14,6 +14,11 @@ omission). Printed: p50/p95/p99/max and errors per kind, the p99 ratio to the ba
 within 1.5×, far under Slack's 3 s), how long the bot's background work took to drain after each
 step, and each server's RSS and peak RSS (VmHWM) at the end.
 
+The load generator and the stand-in Slack are pinned to one core and the servers to the other
+(``os.sched_setaffinity``; ``--no-pin`` to share): real Slack's CPU is not the bot's, so on a
+2-core machine the figures measure the server alone. The stand-in answers without Slack's rate
+limits unless ``--slack-limits``: this measures the server, not Slack's budget (answer_burst.py does).
+
     .venv/bin/python benchmarks/ack_latency.py                      # 50, 100, 200 req/s, 10 s each
     .venv/bin/python benchmarks/ack_latency.py --rates 20 --seconds 2 --db sqlite   # a quick check
 """
@@ -42,6 +47,7 @@ from _common import (  # noqa: E402
     members,
     migrate,
     open_assessment,
+    pin_cores,
     run_load,
     table,
     wait_quiet,
@@ -65,6 +71,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="maturity serve --workers, comma-separated: one server per count and database (2); the bare app has 1",
     )
     parser.add_argument("--timeout", type=float, default=10.0, help="a request still unanswered after this fails")
+    parser.add_argument(
+        "--no-pin", action="store_true", help="do not pin the harness and the servers to separate cores"
+    )
+    parser.add_argument(
+        "--slack-limits",
+        action="store_true",
+        help="the stand-in enforces Slack's per-method rate limits (off: this measures the server; at 100 replies/s "
+        "one workspace is far past Tier 3, and the ✅ retried for minutes would load the server's core in later steps)",
+    )
     args = parser.parse_args(argv)
     args.rate_list = [float(r) for r in args.rates.split(",") if r.strip()]
     args.db_list = [d.strip() for d in args.db.split(",") if d.strip()]
@@ -108,12 +123,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     log_errors: dict[str, int] = {}
     kinds = kinds_available(args.db_list)
     with workdir("maturity-ack-") as wd, contextlib.ExitStack() as stack:
-        slack = make_slack(users)
+        pinned = pin_cores(not args.no_pin)
+        print(
+            f"  cores: harness and stand-in {sorted(pinned[0])}, servers {sorted(pinned[1])}"
+            if pinned
+            else "  cores: not pinned",
+            file=sys.stderr,
+            flush=True,
+        )
+        slack = make_slack(users, slack_rate_limits=args.slack_limits)
         stack.callback(slack.stop)
         builder = RequestBuilder(slack)
         servers: list[Server] = []
         threads_of: dict[str, dict[str, str]] = {}
         bare = Server.bare(app_env("sqlite:///unused.db", slack.url), wd, threads=args.threads)
+        bare.cpus = pinned[1] if pinned else None
         servers.append(bare)
         for kind in kinds:
             for workers in args.worker_list:
@@ -122,6 +146,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 migrate(env, wd)
                 name = f"maturity-{kind}" + (f"-w{workers}" if workers > 1 else "")
                 server = Server.maturity(name, env, wd, threads=args.threads, workers=workers)
+                server.cpus = pinned[1] if pinned else None
                 servers.append(server)
                 stack.callback(server.stop)
                 server.start()

@@ -5,7 +5,9 @@ code on one core at a time, so its throughput is bounded by about 1 s / (CPU per
 
 Each kind is sent alone at a rate the server keeps up with (``--rate``, 40/s) for ``--requests``
 (200); the server's user+system CPU time (/proc/<pid>/stat) is read before and after the requests
-and the work they caused (until the bot has stopped calling the stand-in Slack).
+and the work they caused (until the bot has stopped calling the stand-in Slack). The harness (the
+stand-in and the load generator) and the servers run on separate cores (``--no-pin`` to share);
+the stand-in answers without Slack's rate limits unless ``--slack-limits``.
 
     .venv/bin/python benchmarks/cpu_per_request.py
     .venv/bin/python benchmarks/cpu_per_request.py --db sqlite --requests 50
@@ -36,6 +38,7 @@ from _common import (  # noqa: E402
     members,
     migrate,
     open_assessment,
+    pin_cores,
     run_load,
     table,
     wait_quiet,
@@ -51,6 +54,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="requests of each kind (200)")
     parser.add_argument("--rate", type=float, default=40.0, help="requests per second (40)")
     parser.add_argument("--members", type=int, default=100)
+    parser.add_argument(
+        "--no-pin", action="store_true", help="do not pin the harness and the servers to separate cores"
+    )
+    parser.add_argument(
+        "--slack-limits",
+        action="store_true",
+        help="the stand-in enforces Slack's per-method rate limits (off: this measures the server; at 100 replies/s "
+        "one workspace is far past Tier 3, and the ✅ retried for minutes would load the server's core in later steps)",
+    )
     args = parser.parse_args(argv)
     args.db_list = [d.strip() for d in args.db.split(",") if d.strip()]
     if args.requests < 1 or args.rate <= 0:
@@ -108,7 +120,15 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     users = members(args.members)
     rows: list[dict[str, Any]] = []
     with workdir("maturity-cpu-") as wd, contextlib.ExitStack() as stack:
-        slack = make_slack(users)
+        pinned = pin_cores(not args.no_pin)
+        print(
+            f"  cores: harness and stand-in {sorted(pinned[0])}, servers {sorted(pinned[1])}"
+            if pinned
+            else "  cores: not pinned",
+            file=sys.stderr,
+            flush=True,
+        )
+        slack = make_slack(users, slack_rate_limits=args.slack_limits)
         stack.callback(slack.stop)
         builder = RequestBuilder(slack)
         targets: list[tuple[Server, dict[str, str], int]] = []
@@ -117,11 +137,13 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             env = app_env(target.url, slack.url)
             migrate(env, wd)
             server = Server.maturity(f"maturity-{kind}", env, wd)
+            server.cpus = pinned[1] if pinned else None
             stack.callback(server.stop)
             server.start()
             assessment_id, threads = open_assessment(server, slack, target.url, users[0])
             targets.append((server, threads, assessment_id))
         bare = Server.bare(app_env("sqlite:///unused.db", slack.url), wd)
+        bare.cpus = pinned[1] if pinned else None
         stack.callback(bare.stop)
         bare.start()
         targets.insert(0, (bare, targets[0][1] if targets else dict.fromkeys(DIMENSIONS, "1.1"), 1))

@@ -7,7 +7,8 @@ send them as fast as the server acknowledges (closed loop). Printed: acknowledge
 the time until every answer is stored (the work after the ack is asynchronous) and answers stored
 per second, and the count stored against the count sent — read back from the database
 (storage.repo.count_responses and every row's level): each answer must be stored exactly once,
-with the level that was sent. Also: confirmations posted, errors in the server's log, peak RSS.
+with the level that was sent. Also: ✅ reactions and confirmations posted (a complete typed reply
+gets the ✅ only), errors in the server's log, peak RSS.
 
     .venv/bin/python benchmarks/many_respondents.py                       # 1,000 members, SQLite
     .venv/bin/python benchmarks/many_respondents.py --members 50 --db sqlite,postgresql
@@ -63,6 +64,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="send no new request after this many seconds (140; 0 = no limit): keeps a run bounded",
     )
     parser.add_argument("--max-wait", type=float, default=30.0, help="give up waiting for storage after this (30 s)")
+    parser.add_argument(
+        "--slack-limits",
+        action="store_true",
+        help="the stand-in enforces Slack's per-method rate limits (off: a whole team's ✅ at Tier 3 would take "
+        "minutes to drain; answer_burst.py measures the bot under them)",
+    )
     args = parser.parse_args(argv)
     args.db_list = [d.strip() for d in args.db.split(",") if d.strip()]
     if args.members < 1 or args.concurrency < 1 or not 0 <= args.typed <= 1:
@@ -115,7 +122,7 @@ def run_one(kind: str, args: argparse.Namespace, users: list[str]) -> dict[str, 
     from storage.db import Database
 
     with workdir("maturity-many-") as wd, contextlib.ExitStack() as stack:
-        slack = make_slack(users)
+        slack = make_slack(users, slack_rate_limits=args.slack_limits)
         stack.callback(slack.stop)
         target = stack.enter_context(database(kind, wd))
         env = app_env(target.url, slack.url)
@@ -129,7 +136,7 @@ def run_one(kind: str, args: argparse.Namespace, users: list[str]) -> dict[str, 
         requests = [request for request, _ in built]
         db = Database(target.url)
         stack.callback(db.dispose)
-        confirmations_before = _confirmations(slack)
+        confirmations_before, checks_before = _confirmations(slack), _checks(slack)
 
         total_answers = sum(len(answers) for _, answers in built)
         print(f"  {kind}: {len(requests)} requests, {total_answers} answers …", file=sys.stderr, flush=True)
@@ -181,6 +188,7 @@ def run_one(kind: str, args: argparse.Namespace, users: list[str]) -> dict[str, 
             "extra": extra,
             "complete": count == len(expected) and missing == wrong == extra == 0,
             "confirmations": _confirmations(slack) - confirmations_before,
+            "checks": _checks(slack) - checks_before,
             "log_errors": server.error_lines(),
             "memory": server.memory_kb(),
             "ack_latency": latency_summary(load.outcomes),
@@ -192,6 +200,10 @@ def _confirmations(slack: Any) -> int:
     return sum(
         1 for c in slack.calls_to("chat.postEphemeral") if c.ok and str(c.params.get("text")).startswith("Recorded")
     )
+
+
+def _checks(slack: Any) -> int:
+    return sum(1 for c in slack.calls_to("reactions.add") if c.ok)
 
 
 def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
@@ -241,6 +253,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
             r["missing"],
             r["wrong_level"],
             r["extra"],
+            r["checks"],
             r["confirmations"],
             r["log_errors"],
             r["memory"].get("VmHWM", 0),
@@ -266,6 +279,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
                 "missing",
                 "wrong level",
                 "extra",
+                "✅",
                 "confirmations",
                 "log errors",
                 "peak RSS kB",

@@ -44,6 +44,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--members", type=int, default=300, help="team answering at once afterwards (300)")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1, help="maturity serve --workers (1)")
+    parser.add_argument(
+        "--slack-limits",
+        action="store_true",
+        help="the stand-in enforces Slack's per-method rate limits (off: a whole team's ✅ at Tier 3 would take "
+        "minutes to drain; answer_burst.py measures the bot under them)",
+    )
     args = parser.parse_args(argv)
     args.db_list = [d.strip() for d in args.db.split(",") if d.strip()]
     if any(d not in ("sqlite", "postgresql") for d in args.db_list):
@@ -54,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def run_one(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     users = members(max(args.members, 10))
     with workdir("maturity-mem-") as wd, contextlib.ExitStack() as stack:
-        slack = make_slack(users)
+        slack = make_slack(users, slack_rate_limits=args.slack_limits)
         stack.callback(slack.stop)
         target = stack.enter_context(database(kind, wd))
         env = app_env(target.url, slack.url)

@@ -169,8 +169,9 @@ def radar_figure(result: Any, previous: Any = None) -> Figure:
                 getattr(result, "previous_assessment", None) if prev is getattr(result, "previous", None) else None
             )
             label = _label(previous, "previous", prev_assessment)
-            _polygon(ax, angles, [by_id.get(d.id) for d in dims], lo, PREVIOUS_COLOR, "--", label)
-        _polygon(ax, angles, [d.score for d in dims], lo, CURRENT_COLOR, "-", _label(result, "this assessment"))
+            _polygon(ax, angles, [by_id.get(d.id) for d in dims], lo, PREVIOUS_COLOR, "--", label, marker="s")
+        current_label = _label(result, "this assessment")
+        _polygon(ax, angles, [d.score for d in dims], lo, CURRENT_COLOR, "-", current_label, marker="o")
 
         ax.set_title(f"Scores by dimension ({lo}–{hi})", pad=18)
         handles, names = ax.get_legend_handles_labels()
@@ -179,16 +180,27 @@ def radar_figure(result: Any, previous: Any = None) -> Figure:
 
 
 def _polygon(
-    ax: Any, angles: list[float], scores: list[float | None], lo: int, color: str, style: str, label: str
+    ax: Any,
+    angles: list[float],
+    scores: list[float | None],
+    lo: int,
+    color: str,
+    style: str,
+    label: str,
+    *,
+    marker: str = "o",
 ) -> None:
-    """A closed outline through the scored dimensions (unscored ones are skipped), filled lightly."""
+    """A closed outline through the scored dimensions (unscored ones are skipped), filled lightly.
+    Series differ in line style and marker as well as colour (told apart in grey, or by anyone)."""
     points = [(a, s) for a, s in zip(angles, scores, strict=True) if s is not None]
     if not points:
-        ax.plot([], [], color=color, linestyle=style, linewidth=2.5, label=f"{label} (nothing scored)")
+        ax.plot([], [], color=color, linestyle=style, marker=marker, linewidth=2.5, label=f"{label} (nothing scored)")
         return
     xs = [a for a, _ in points] + [points[0][0]]
     ys = [s for _, s in points] + [points[0][1]]
-    ax.plot(xs, ys, color=color, linestyle=style, linewidth=2.5, marker="o", markersize=6, label=label, clip_on=False)
+    ax.plot(
+        xs, ys, color=color, linestyle=style, linewidth=2.5, marker=marker, markersize=7, label=label, clip_on=False
+    )
     if len(points) >= 3:
         ax.fill(xs, ys, color=color, alpha=0.15 if style == "-" else 0.06)
 

@@ -107,6 +107,7 @@ def post_change_summary(client: WebClient, service: AssessmentService, result: R
     try:
         ts = post(client, channel, change_summary_message(result))
         outcome = "posted"
+        _upload_change_radar(client, result, channel, ts)
         return ts
     except SlackApiError as exc:
         log.warning(
@@ -117,6 +118,25 @@ def post_change_summary(client: WebClient, service: AssessmentService, result: R
     finally:
         with service.db.session() as s:
             store.finish_job(s, assessment.workspace_id, assessment.team_id, CHANGE_JOB, key, outcome, now=utcnow())
+
+
+def _upload_change_radar(client: WebClient, result: Result, channel: str, ts: str) -> None:
+    """The change summary carries the radar of the two assessments, in its thread (a failure is logged:
+    the summary's own thread has the charts, or says why not)."""
+    from bot.charts import radar_chart
+    from bot.flows import upload_files
+
+    a, previous = result.assessment, result.previous_assessment
+    assert previous is not None
+    png = radar_chart(result, result.previous)
+    name = f"maturity-{a.id}-vs-{previous.id}-radar.png"
+    upload_files(
+        client,
+        channel,
+        ts,
+        part("replies", "change_radar_comment", a.id, previous.id),
+        [{"content": png, "filename": name, "title": f"#{a.id} against #{previous.id}"}],
+    )
 
 
 # --- roadmap digest -------------------------------------------------------------------------------

@@ -8,16 +8,17 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.config import Settings
-from bot.slack_io import BEST_EFFORT_ERRORS, CHANNEL_ERRORS, channel_members, post, slack_error, update
+from bot.slack_io import BEST_EFFORT_ERRORS, CHANNEL_ERRORS, channel_members, log_failure, post, slack_error, update
 from conversations.assessments import AssessmentService, Result
 from conversations.frameworks import Framework, get_framework
 
@@ -372,6 +373,57 @@ def find_posted_summary(
     return None
 
 
+def trend_points(history: Sequence[Any], framework_id: str) -> tuple[tuple[datetime, float, int], ...]:
+    """(closed at, overall, level) of the scored, closed assessments of ``framework_id``, oldest first."""
+    return tuple(
+        sorted(
+            (
+                (a.closed_at, a.overall, a.level)
+                for a in history
+                if a.framework_id == framework_id
+                and a.overall is not None
+                and a.level is not None
+                and a.closed_at is not None
+            ),
+            key=lambda p: p[0],
+        )
+    )
+
+
+def upload_files(
+    client: WebClient, channel_id: str, thread_ts: str, comment: str, files: list[dict[str, Any]]
+) -> str | None:
+    """files.upload v2 into a thread; the error (logged) when Slack or the upload URL said no, else None."""
+    try:
+        client.files_upload_v2(channel=channel_id, thread_ts=thread_ts, initial_comment=comment, file_uploads=files)
+    except BEST_EFFORT_ERRORS as exc:
+        log_failure("files.upload_v2", exc, channel=channel_id)
+        return slack_error(exc)
+    return None
+
+
+def _png(name: str, title: str, content: bytes) -> dict[str, Any]:
+    return {"content": content, "filename": name, "title": title}
+
+
+def upload_charts(
+    client: WebClient, service: AssessmentService, result: Result, channel_id: str, thread_ts: str
+) -> str | None:
+    """The radar (this assessment against the previous one) and the trend, as PNGs in the summary's
+    thread. Returns the error when the upload failed (logged), else None."""
+    from bot.charts import radar_chart, trend_chart  # matplotlib: loaded when a chart is drawn
+
+    a = result.assessment
+    files = [_png(f"maturity-{a.id}-radar.png", f"Scores by dimension, #{a.id}", radar_chart(result, result.previous))]
+    points = trend_points(service.history(a.workspace_id, channel_id), a.framework_id)
+    if points:
+        files.append(
+            _png(f"maturity-{a.id}-trend.png", "Overall score over time", trend_chart(points, result.framework))
+        )
+    comment = messages.reply("charts_comment", a.id, result.previous is not None)
+    return upload_files(client, channel_id, thread_ts, comment, files)
+
+
 def finish_assessment(
     client: WebClient,
     service: AssessmentService,
@@ -380,8 +432,11 @@ def finish_assessment(
     channel_id: str,
     user_id: str | None,
     bot_user_id: str | None,
+    tell: Callable[[str], None] | None = None,
 ) -> Result:
-    """Close the channel's open assessment, post the summary, and close the dimension messages.
+    """Close the channel's open assessment, post the summary, close the dimension messages and upload
+    the charts into the summary's thread (a failed upload is logged and told with ``tell``, or in
+    the thread when no one asked).
 
     Raises NoOpenAssessment."""
     members = channel_members(client, channel_id, bot_user_id)
@@ -427,6 +482,16 @@ def finish_assessment(
         post_change_summary(client, service, result, channel_id)
     for thread in result.assessment.threads:
         refresh_dimension(client, service, workspace_id, result.assessment.id, thread.dimension_id, force=True)
+    error = upload_charts(client, service, result, channel_id, ts)
+    if error is not None:
+        note = messages.reply("charts_failed", error)
+        if tell is not None:
+            tell(note)
+        else:  # the scheduler's close: no one asked, so the summary's thread says it
+            try:
+                client.chat_postMessage(channel=channel_id, thread_ts=ts, text=note)
+            except BEST_EFFORT_ERRORS as exc:
+                log_failure("chat.postMessage", exc, channel=channel_id)
     log.info(
         "assessment closed",
         extra={

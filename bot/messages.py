@@ -182,7 +182,8 @@ def answer_confirmation(answer: ThreadAnswer) -> str:
                 "anchor": question.anchors[level] if level is not None else None,
             }
         )
-    return part("answers", "confirmation", answer.dimension, items, answer.comment)
+    replaced = sorted(numbers.get(q, 0) for q in answer.replaced)
+    return part("answers", "confirmation", answer.dimension, items, answer.comment, replaced)
 
 
 def revision_confirmation(answer: ThreadAnswer, changes: MessageRevision, *, deleted: bool) -> str:

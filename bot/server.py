@@ -114,6 +114,7 @@ class WsgiApp:
         self.screen = RequestScreen(secret) if secret else None
         # Requests being answered: the work queued after acks waits for them (bot.after_ack).
         self.answering = services.after_ack.requests
+        self.after_ack = services.after_ack
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
@@ -121,7 +122,9 @@ class WsgiApp:
             healthy = problem is None
             if not healthy:
                 log.error("unhealthy", extra={"reason": problem})
-            body = json.dumps({"status": "ok" if healthy else problem}).encode()
+            # queued: the Slack calls waiting after their acks (benchmarks/answer_burst.py reads it)
+            report: dict[str, Any] = {"status": "ok" if healthy else problem, "queued": self.after_ack.pending}
+            body = json.dumps(report).encode()
             start_response(
                 "200 OK" if healthy else "503 Service Unavailable",
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],

@@ -30,6 +30,7 @@ from storage.db import Database
 
 log = logging.getLogger("maturity.services")
 
+RATE_LIMIT_RETRIES = 30  # slack-sdk's RateLimitErrorRetryHandler: retries of a call answered 429
 REFRESH_CLOSE_TIMEOUT = 3.0  # seconds stopping waits for the throttled progress refreshes
 
 ClientFactory = Callable[[str], WebClient | None]
@@ -45,7 +46,11 @@ def make_client(settings: Settings, token: str | None = None, logger: logging.Lo
         timeout=settings.slack_timeout_seconds,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=5),
+            # Slack's Tier 3 (reactions.add, chat.update: ~50 a minute per workspace) is shared by
+            # the after-ack threads: under a burst of answers a retry after Retry-After can lose the
+            # freed slot to another thread several times (benchmarks/answer_burst.py lost 5 of 65 ✅
+            # with 5 retries). 30 retries, about 45 s at Retry-After 1 s, so that none is dropped.
+            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )

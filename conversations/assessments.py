@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from functools import lru_cache
@@ -138,6 +138,15 @@ class ThreadAnswer:
     framework: Framework
     recorded: dict[str, int | None]
     comment: str | None
+    # The questions whose earlier answer by the member this one replaced.
+    replaced: tuple[str, ...] = ()
+
+    @property
+    def says_more_than_a_check(self) -> bool:
+        """Whether a confirmation tells the member more than the ✅ on their reply does: it answered
+        only some of the dimension's questions, said "don't know", or replaced an earlier answer."""
+        partial = set(self.recorded) != set(self.dimension.question_ids)
+        return partial or None in self.recorded.values() or bool(self.replaced)
 
 
 @dataclass(frozen=True)
@@ -260,11 +269,17 @@ def _recorded(dim_spec: DimensionSpec, parsed: ParsedReply) -> dict[str, int | N
 
 
 def _answered(
-    target: repo.AnswerTarget, dim_spec: DimensionSpec, recorded: dict[str, int | None], parsed: ParsedReply
+    target: repo.AnswerTarget,
+    dim_spec: DimensionSpec,
+    recorded: dict[str, int | None],
+    parsed: ParsedReply,
+    replaced: Iterable[str] = (),
 ) -> ReplyOutcome:
     framework = get_framework(target.framework_id)
+    order = {q: i for i, q in enumerate(dim_spec.question_ids)}
+    ordered = tuple(sorted(set(replaced), key=lambda q: order.get(q, len(order))))
     return ReplyOutcome(
-        answer=ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
+        answer=ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment, ordered)
     )
 
 
@@ -391,12 +406,13 @@ class AssessmentService:
             if target.status != OPEN:
                 return ReplyOutcome(closed_status=target.status)
             recorded = _recorded(dim_spec, parsed)
+            replaced = repo.answered_questions(s, target, user_id=user_id, question_ids=recorded)
             repo.upsert_responses(s, target, user_id=user_id, answers=recorded, source="reply", message_ts=message_ts)
             if parsed.comment:
                 repo.add_comment(
                     s, target, dimension_id=dim_spec.id, user_id=user_id, text=parsed.comment, message_ts=message_ts
                 )
-            return _answered(target, dim_spec, recorded, parsed)
+            return _answered(target, dim_spec, recorded, parsed, replaced)
 
     def handle_revision(
         self,
@@ -486,7 +502,7 @@ class AssessmentService:
             return ReplyOutcome(error=error)
         if result.status != OPEN:
             return ReplyOutcome(closed_status=result.status)
-        return _answered(thread, dim_spec, recorded, parsed)
+        return _answered(thread, dim_spec, recorded, parsed, result.replaced)
 
     def _dimension_thread(self, workspace_id: str, channel_id: str, thread_ts: str) -> repo.AnswerTarget | None:
         """The assessment and dimension of a dimension message. Remembered once found: a thread's

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-__all__ = ["Headers", "PostedMessage", "Response", "SlackDriver", "Workspace", "slack_json"]
+__all__ = ["Headers", "PostedMessage", "Response", "SlackDriver", "Workspace", "slack_escape", "slack_json"]
 
 USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 
@@ -42,6 +42,9 @@ class PostedMessage(Protocol):
 
     @property
     def thread_ts(self) -> str | None: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 class Workspace(Protocol):
@@ -67,11 +70,21 @@ class Workspace(Protocol):
 
     def record_user_message(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> str: ...
 
+    def edit_user_message(self, channel: str, ts: str, text: str) -> None: ...
+
+    def delete_user_message(self, channel: str, ts: str) -> None: ...
+
     def message(self, channel: str, ts: str) -> PostedMessage | None: ...
 
     def message_payload(self, channel: str, ts: str) -> dict[str, Any] | None: ...
 
     def home_view(self, user: str) -> dict[str, Any] | None: ...
+
+
+def slack_escape(text: str) -> str:
+    """What Slack delivers for text a person typed: ``&``, ``<`` and ``>`` as ``&amp;``, ``&lt;``,
+    ``&gt;`` (links, mentions and channel names it turns into ``<…>`` markup are not typed text)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def slack_json(data: Any) -> str:
@@ -354,18 +367,13 @@ class SlackDriver:
         return self._send(slack_json(envelope), headers)
 
     def reply(
-        self, *, user_id: str, channel_id: str, thread_ts: str, text: str, **event_kw: Any
+        self, *, user_id: str, channel_id: str, thread_ts: str, text: str, escape: bool = False, **event_kw: Any
     ) -> tuple[str, Response]:
-        """A person replies in a thread: recorded in the stand-in (if any), then the ``message`` event."""
+        """A person replies in a thread: recorded in the stand-in (if any), then the ``message`` event.
+        ``escape``: ``text`` is what the person typed, delivered escaped as Slack does (:func:`slack_escape`)."""
+        text = slack_escape(text) if escape else text
         ts = self._record(channel_id, user_id, text, thread_ts)
-        parent_user = self.bot_user_id
-        if self.slack is not None:
-            parent = self.slack.message(channel_id, thread_ts)
-            if parent is not None and parent.thread_ts:  # a reply to a reply joins the parent's thread
-                thread_ts = parent.thread_ts
-                parent = self.slack.message(channel_id, thread_ts)
-            if parent is not None and parent.user:
-                parent_user = parent.user
+        thread_ts, parent_user = self._thread_of(channel_id, thread_ts)
         event = {
             "user": user_id,
             "type": "message",
@@ -381,8 +389,205 @@ class SlackDriver:
         }
         return ts, self.event(event, **event_kw)
 
-    def message(self, *, user_id: str, channel_id: str, text: str, **event_kw: Any) -> tuple[str, Response]:
-        """A person posts a top-level message in a channel."""
+    def _thread_of(self, channel_id: str, thread_ts: str) -> tuple[str, str]:
+        """(the thread's root ts, its author): a reply to a reply joins the parent's thread."""
+        parent_user = self.bot_user_id
+        if self.slack is not None:
+            parent = self.slack.message(channel_id, thread_ts)
+            if parent is not None and parent.thread_ts:
+                thread_ts = parent.thread_ts
+                parent = self.slack.message(channel_id, thread_ts)
+            if parent is not None and parent.user:
+                parent_user = parent.user
+        return thread_ts, parent_user
+
+    def broadcast_reply(
+        self, *, user_id: str, channel_id: str, thread_ts: str, text: str, escape: bool = False, **event_kw: Any
+    ) -> tuple[str, Response]:
+        """A thread reply also sent to the channel ("Also send to #channel"): subtype ``thread_broadcast``,
+        with the thread's ``root``."""
+        text = slack_escape(text) if escape else text
+        ts = self._record(channel_id, user_id, text, thread_ts)
+        thread_ts, parent_user = self._thread_of(channel_id, thread_ts)
+        root = self.slack.message(channel_id, thread_ts) if self.slack is not None else None
+        event = {
+            "type": "message",
+            "subtype": "thread_broadcast",
+            "user": user_id,
+            "text": text,
+            "ts": ts,
+            "thread_ts": thread_ts,
+            "root": {
+                "type": "message",
+                "user": parent_user,
+                "text": root.text if root is not None else "",
+                "ts": thread_ts,
+                "thread_ts": thread_ts,
+                "reply_count": 1,
+            },
+            "client_msg_id": str(uuid.uuid4()),
+            "team": self.team_id,
+            "channel": channel_id,
+            "event_ts": ts,
+            "channel_type": self._channel_type(channel_id),
+        }
+        return ts, self.event(event, **event_kw)
+
+    def share_file(
+        self,
+        *,
+        user_id: str,
+        channel_id: str,
+        text: str = "",
+        thread_ts: str | None = None,
+        name: str = "screenshot.png",
+        **event_kw: Any,
+    ) -> tuple[str, Response]:
+        """A person shares a file (with a message, or none), in a thread or not: subtype ``file_share``."""
+        ts = self._record(channel_id, user_id, text, thread_ts)
+        event: dict[str, Any] = {
+            "type": "message",
+            "subtype": "file_share",
+            "text": text,
+            "user": user_id,
+            "ts": ts,
+            "upload": False,
+            "display_as_bot": False,
+            "files": [
+                {
+                    "id": "F" + secrets.token_hex(5).upper(),
+                    "name": name,
+                    "title": name,
+                    "mimetype": "image/png" if name.endswith(".png") else "application/octet-stream",
+                    "filetype": name.rsplit(".", 1)[-1],
+                    "user": user_id,
+                    "size": 1024,
+                }
+            ],
+            "team": self.team_id,
+            "channel": channel_id,
+            "event_ts": ts,
+            "channel_type": self._channel_type(channel_id),
+        }
+        if thread_ts:
+            event["thread_ts"], event["parent_user_id"] = self._thread_of(channel_id, thread_ts)
+        return ts, self.event(event, **event_kw)
+
+    def bot_message(
+        self,
+        *,
+        bot_id: str,
+        channel_id: str,
+        text: str,
+        thread_ts: str | None = None,
+        username: str = "deploy-bot",
+        **event_kw: Any,
+    ) -> tuple[str, Response]:
+        """Another integration posts (a classic bot or a webhook): subtype ``bot_message``, a
+        ``bot_id`` and no ``user``. Not recorded in the stand-in's messages."""
+        ts = self._now_ts()
+        event: dict[str, Any] = {
+            "type": "message",
+            "subtype": "bot_message",
+            "text": text,
+            "ts": ts,
+            "username": username,
+            "bot_id": bot_id,
+            "channel": channel_id,
+            "event_ts": ts,
+            "channel_type": self._channel_type(channel_id),
+        }
+        if thread_ts:
+            event["thread_ts"], event["parent_user_id"] = self._thread_of(channel_id, thread_ts)
+        return ts, self.event(event, **event_kw)
+
+    def edit(
+        self,
+        *,
+        user_id: str,
+        channel_id: str,
+        ts: str,
+        text: str,
+        escape: bool = False,
+        edited: bool = True,
+        **event_kw: Any,
+    ) -> Response:
+        """A person edits their message ``ts`` (``message_changed`` with ``message.edited``); with
+        ``edited=False`` the change is Slack's own, a link unfurl (no ``edited``, attachments added)."""
+        text = slack_escape(text) if escape else text
+        previous = self.slack.message(channel_id, ts) if self.slack is not None else None
+        thread_ts = previous.thread_ts if previous is not None else None
+        if self.slack is not None and edited:
+            self.slack.edit_user_message(channel_id, ts, text)
+        event_ts = self._now_ts()
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": user_id,
+            "text": text,
+            "ts": ts,
+            "team": self.team_id,
+            "client_msg_id": str(uuid.uuid4()),
+        }
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        if edited:
+            message["edited"] = {"user": user_id, "ts": event_ts}
+        else:
+            message["attachments"] = [{"from_url": "https://example.com/", "title": "Example", "id": 1}]
+        previous_message: dict[str, Any] = {
+            "type": "message",
+            "user": user_id,
+            "text": previous.text if previous is not None else "",
+            "ts": ts,
+        }
+        if thread_ts:
+            previous_message["thread_ts"] = thread_ts
+        event = {
+            "type": "message",
+            "subtype": "message_changed",
+            "hidden": True,
+            "message": message,
+            "channel": channel_id,
+            "previous_message": previous_message,
+            "event_ts": event_ts,
+            "ts": event_ts,
+            "channel_type": self._channel_type(channel_id),
+        }
+        return self.event(event, **event_kw)
+
+    def delete(self, *, user_id: str, channel_id: str, ts: str, **event_kw: Any) -> Response:
+        """A person deletes their message ``ts``: ``message_deleted`` with ``deleted_ts`` and the
+        ``previous_message``."""
+        previous = self.slack.message(channel_id, ts) if self.slack is not None else None
+        previous_message: dict[str, Any] = {
+            "type": "message",
+            "user": user_id,
+            "text": previous.text if previous is not None else "",
+            "ts": ts,
+        }
+        if previous is not None and previous.thread_ts:
+            previous_message["thread_ts"] = previous.thread_ts
+        if self.slack is not None and previous is not None:
+            self.slack.delete_user_message(channel_id, ts)
+        event_ts = self._now_ts()
+        event = {
+            "type": "message",
+            "subtype": "message_deleted",
+            "hidden": True,
+            "deleted_ts": ts,
+            "channel": channel_id,
+            "previous_message": previous_message,
+            "event_ts": event_ts,
+            "ts": event_ts,
+            "channel_type": self._channel_type(channel_id),
+        }
+        return self.event(event, **event_kw)
+
+    def message(
+        self, *, user_id: str, channel_id: str, text: str, escape: bool = False, **event_kw: Any
+    ) -> tuple[str, Response]:
+        """A person posts a top-level message in a channel (``escape``: as :meth:`reply`)."""
+        text = slack_escape(text) if escape else text
         ts = self._record(channel_id, user_id, text, None)
         event = {
             "user": user_id,

@@ -3,7 +3,9 @@
 Used by the tests, the benchmarks and ``maturity demo``. Point ``WebClient(base_url=slack.url)`` (or
 ``SLACK_API_URL``) at it. It keeps a workspace in memory (channels, users, messages, threads,
 reactions, ephemerals, views, files), records every call, and can inject faults (errors, 429s, 5xx,
-delays) or enforce a per-channel rate limit. Standard library only; thread-safe; silent on stderr.
+delays) or enforce rate limits: a per-channel one of your choosing (``rate_limits=``) or Slack's own
+per-method limits (``slack_rate_limits=True``, see :data:`SLACK_RATE_LIMITS`), answered as Slack does,
+429 with ``Retry-After``. Standard library only; thread-safe; silent on stderr.
 
 Wire format, as slack_sdk's ``WebClient`` produces it (see ``slack_sdk/web/base_client.py``):
 
@@ -47,9 +49,11 @@ from standin.socket_mode import SocketModeServer, app_token_error
 
 __all__ = [
     "BOT_NAME",
+    "SLACK_RATE_LIMITS",
     "Call",
     "Ephemeral",
     "Message",
+    "RateLimit",
     "Reaction",
     "StandInSlack",
     "UploadedFile",
@@ -58,6 +62,31 @@ __all__ = [
 
 BOT_NAME = "maturity"
 TS_BASE = 1_700_000_000
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: ``per_minute`` calls a minute on average, up to ``burst`` at once; per channel
+    (chat.postMessage) or per workspace (Slack's tiers are per method, per workspace, per app)."""
+
+    per_minute: float
+    burst: int
+    per_channel: bool = False
+
+
+# Slack's published limits (https://api.slack.com/apis/rate-limits and each method's page):
+# chat.postMessage "1 message per second to a specific channel, with short bursts of more than 1
+# allowed"; reactions.add and chat.update are Tier 3 ("50+ per minute, occasional bursts");
+# chat.postEphemeral and views.publish Tier 4 ("100+ per minute"). Slack does not publish the size of
+# a burst: the stand-in allows a few seconds' worth (an assessment's intro and four dimensions post
+# at once; a fifth of a minute's allowance for the tiers).
+SLACK_RATE_LIMITS: dict[str, RateLimit] = {
+    "chat.postMessage": RateLimit(60, 5, per_channel=True),
+    "reactions.add": RateLimit(50, 10),
+    "chat.update": RateLimit(50, 10),
+    "chat.postEphemeral": RateLimit(100, 20),
+    "views.publish": RateLimit(100, 20),
+}
 # Methods Slack serves without a bearer token.
 NO_AUTH_METHODS = frozenset({"oauth.v2.access", "oauth.access", "oauth.v2.exchange", "api.test"})
 # Parameters that arrive as JSON strings in form-encoded requests; decoded for handlers and recordings.
@@ -463,7 +492,14 @@ class StandInSlack:
         app_id: str = "A0APP0001",
         rate_limits: dict[str, float] | None = None,
         team_domain: str = "acme",
+        slack_rate_limits: bool = False,
+        time_scale: float = 1.0,
     ) -> None:
+        """``rate_limits``: method -> calls per second per channel, with no burst (a strict spacing).
+        ``slack_rate_limits``: Slack's per-method limits (:data:`SLACK_RATE_LIMITS`), as token buckets.
+        ``time_scale`` > 1 compresses time for those buckets (they refill that many times faster; a
+        benchmark playing two minutes in twenty seconds passes 6); Retry-After stays whole seconds, as
+        Slack sends it, so a compressed run waits relatively longer than a real one."""
         self.host = host
         self.port = port
         self.team_id = team_id
@@ -477,6 +513,11 @@ class StandInSlack:
             if per_second <= 0:
                 raise ValueError(f"rate_limits[{method!r}] must be > 0 calls per second")
         self._rate_limits = dict(rate_limits or {})
+        if time_scale <= 0:
+            raise ValueError("time_scale must be > 0")
+        self._slack_limits: dict[str, RateLimit] = dict(SLACK_RATE_LIMITS) if slack_rate_limits else {}
+        self._time_scale = float(time_scale)
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}  # key -> (tokens, at)
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -620,6 +661,25 @@ class StandInSlack:
             )
             self._store(message)
             return message.ts
+
+    def edit_user_message(self, channel: str, ts: str, text: str) -> None:
+        """A person edits a message they wrote (no API call is recorded)."""
+        with self._lock:
+            message = self._by_ts.get((channel, ts))
+            if message is None:
+                raise KeyError(f"no message {ts} in {channel}")
+            message.text = text
+            message.edited = True
+            self._changed.notify_all()
+
+    def delete_user_message(self, channel: str, ts: str) -> None:
+        """A person deletes a message they wrote (no API call is recorded)."""
+        with self._lock:
+            message = self._by_ts.get((channel, ts))
+            if message is None:
+                raise KeyError(f"no message {ts} in {channel}")
+            self._remove(message)
+            self._changed.notify_all()
 
     def record_reaction(self, channel: str, ts: str, name: str, user: str) -> None:
         """A person reacts to a message (no API call is recorded)."""
@@ -810,7 +870,8 @@ class StandInSlack:
 
     @property
     def rate_limited_count(self) -> int:
-        """How many calls the built-in per-channel rate limiter (``rate_limits=``) answered with 429."""
+        """How many calls the built-in rate limiters (``rate_limits=``, ``slack_rate_limits=``)
+        answered with 429 (injected ``rate_limit`` faults are not counted)."""
         with self._lock:
             return self._rate_limited
 
@@ -1104,6 +1165,11 @@ class StandInSlack:
             raise _ApiError("account_inactive" if token.startswith("xoxb-") else "token_revoked")
 
     def _rate_limiter(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        limit = self._slack_limits.get(method)
+        if limit is not None:
+            limited = self._token_bucket(method, limit, params)
+            if limited is not None:
+                return limited
         per_second = self._rate_limits.get(method)
         if not per_second:
             return None
@@ -1115,6 +1181,23 @@ class StandInSlack:
             retry_after = max(1, math.ceil(allowed_at - now))
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
         self._next_allowed[key] = now + 1.0 / per_second
+        return None
+
+    def _token_bucket(
+        self, method: str, limit: RateLimit, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        channel = str(params.get("channel") or params.get("channel_id") or "") if limit.per_channel else ""
+        key = (method, channel)
+        rate = limit.per_minute / 60.0 * self._time_scale  # tokens a second
+        now = time.monotonic()
+        tokens, at = self._buckets.get(key, (float(limit.burst), now))
+        tokens = min(float(limit.burst), tokens + (now - at) * rate)
+        if tokens < 1.0:
+            self._buckets[key] = (tokens, now)
+            self._rate_limited += 1
+            retry_after = max(1, math.ceil((1.0 - tokens) / rate))
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+        self._buckets[key] = (tokens - 1.0, now)
         return None
 
     # -- Socket Mode (standin.socket_mode) ------------------------------------------------------------

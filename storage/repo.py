@@ -4,7 +4,7 @@ filters by it, so a request signed for one workspace can never reach another's r
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -471,7 +471,8 @@ WITH claim AS (
     ON CONFLICT (assessment_id, question_id, user_id) DO UPDATE SET
         level = EXCLUDED.level, source = EXCLUDED.source,
         message_ts = EXCLUDED.message_ts, answered_at = EXCLUDED.answered_at
-    RETURNING 1
+    -- xmax is 0 on a row this statement inserted, not on one it updated: an earlier answer replaced.
+    RETURNING question_id, xmax <> 0 AS replaced
 ), kept AS (
     INSERT INTO comments (workspace_id, assessment_id, dimension_id, user_id, text, message_ts, created_at)
     SELECT :ws, :aid, :dimension, :user_id, CAST(:comment AS text), :ts, :now
@@ -480,7 +481,8 @@ WITH claim AS (
     RETURNING 1
 )
 SELECT EXISTS (SELECT 1 FROM claim), (SELECT status FROM target),
-       (SELECT count(*) FROM answers), (SELECT count(*) FROM kept)
+       (SELECT count(*) FROM answers), (SELECT count(*) FROM kept),
+       (SELECT coalesce(array_agg(question_id ORDER BY question_id), '{}') FROM answers WHERE replaced)
 """
 )
 
@@ -490,6 +492,7 @@ class RecordedReply:
     claimed: bool  # False: a redelivered event, nothing else was done
     status: str | None  # the assessment's status; None: it no longer exists
     answers: int  # rows upserted (0 unless claimed and open)
+    replaced: tuple[str, ...] = ()  # the questions whose earlier answer by the member these replaced
 
 
 def record_reply_pg(
@@ -521,7 +524,7 @@ def record_reply_pg(
             "comment": comment,
         },
     ).one()
-    return RecordedReply(bool(row[0]), row[1], int(row[2]))
+    return RecordedReply(bool(row[0]), row[1], int(row[2]), tuple(row[4] or ()))
 
 
 _CLAIM_PG = _BUILDERS["claim_event"](pg_insert)
@@ -622,6 +625,24 @@ def upsert_responses(
         for question_id, level in answers.items()
     ]
     session.connection().execute(_statement(session, "upsert_response"), rows)
+
+
+def answered_questions(
+    session: Session, assessment: AssessmentKey, *, user_id: str, question_ids: Iterable[str]
+) -> set[str]:
+    """Which of ``question_ids`` the member has answered already (an answer now would replace it)."""
+    wanted = list(question_ids)
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(Response.question_id).where(
+                Response.assessment_id == assessment.id,
+                Response.user_id == user_id,
+                Response.question_id.in_(wanted),
+            )
+        )
+    )
 
 
 def add_comment(

@@ -190,6 +190,10 @@ def running(db: Database, slack: object) -> Iterator[Running]:
         yield Running(url=url, slack=slack, driver=driver, db=db, app=app, services=services)
     finally:
         stop_server(server, thread)
+        # Listeners still running (a finish closing its dimension messages and uploading its charts
+        # after the summary a test waited for) finish before the stand-in stops, or their late calls
+        # are refused and logged into the next test.
+        app._listener_runner.listener_executor.shutdown(wait=True)  # type: ignore[attr-defined]
         # As `maturity serve` stops (queued Slack work runs, waiting refreshes render), but waiting as
         # long as it takes: on a loaded machine a late call would otherwise hit the next test's log.
         services.close(queue_timeout=60, refresh_timeout=60)

@@ -150,10 +150,13 @@ def register(app: App, services: Services) -> None:
 def _acknowledge(
     client: WebClient, service: AssessmentService, workspace_id: str, event: dict[str, Any], answered: ThreadAnswer
 ) -> None:
-    """A stored reply, shown as stored: ✅ on it, the confirmation to its author, fresh progress."""
+    """A stored reply, shown as stored: ✅ on it, fresh progress, and the confirmation to its author
+    only when it says more than the ✅ (a partial answer, a "don't know", a replaced answer): one call
+    fewer per complete reply under Slack's per-method rate limits."""
     channel_id, thread_ts, user_id = event["channel"], event["thread_ts"], event["user"]
     react(client, channel_id, event["ts"])
-    ephemeral(client, channel_id, user_id, messages.answer_confirmation(answered), thread_ts)
+    if answered.says_more_than_a_check:
+        ephemeral(client, channel_id, user_id, messages.answer_confirmation(answered), thread_ts)
     flows.refresh_dimension(client, service, workspace_id, answered.assessment_id, answered.dimension.id)
 
 

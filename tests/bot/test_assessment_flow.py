@@ -110,7 +110,9 @@ def test_full_assessment_with_three_members(running: Running) -> None:
     for dim, answers in clicks.items():
         for question, level in answers:
             _click(r, BEN, threads[dim], question, level, aid)
-    _settle(r, "chat.postEphemeral", 4 + 16)
+    # Ana's four complete replies got the ✅ only; Ben's 16 clicks a confirmation each
+    _settle(r, "chat.postEphemeral", 16)
+    assert not [c for c in r.slack.calls_to("chat.postEphemeral") if c.params["user"] == ANA]
 
     # Cat: don't know on PP Q1, answers MD then changes Q2 with N=L, skips Monitoring entirely
     r.driver.reply(user_id=CAT, channel_id=CHANNEL, thread_ts=threads["people-process"], text="? 2 3")
@@ -119,6 +121,13 @@ def test_full_assessment_with_three_members(running: Running) -> None:
     _settle(r, "reactions.add", 7)
     r.driver.reply(user_id=CAT, channel_id=CHANNEL, thread_ts=threads["model-development"], text="2=3 on reflection")
     _settle(r, "reactions.add", 8)
+    # Cat is told of her "don't know" and of the answer that replaced her earlier one, not of her complete replies
+    told = r.slack.wait_for("chat.postEphemeral", count=2, predicate=lambda c: c.params["user"] == CAT)
+    time.sleep(0.3)
+    told = [c.params["text"] for c in r.slack.calls_to("chat.postEphemeral") if c.params["user"] == CAT]
+    assert len(told) == 2, told
+    assert "Q1 don't know" in told[0]
+    assert "Q2 3" in told[1] and "This replaces your earlier answer to Q2." in told[1]
 
     with r.db.session() as s:
         stored = {(x.user_id, x.question_id): x.level for x in repo.list_responses(s, TEAM, aid)}
@@ -323,7 +332,7 @@ def test_healthz(running: Running) -> None:
 
     with urllib.request.urlopen(running.url + "/healthz", timeout=5) as response:
         assert response.status == 200
-        assert json.loads(response.read()) == {"status": "ok"}
+        assert json.loads(response.read()) == {"status": "ok", "queued": 0}  # nothing waits after its ack
 
 
 def test_the_command_is_acknowledged_before_the_slow_work(running: Running) -> None:
@@ -372,3 +381,42 @@ def test_a_burst_of_answers_updates_a_dimension_message_a_few_times_and_ends_on_
     updates = [c for c in r.slack.calls_to("chat.update") if c.params["ts"] == ts]
     assert updates[-1] is final[-1]
     assert len(updates) < len(people)  # throttled: not one chat.update per answer
+
+
+@pytest.mark.parametrize(
+    ("text", "confirmed"),
+    [
+        ("2 2 1", False),  # every question, no "don't know", nothing replaced: the ✅ says it all
+        ("2 2 1 we pair on notebooks", False),  # a comment with a complete answer: the ✅ too
+        ("2 ? 1", True),  # a "don't know"
+        ("2=3", True),  # a partial answer
+    ],
+)
+def test_a_complete_reply_gets_the_check_only(running: Running, text: str, confirmed: bool) -> None:
+    r = running
+    _assess(r)
+    thread = _threads(r)["people-process"]
+    _, response = r.driver.reply(user_id=DAN, channel_id=CHANNEL, thread_ts=thread, text=text)
+    assert response.status == 200
+    r.slack.wait_for("reactions.add", count=1)
+    r.slack.wait_for("chat.update", count=1)  # the progress refresh comes after the confirmation
+    time.sleep(0.3)
+    told = [c.params["text"] for c in r.slack.calls_to("chat.postEphemeral") if c.params["user"] == DAN]
+    assert len(told) == (1 if confirmed else 0), told
+    if confirmed:
+        assert told[0].startswith("Recorded for People & Process")
+
+
+def test_a_complete_reply_that_replaces_earlier_answers_is_confirmed(running: Running) -> None:
+    r = running
+    _assess(r)
+    thread = _threads(r)["people-process"]
+    r.driver.reply(user_id=DAN, channel_id=CHANNEL, thread_ts=thread, text="1 1 1")
+    r.slack.wait_for("reactions.add", count=1)
+    r.driver.reply(user_id=DAN, channel_id=CHANNEL, thread_ts=thread, text="3 3 3")
+    r.slack.wait_for("reactions.add", count=2)
+    told = r.slack.wait_for("chat.postEphemeral", count=1, predicate=lambda c: c.params["user"] == DAN)
+    time.sleep(0.3)
+    told = [c for c in r.slack.calls_to("chat.postEphemeral") if c.params["user"] == DAN]
+    assert len(told) == 1
+    assert "This replaces your earlier answer to Q1, Q2, Q3." in told[0].params["text"]

@@ -158,3 +158,13 @@ def test_the_clipping_check_catches_a_label_that_runs_off_the_figure() -> None:
     fig.text(0.97, 0.5, "a label that runs off the right edge", in_layout=False)
     with pytest.raises(AssertionError, match="runs off"):
         assert_no_text_outside(fig)
+
+
+def test_radar_series_differ_in_line_style_and_marker_not_colour_alone() -> None:
+    fig = radar_figure(scored("maturity-levels"), scored("maturity-levels", shift=1))
+    lines = [line for line in fig.axes[0].get_lines() if line.get_label() and not line.get_label().startswith("_")]
+    assert len(lines) == 2
+    (a, b) = lines
+    assert a.get_linestyle() != b.get_linestyle()
+    assert a.get_marker() != b.get_marker()
+    assert_no_text_outside(fig)

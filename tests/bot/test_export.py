@@ -28,13 +28,25 @@ def _finished_assessment(r: Running) -> str:
             if a and a[0].summary_ts:
                 break
         time.sleep(0.05)
+    _charts(r)  # uploaded by the finish (issue 14 item 8), before any export
     return summary.response["ts"]
+
+
+def _charts(r: Running, count: int = 1) -> list:
+    """The PNG charts uploaded when assessments closed."""
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        files = [f for f in r.slack.files if f.completed and f.name.endswith(".png")]
+        if len(files) >= count:
+            return files
+        time.sleep(0.05)
+    raise AssertionError(f"expected {count} charts, got {len(r.slack.files)} files")
 
 
 def _uploads(r: Running, count: int) -> list:
     deadline = time.time() + 15
     while time.time() < deadline:
-        files = [f for f in r.slack.files if f.completed]
+        files = [f for f in r.slack.files if f.completed and not f.name.endswith(".png")]  # not the charts
         if len(files) >= count:
             return files
         time.sleep(0.05)

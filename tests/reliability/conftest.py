@@ -274,6 +274,9 @@ def start_app(
 
     def stop() -> None:
         stop_server(server, thread)
+        # Listeners still running (a finish closing its dimension messages and uploading its charts)
+        # finish first, as in tests/conftest.py's ``running``.
+        app._listener_runner.listener_executor.shutdown(wait=True)  # type: ignore[attr-defined]
         # The Slack calls queued after acks run now, while the stand-in is still up: left running,
         # they would fail against a stopped stand-in and be logged in the next test's errors_logged.
         services.after_ack.close(timeout=60)

@@ -148,6 +148,26 @@ def confirmations(slack: StandInSlack, users: Iterable[str] | None = None) -> li
     ]
 
 
+def checks(slack: StandInSlack, users: Iterable[str] | None = None) -> list[Any]:
+    """The bot's ✅ reactions on typed replies (by ``users``): a complete reply gets the ✅ only."""
+    wanted = set(users) if users is not None else None
+    found = []
+    for reaction in slack.reactions:
+        message = slack.message(reaction.channel, reaction.ts)
+        if reaction.user != slack.bot_user_id or reaction.name != "white_check_mark" or message is None:
+            continue
+        if message.user and message.user != slack.bot_user_id and (wanted is None or message.user in wanted):
+            found.append(reaction)
+    return found
+
+
+def acknowledgements(slack: StandInSlack, users: Iterable[str] | None = None) -> list[Any]:
+    """What told members an answer was recorded: a confirmation for each click (and for each reply
+    that said more than the ✅), a ✅ on each typed reply. One per request when every typed reply is
+    complete (every question, no "don't know", nothing replaced)."""
+    return confirmations(slack, users) + checks(slack, users)
+
+
 def all_at_once(calls: list[Callable[[], T]]) -> list[T]:
     """Run the callables on their own threads, released together by a barrier; results in order."""
     barrier = threading.Barrier(len(calls))

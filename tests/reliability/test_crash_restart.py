@@ -25,6 +25,8 @@ from tests.reliability.helpers import (
     DIMENSIONS,
     FRAMEWORK,
     QUESTIONS,
+    acknowledgements,
+    checks,
     click,
     confirmations,
     eventually,
@@ -84,7 +86,7 @@ def test_killed_mid_assessment_keeps_every_confirmed_answer_and_carries_on(serve
         )
         assert response.status == 200
         sent[(BEN, question)] = level
-    eventually(lambda: len(confirmations(sv.slack, [ANA, BEN])) == 4 + 16, what="Ana's and Ben's confirmations")
+    eventually(lambda: len(acknowledgements(sv.slack, [ANA, BEN])) == 4 + 16, what="Ana's ✅ and Ben's confirmations")
 
     # a burst of members answering at once; the server is killed while it is still working on them
     burst_sent: dict[tuple[str, str], list[int]] = {}
@@ -100,14 +102,16 @@ def test_killed_mid_assessment_keeps_every_confirmed_answer_and_carries_on(serve
     senders = [threading.Thread(target=member, args=(i + 1, u)) for i, u in enumerate(BURST)]
     for t in senders:
         t.start()
-    eventually(lambda: len(confirmations(sv.slack, BURST)) >= 6, what="the first burst confirmations")
+    eventually(lambda: len(checks(sv.slack, BURST)) >= 6, what="the first burst's ✅")
     sv.process.kill()
     for t in senders:
         t.join(timeout=60)
 
     thread_dimension = {ts: d for d, ts in opened.threads.items()}
-    for call in confirmations(sv.slack, BURST):
-        user, dimension = call.params["user"], thread_dimension[call.params["thread_ts"]]
+    for check in checks(sv.slack, BURST):  # a complete reply is acknowledged by its ✅ alone
+        message = sv.slack.message(check.channel, check.ts)
+        assert message is not None and message.user and message.thread_ts
+        user, dimension = message.user, thread_dimension[message.thread_ts]
         sent.update(dict(zip([(user, q) for q in QUESTIONS[dimension]], burst_sent[(user, dimension)], strict=True)))
 
     stored = stored_answers(sv.db, TEAM, opened.assessment_id)
@@ -131,7 +135,7 @@ def test_killed_mid_assessment_keeps_every_confirmed_answer_and_carries_on(serve
     )
     assert response.status == 200
     sent[(DAN, "mo-drift")] = None
-    eventually(lambda: len(confirmations(sv.slack, [CAT, DAN])) == 5, what="Cat's and Dan's confirmations")
+    eventually(lambda: len(acknowledgements(sv.slack, [CAT, DAN])) == 5, what="Cat's ✅ and Dan's confirmation")
 
     assert sv.driver.slash("finish", user_id=ANA, channel_id=CHANNEL).status == 200
     summary = _summary(sv)
@@ -191,16 +195,17 @@ def test_an_acknowledged_reply_survives_a_crash(served: Served) -> None:
 
 
 def test_the_confirmation_names_the_answers_it_stored(running: Running) -> None:
-    """The crash test counts an answer as acknowledged once its confirmation is posted; check that the
-    confirmation says what was stored (so that bookkeeping is sound)."""
+    """The crash test counts a click as acknowledged once its confirmation is posted; check that the
+    confirmation (here of a reply with a "don't know", which says more than the ✅) says what was stored."""
     r = running
     opened = open_assessment(r.driver, r.slack, r.db, team=TEAM, channel=CHANNEL, user=ANA)
     _, event = reply_event(
-        r.slack, team=TEAM, channel=CHANNEL, user=BEN, thread_ts=opened.threads["model-development"], text="1 2 3 4"
+        r.slack, team=TEAM, channel=CHANNEL, user=BEN, thread_ts=opened.threads["model-development"], text="1 2 ? 4"
     )
     assert r.driver.event(event).status == 200
     call = eventually(lambda: confirmations(r.slack, [BEN]), what="the confirmation")[0]
-    assert re.findall(r"Q(\d) (\d)", call.params["text"]) == [("1", "1"), ("2", "2"), ("3", "3"), ("4", "4")]
+    assert re.findall(r"Q(\d) (\d)", call.params["text"]) == [("1", "1"), ("2", "2"), ("4", "4")]
+    assert "Q3 don't know" in call.params["text"]
     assert stored_answers(r.db, TEAM, opened.assessment_id) == {
-        (BEN, q): lv for q, lv in zip(QUESTIONS["model-development"], [1, 2, 3, 4], strict=True)
+        (BEN, q): lv for q, lv in zip(QUESTIONS["model-development"], [1, 2, None, 4], strict=True)
     }

@@ -38,7 +38,7 @@ def test_an_event_delivered_three_times_counts_once(running: Running, errors_log
     r = running
     opened = open_assessment(r.driver, r.slack, r.db, team=TEAM, channel=CHANNEL, user=ANA)
     ts, event = reply_event(
-        r.slack, team=TEAM, channel=CHANNEL, user=DAN, thread_ts=opened.threads["people-process"], text="3 2 1 why"
+        r.slack, team=TEAM, channel=CHANNEL, user=DAN, thread_ts=opened.threads["people-process"], text="3 2 ? why"
     )
     deliveries = [
         lambda: r.driver.event(event, event_id="Ev0REL0001"),
@@ -51,10 +51,11 @@ def test_an_event_delivered_three_times_counts_once(running: Running, errors_log
     settle(r.slack)
 
     stored = stored_answers(r.db, TEAM, opened.assessment_id)
-    assert stored == {(DAN, "pp-collaboration"): 3, (DAN, "pp-handoff"): 2, (DAN, "pp-incidents"): 1}
+    assert stored == {(DAN, "pp-collaboration"): 3, (DAN, "pp-handoff"): 2, (DAN, "pp-incidents"): None}
     with r.db.session() as s:
         assert [c.text for c in repo.list_comments(s, TEAM, opened.assessment_id)] == ["why"]
-    assert _effects_of(r, DAN, ts) == (1, 1, 1)  # one reaction, one confirmation, nothing else
+    # one reaction, one confirmation (its "don't know" says more than the ✅), nothing else
+    assert _effects_of(r, DAN, ts) == (1, 1, 1)
     assert not errors_logged, describe(errors_logged)
 
 

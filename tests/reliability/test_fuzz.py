@@ -101,23 +101,32 @@ def test_any_thread_reply_is_stored_or_explained(
     _, event = reply_event(
         r.slack, team=TEAM, channel=CHANNEL, user=user, thread_ts=opened.threads[dimension], text=text
     )
+    ts = event["ts"]
     response = r.driver.event(event)
     assert response.status == 200, response
 
-    def answered() -> list:
+    def ephemerals() -> list:
         return [c for c in r.slack.calls_to("chat.postEphemeral") if c.params.get("user") == user]
 
-    ephemerals = eventually(answered, what=f"an ephemeral answer to {text!r}")
-    said = str(ephemerals[0].params["text"])
+    def answered() -> list:  # an explanation, or the ✅ (a complete reply gets the ✅ only)
+        return ephemerals() + [c for c in r.slack.calls_to("reactions.add") if c.params.get("timestamp") == ts]
+
+    eventually(answered, what=f"an answer to {text!r}")
     stored = {q: lv for (u, q), lv in stored_answers(r.db, TEAM, opened.assessment_id).items() if u == user}
     expected = _expected(text, dimension)
     if expected is None:
+        said = str(ephemerals()[0].params["text"])
         assert UNREADABLE in said and "e.g. `" in said, said
         assert stored == {}
+        assert len(ephemerals()) == 1
     else:
-        assert said.startswith(CONFIRMATION), said
         assert stored == expected
-    assert len(ephemerals) == 1
+        assert len(ephemerals()) <= 1
+        complete = len(expected) == len(QUESTIONS[dimension]) and None not in expected.values()
+        if not complete:  # a partial answer or a "don't know" is confirmed besides the ✅
+            eventually(ephemerals, what=f"the confirmation of {text!r}")
+        for call in ephemerals():
+            assert str(call.params["text"]).startswith(CONFIRMATION), call.params["text"]
     assert not errors_logged, describe(errors_logged)
     assert not r.slack.errors
 

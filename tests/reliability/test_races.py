@@ -18,7 +18,7 @@ from tests.reliability.helpers import (
     DIMENSIONS,
     QUESTIONS,
     all_at_once,
-    confirmations,
+    checks,
     eventually,
     open_assessment,
     reply_event,
@@ -93,7 +93,8 @@ def _race_answers_against_finish(running: Running, crowd: list[str]) -> None:
         assert assessment is not None and assessment.status == "closed"
         stored_overall = assessment.overall
         in_summary = {r.user_id for r in repo.list_responses(s, TEAM, opened.assessment_id)}
-    confirmed = {str(c.params.get("user")) for c in confirmations(slack, crowd)}  # type: ignore[arg-type]
+    checked = [slack.message(c.channel, c.ts) for c in checks(slack, crowd)]  # type: ignore[arg-type, attr-defined]
+    confirmed = {str(m.user) for m in checked if m is not None}  # a complete reply is told by its ✅
     refused = _refusals(running)
 
     assert confirmed <= in_summary, f"confirmed but left out of the summary: {sorted(confirmed - in_summary)}"

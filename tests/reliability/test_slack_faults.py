@@ -27,6 +27,7 @@ from storage import repo
 from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
 from tests.reliability.conftest import describe, start_app
 from tests.reliability.helpers import (
+    checks,
     click,
     confirmations,
     eventually,
@@ -147,7 +148,8 @@ def flaky(db: Any, slack: Any) -> Iterator[tuple[FlakyProxy, Running]]:
         proxy.close()
 
 
-def _answer_people_process(r: Running, user: str, text: str = "3 2 1 we pair") -> tuple[int, str]:
+# A "don't know" in it: the reply gets a confirmation besides its ✅ (a complete one gets the ✅ only).
+def _answer_people_process(r: Running, user: str, text: str = "3 2 ? we pair") -> tuple[int, str]:
     opened = open_assessment(r.driver, r.slack, r.db, team=TEAM, channel=CHANNEL, user=ANA)
     ts, event = reply_event(
         r.slack, team=TEAM, channel=CHANNEL, user=user, thread_ts=opened.threads["people-process"], text=text
@@ -156,7 +158,7 @@ def _answer_people_process(r: Running, user: str, text: str = "3 2 1 we pair") -
     return opened.assessment_id, ts
 
 
-PP_321 = {"pp-collaboration": 3, "pp-handoff": 2, "pp-incidents": 1}
+PP_32DK = {"pp-collaboration": 3, "pp-handoff": 2, "pp-incidents": None}
 
 
 def _stored_for(r: Running, assessment_id: int, user: str) -> dict[str, int | None]:
@@ -175,7 +177,7 @@ def test_5xx_answers_are_retried_and_the_answer_is_kept(running: Running, errors
     r.slack.wait_for("chat.postEphemeral", count=3)
     settle(r.slack)
 
-    assert _stored_for(r, assessment_id, DAN) == PP_321
+    assert _stored_for(r, assessment_id, DAN) == PP_32DK
     statuses = [c.http_status for c in r.slack.calls_to("reactions.add")]
     assert statuses == [500, 500, 200]  # two retries, as slack-sdk's ServerErrorRetryHandler does
     assert [(x.ts, x.name) for x in r.slack.reactions] == [(ts, "white_check_mark")]
@@ -194,7 +196,7 @@ def test_5xx_past_the_retries_is_logged_and_the_answer_is_kept(
     r.slack.server_error("reactions.add", 500, times=3)
     r.slack.server_error("chat.postEphemeral", 500, times=3)
     _, event = reply_event(
-        r.slack, team=TEAM, channel=CHANNEL, user=DAN, thread_ts=opened.threads["people-process"], text="3 2 1"
+        r.slack, team=TEAM, channel=CHANNEL, user=DAN, thread_ts=opened.threads["people-process"], text="3 2 ?"
     )
     assert r.driver.event(event).status == 200
     r.slack.wait_for("reactions.add", count=3)  # the try and two retries, all answered 500
@@ -214,7 +216,7 @@ def test_5xx_past_the_retries_is_logged_and_the_answer_is_kept(
     settle(r.slack)
 
     stored = stored_answers(r.db, TEAM, opened.assessment_id)
-    assert stored == {**{(DAN, q): lv for q, lv in PP_321.items()}, (CAT, "mo-cost"): 4}
+    assert stored == {**{(DAN, q): lv for q, lv in PP_32DK.items()}, (CAT, "mo-cost"): 4}
     warnings = [(x.name, x.getMessage(), getattr(x, "error", None)) for x in caplog.records]
     assert ("maturity.slack", "reactions.add failed", "internal_error") in warnings
     assert ("maturity.slack", "chat.postEphemeral failed", "internal_error") in warnings
@@ -233,7 +235,7 @@ def test_dropped_connections_are_retried_and_the_answer_is_kept(flaky: tuple[Fla
     settle(r.slack)
 
     assert proxy.dropped == ["reactions.add:close", "reactions.add:reset", "chat.postEphemeral:reset"]
-    assert _stored_for(r, assessment_id, DAN) == PP_321
+    assert _stored_for(r, assessment_id, DAN) == PP_32DK
     assert [(x.ts, x.name) for x in r.slack.reactions] == [(ts, "white_check_mark")]
     assert len(confirmations(r.slack, [DAN])) == 1
 
@@ -246,7 +248,7 @@ def test_connections_dropped_past_the_retries_are_logged_and_the_answer_is_kept(
     assessment_id, _ = _answer_people_process(r, DAN)
     eventually(lambda: len(proxy.dropped) == 3, what="three dropped connections")
     settle(r.slack)
-    assert _stored_for(r, assessment_id, DAN) == PP_321
+    assert _stored_for(r, assessment_id, DAN) == PP_32DK
     assert any("reactions.add" in str(x.getMessage()) or x.exc_info for x in errors_logged), describe(errors_logged)
 
 
@@ -258,7 +260,7 @@ def test_connections_dropped_past_the_retries_still_let_the_confirmation_through
     assessment_id, _ = _answer_people_process(r, DAN)
     eventually(lambda: len(proxy.dropped) == 3, what="three dropped connections")
     settle(r.slack)
-    assert _stored_for(r, assessment_id, DAN) == PP_321
+    assert _stored_for(r, assessment_id, DAN) == PP_32DK
     assert len(confirmations(r.slack, [DAN])) == 1
 
 
@@ -272,7 +274,7 @@ def test_a_summary_that_could_not_be_posted_can_be_posted_again(running: Running
         r.slack, team=TEAM, channel=CHANNEL, user=BEN, thread_ts=opened.threads["people-process"], text="2 2 2"
     )
     r.driver.event(event)
-    eventually(lambda: confirmations(r.slack, [BEN]), what="the confirmation")
+    eventually(lambda: checks(r.slack, [BEN]), what="the ✅")
     posted_before = len(r.slack.calls_to("chat.postMessage"))
     r.slack.server_error("chat.postMessage", 500, times=3)  # Slack is down for the first try and both retries
     assert r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL).status == 200

@@ -24,8 +24,8 @@ from tests.reliability.conftest import ServeProcess, describe, migrate, serve_en
 from tests.reliability.helpers import (
     DIMENSIONS,
     QUESTIONS,
+    acknowledgements,
     click,
-    confirmations,
     eventually,
     open_assessment,
     reply_event,
@@ -58,9 +58,11 @@ def _answer_everything(
     driver: SlackDriver, slack: StandInSlack, threads: dict[str, str], assessment_id: int, people: list[str]
 ) -> tuple[dict[tuple[str, str], int | None], int]:
     """Each person answers every dimension, by typed reply (even people) or buttons (odd), all at
-    once from 32 threads. Returns (what was sent, how many requests)."""
+    once from 32 threads. Returns (what was sent, how many acknowledgements are due: one per request,
+    two for a typed reply with a "don't know" — its ✅ and its confirmation)."""
     sent: dict[tuple[str, str], int | None] = {}
     jobs = []
+    extra = 0
     for i, user in enumerate(people):
         for dimension in DIMENSIONS:
             levels = _levels(i, dimension)
@@ -71,6 +73,7 @@ def _answer_everything(
                     slack, team=TEAM, channel=CHANNEL, user=user, thread_ts=threads[dimension], text=text
                 )
                 jobs.append(lambda e=event: driver.event(e))
+                extra += None in levels
             else:
                 for question, level in zip(QUESTIONS[dimension], levels, strict=True):
                     jobs.append(
@@ -87,7 +90,7 @@ def _answer_everything(
     with ThreadPoolExecutor(max_workers=32) as pool:
         statuses = list(pool.map(lambda job: job().status, jobs))
     assert statuses == [200] * len(jobs)
-    return sent, len(jobs)
+    return sent, len(jobs) + extra
 
 
 class _LockHog(threading.Thread):
@@ -120,8 +123,8 @@ def test_concurrent_writers_on_sqlite_lose_no_answer(running: Running, errors_lo
     hog = _LockHog(Path(str(r.db.url.database)))
     hog.start()
     try:
-        sent, requests = _answer_everything(r.driver, r.slack, opened.threads, opened.assessment_id, PEOPLE)
-        eventually(lambda: len(confirmations(r.slack)) >= requests, timeout=60, what="every confirmation")
+        sent, due = _answer_everything(r.driver, r.slack, opened.threads, opened.assessment_id, PEOPLE)
+        eventually(lambda: len(acknowledgements(r.slack)) >= due, timeout=60, what="every ✅ or confirmation")
     finally:
         hog.stop.set()
         hog.join(timeout=10)
@@ -131,7 +134,7 @@ def test_concurrent_writers_on_sqlite_lose_no_answer(running: Running, errors_lo
     stored = stored_answers(r.db, TEAM, opened.assessment_id)
     assert len(stored) == len(sent) == len(PEOPLE) * 16
     assert stored == sent
-    assert len(confirmations(r.slack)) == requests  # one confirmation per request, no more
+    assert len(acknowledgements(r.slack)) == due  # what was due, no more
     assert not errors_logged, describe(errors_logged)  # no "database is locked", no failed listener
 
 
@@ -166,8 +169,8 @@ def test_two_server_processes_on_one_sqlite_file_lose_no_answer(tmp_path: Path, 
             w.join(timeout=120)
         assert len(results) == 2
         sent = {**results[0][0], **results[1][0]}
-        requests = results[0][1] + results[1][1]
-        eventually(lambda: len(confirmations(slack)) >= requests, timeout=60, what="every confirmation")
+        due = results[0][1] + results[1][1]
+        eventually(lambda: len(acknowledgements(slack)) >= due, timeout=60, what="every ✅ or confirmation")
         settle(slack)
         assert stored_answers(db, TEAM, opened.assessment_id) == sent
         assert first.problems() == [] and second.problems() == []  # no error, no "database is locked"

@@ -19,8 +19,9 @@ from tests.conftest import CHANNEL, MEMBERS, SIGNING_SECRET, TEAM, Running
 from tests.reliability.conftest import describe
 from tests.reliability.helpers import (
     QUESTIONS,
+    acknowledgements,
+    checks,
     click,
-    confirmations,
     eventually,
     open_assessment,
     reply_event,
@@ -64,7 +65,7 @@ def _b_answers(r: Running, threads: dict[str, str], assessment_id: int) -> None:
         question="md-tracking",
         level=4,
     )
-    eventually(lambda: len(confirmations(r.slack, [ANA, BEN])) >= 2, what="B's confirmations")
+    eventually(lambda: len(acknowledgements(r.slack, [ANA, BEN])) >= 2, what="B's ✅ and confirmation")
 
 
 def test_a_request_for_workspace_a_never_reads_or_changes_workspace_b(running: Running, errors_logged: list) -> None:
@@ -158,7 +159,7 @@ def test_workspace_a_opening_its_own_assessment_in_the_same_channel_id_leaves_b_
         r.slack, team=TEAM_A, channel=CHANNEL, user=EVE, thread_ts=theirs.threads["people-process"], text="1 1 1"
     )
     a.event(event)
-    eventually(lambda: confirmations(r.slack, [EVE]), what="A's confirmation")
+    eventually(lambda: checks(r.slack, [EVE]), what="A's ✅")
     assert a.slash("finish", user_id=EVE, channel_id=CHANNEL).status == 200
     summary = r.slack.wait_for(
         "chat.postMessage", predicate=lambda c: c.ok and "closed: overall" in str(c.params.get("text"))

@@ -23,7 +23,7 @@ from tests.reliability.conftest import ServeProcess, empty_database_url, migrate
 from tests.reliability.helpers import (
     DIMENSIONS,
     QUESTIONS,
-    confirmations,
+    checks,
     eventually,
     open_assessment,
     reply_event,
@@ -99,7 +99,7 @@ def test_workers_share_the_port_store_every_answer_once_and_stop_gracefully(work
     opened = open_assessment(driver, slack, db, team=TEAM, channel=CHANNEL, user=MEMBERS[0])
     sent = _answer_all(slack, driver, opened.threads, PEOPLE)
     assert stored_answers(db, TEAM, opened.assessment_id) == sent  # each exactly once, none lost
-    eventually(lambda: len(confirmations(slack, PEOPLE)) == len(PEOPLE) * len(DIMENSIONS), what="confirmations")
+    eventually(lambda: len(checks(slack, PEOPLE)) == len(PEOPLE) * len(DIMENSIONS), what="every reply's ✅")
 
     # With a 30 s refresh interval, the last counts wait for their trailing refresh; SIGTERM makes
     # every worker render them before it exits.

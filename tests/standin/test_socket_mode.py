@@ -326,12 +326,12 @@ def test_maturity_socket_runs_the_same_listeners_and_exits_on_sigterm(slack: Sta
 
     # a typed reply in the People & Process thread: the events_api envelope is acked, the answer taken
     people_process = dimensions[0].response["ts"]
-    reply_ts, response = driver.reply(user_id=BEN, channel_id=CHANNEL, thread_ts=people_process, text="2 2 1")
+    reply_ts, response = driver.reply(user_id=BEN, channel_id=CHANNEL, thread_ts=people_process, text="2 ? 1")
     assert (response.status, response.body) == (200, "")
     assert sm.envelopes[-1].type == "events_api" and not sm.envelopes[-1].accepts_response_payload
     reaction = slack.wait_for("reactions.add", timeout=10)[0]
     assert (reaction.params["channel"], reaction.params["timestamp"]) == (CHANNEL, reply_ts)
-    confirmation = slack.wait_for("chat.postEphemeral", timeout=10)[0]
+    confirmation = slack.wait_for("chat.postEphemeral", timeout=10)[0]  # its "don't know" is confirmed
     assert (confirmation.params["user"], confirmation.params["thread_ts"]) == (BEN, people_process)
 
     # SIGTERM ends the process gracefully within a few seconds: the client is closed, in-flight

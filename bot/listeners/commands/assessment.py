@@ -87,6 +87,7 @@ def finish(ctx: CommandContext) -> None:
             channel_id=ctx.channel_id,
             user_id=ctx.user_id,
             bot_user_id=ctx.bot_user_id,
+            tell=ctx.reply,
         )
     except NoOpenAssessment as exc:
         ctx.reply(_no_open(exc))
