@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot import bolt_fixes, flows
 from bot.after_ack import DEFAULT_CLOSE_TIMEOUT, AfterAck
-from bot.config import Settings
+from bot.config import Settings, use_frameworks
 from bot.installation import BOT_SCOPES, InstallationStore, TokenCipher, state_store
 from bot.listeners import register_listeners
 from bot.slack_io import is_thread_reply, reply_revision
@@ -182,6 +182,7 @@ def build_app(settings: Settings, db: Database, *, listener_threads: int = 8) ->
     """Bolt app with every listener registered: single-workspace with SLACK_BOT_TOKEN, or
     multi-workspace OAuth installs with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET."""
     bolt_fixes.apply()
+    use_frameworks(settings.frameworks_dir)  # a broken FRAMEWORKS_DIR file stops the start (ConfigError)
     store = installation_store(settings, db)
     services = Services(settings=settings, db=db, assessments=AssessmentService(db), installation_store=store)
     services.refresher = flows.attach_refresher(services.assessments, settings.dimension_refresh_seconds)

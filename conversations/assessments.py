@@ -19,7 +19,7 @@ from conversations.frameworks import Dimension, Framework, default_framework, ge
 from conversations.replies import ParsedReply, ReplyError, parse_reply
 from conversations.schedules import ScheduleSnapshot
 from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, score, select_roadmap
-from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale
+from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale, VersionMap
 from storage import repo
 from storage.db import Database
 from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment, utcnow
@@ -51,7 +51,8 @@ class HalfPosted:
     id: int
     framework_id: str
     intro_ts: str | None
-    missing: tuple[str, ...]  # dimension ids without a thread, in framework order
+    missing: tuple[str, ...]
+    framework_version: int | None = None  # dimension ids without a thread, in framework order
 
 
 class NoOpenAssessment(Exception):
@@ -75,19 +76,23 @@ class ThreadClosed(Exception):
 
 
 def spec_to_json(spec: FrameworkSpec) -> str:
-    return json.dumps(
-        {
-            "id": spec.id,
-            "version": spec.version,
-            "scale": [spec.scale.min, spec.scale.max],
-            "level_names": list(spec.level_names),
-            "dimensions": [
-                {"id": d.id, "name": d.name, "weight": d.weight, "question_ids": list(d.question_ids)}
-                for d in spec.dimensions
-            ],
-        },
-        separators=(",", ":"),
-    )
+    data: dict[str, object] = {
+        "id": spec.id,
+        "version": spec.version,
+        "scale": [spec.scale.min, spec.scale.max],
+        "level_names": list(spec.level_names),
+        "dimensions": [
+            {"id": d.id, "name": d.name, "weight": d.weight, "question_ids": list(d.question_ids)}
+            for d in spec.dimensions
+        ],
+    }
+    if spec.changes is not None:
+        data["changes"] = {
+            "from": spec.changes.from_version,
+            "questions": [list(pair) for pair in spec.changes.questions],
+            "dimensions": [list(pair) for pair in spec.changes.dimensions],
+        }
+    return json.dumps(data, separators=(",", ":"))
 
 
 @lru_cache(maxsize=512)
@@ -95,6 +100,7 @@ def spec_from_json(raw: str) -> FrameworkSpec:
     """The spec stored with an assessment (cached: a snapshot never changes, and the answer path
     reads it on every answer; FrameworkSpec is immutable, so sharing it is safe)."""
     data = json.loads(raw)
+    changes = data.get("changes")
     return FrameworkSpec(
         id=data["id"],
         version=data["version"],
@@ -103,6 +109,13 @@ def spec_from_json(raw: str) -> FrameworkSpec:
         dimensions=tuple(
             DimensionSpec(d["id"], d["name"], d["weight"], tuple(d["question_ids"])) for d in data["dimensions"]
         ),
+        changes=VersionMap(
+            changes["from"],
+            tuple((new, old) for new, old in changes["questions"]),
+            tuple((new, old) for new, old in changes["dimensions"]),
+        )
+        if changes
+        else None,
     )
 
 
@@ -228,7 +241,7 @@ def _recorded(dim_spec: DimensionSpec, parsed: ParsedReply) -> dict[str, int | N
 def _answered(
     target: repo.AnswerTarget, dim_spec: DimensionSpec, recorded: dict[str, int | None], parsed: ParsedReply
 ) -> ReplyOutcome:
-    framework = get_framework(target.framework_id)
+    framework = get_framework(target.framework_id, spec_from_json(target.spec_json).version)
     return ReplyOutcome(
         answer=ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, recorded, parsed.comment)
     )
@@ -296,7 +309,9 @@ class AssessmentService:
                 s, workspace_id, assessment.team_id, "repair", str(assessment.id), process_id=store.process_identity()
             ):
                 return None
-            return HalfPosted(assessment.id, assessment.framework_id, assessment.intro_ts, missing)
+            return HalfPosted(
+                assessment.id, assessment.framework_id, assessment.intro_ts, missing, assessment.framework_version
+            )
 
     def set_intro(self, workspace_id: str, assessment_id: int, ts: str) -> None:
         with self.db.session() as s:
@@ -410,7 +425,7 @@ class AssessmentService:
                 )
             if revision is None:
                 revision = repo.MessageRevision({}, (), (), False)
-            framework = get_framework(target.framework_id)
+            framework = get_framework(target.framework_id, spec_from_json(target.spec_json).version)
             comment = parsed.comment if parsed else None
             answer = ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, revision.recorded, comment)
             return ReplyOutcome(answer=answer, revision=revision, deleted=text is None)
@@ -491,7 +506,7 @@ class AssessmentService:
             if target.status != OPEN:
                 raise ThreadClosed(target.status)
             repo.upsert_responses(s, target, user_id=user_id, answers={question_id: level}, source="button")
-            framework = get_framework(target.framework_id)
+            framework = get_framework(target.framework_id, spec_from_json(target.spec_json).version)
             return ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, {question_id: level}, None)
 
     def dimension_view(self, workspace_id: str, assessment_id: int, dimension_id: str) -> DimensionView | None:
@@ -542,7 +557,7 @@ class AssessmentService:
         progress = self._progress_of(spec.dimensions, assessment.threads, assessment.progress)
         status = Status(
             assessment,
-            get_framework(assessment.framework_id),
+            get_framework(assessment.framework_id, assessment.framework_version),
             assessment.progress.respondents,
             tuple(progress.values()),
             anonymous=assessment.anonymous,
@@ -696,7 +711,7 @@ class AssessmentService:
             previous = self._score(s, previous_assessment, previous_assessment.member_count)
         return Result(
             assessment=assessment,
-            framework=get_framework(assessment.framework_id),
+            framework=get_framework(assessment.framework_id, assessment.framework_version),
             spec=spec,
             score=current,
             roadmap=roadmap,

@@ -1,0 +1,100 @@
+"""A team's own questionnaire from FRAMEWORKS_DIR, run end to end over real HTTP: the app is started
+with FRAMEWORKS_DIR set (read from the environment, as `maturity serve` reads it), then
+`/maturity assess llm-serving`, buttons and typed replies on its 1–3 scale, `/maturity finish`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conversations import frameworks as fw
+from storage import repo
+from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
+
+ANA, BEN, CAT, _ = MEMBERS
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "example-framework.yml"
+
+
+@pytest.fixture
+def frameworks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "llm-serving.yml")
+    monkeypatch.setenv("FRAMEWORKS_DIR", str(folder))
+    yield folder
+    fw.use_frameworks_dir(None)
+
+
+@pytest.fixture
+def custom(frameworks_dir: Path, running: Running) -> Running:
+    return running
+
+
+def _threads(r: Running, count: int) -> list[str]:
+    posted = [m for m in r.slack.messages(CHANNEL) if m.is_bot and not m.thread_ts]
+    return [m.ts for m in posted[1 : 1 + count]]
+
+
+def _click(r: Running, user: str, ts: str, question: str, level: int | None, aid: int) -> None:
+    response = r.driver.click(
+        user_id=user,
+        channel_id=CHANNEL,
+        message_ts=ts,
+        action_id=f"answer:{question}:{'dk' if level is None else level}",
+        value=json.dumps({"a": aid, "q": question, "l": level}),
+        block_id=f"q:{question}",
+    )
+    assert response.status == 200
+
+
+def test_a_custom_framework_end_to_end(custom: Running) -> None:
+    r = custom
+    assert r.driver.slash("assess llm-serving", user_id=ANA, channel_id=CHANNEL).status == 200
+    posts = r.slack.wait_for("chat.postMessage", count=3)
+    intro, delivery, operations = posts[:3]
+    assert "1–3 scale" in json.dumps(intro.params["blocks"], ensure_ascii=False)
+    assert "Delivery" in delivery.params["text"] and "Operations" in operations.params["text"]
+    # Buttons 1, 2, 3 and "?" on each question: the framework's own scale.
+    actions = [b for b in delivery.params["blocks"] if b["type"] == "actions"]
+    assert [[e["text"]["text"] for e in b["elements"]] for b in actions] == [["1", "2", "3", "?"]] * 2
+    assert "Experimenting" not in delivery.params["text"]
+    threads = _threads(r, 2)
+    with r.db.session() as s:
+        aid = repo.get_open_assessment(s, TEAM, CHANNEL).id
+
+    # Ana types, Ben clicks, Cat answers one question with N=L.
+    r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=threads[0], text="3 2 prompts live in Git")
+    r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=threads[1], text="1 2")
+    for question, level in [("prompt-versioning", 2), ("llm-evaluation", 1), ("llm-cost", 1), ("llm-latency", 3)]:
+        _click(r, BEN, threads[0] if question.startswith(("prompt", "llm-eval")) else threads[1], question, level, aid)
+    r.driver.reply(user_id=CAT, channel_id=CHANNEL, thread_ts=threads[1], text="2=3")
+    r.slack.wait_for("reactions.add", count=3, timeout=30)
+    # A level off the 1–3 scale is explained with this framework's scale and an example, and changes nothing.
+    r.driver.reply(user_id=CAT, channel_id=CHANNEL, thread_ts=threads[0], text="4 0")
+    explained = r.slack.wait_for(
+        "chat.postEphemeral", predicate=lambda c: "not a level here" in c.params.get("text", ""), timeout=30
+    )[-1]
+    assert "levels go from 1 to 3" in explained.params["text"]
+
+    with r.db.session() as s:
+        stored = {(x.user_id, x.question_id): x.level for x in repo.list_responses(s, TEAM, aid)}
+    assert len(stored) == 2 + 2 + 4 + 1
+
+    assert r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL).status == 200
+    summary = r.slack.wait_for("chat.postMessage", count=4, timeout=30)[3]
+    text = summary.params["text"]
+    delivery_score = ((3 + 2) / 2 + (2 + 1) / 2) / 2  # 2.0
+    operations_score = ((1 + 1) / 2 + (2 + 3 + 3) / 3) / 2  # 1.83
+    overall = 0.6 * delivery_score + 0.4 * operations_score  # 1.93
+    assert f"overall {overall:.2f}" in text
+    assert "Level 2 (Serving)" in text  # [1.5, 2.5) -> 2 on 1–3
+    assert f"Delivery {delivery_score:.2f}" in text and f"Operations {operations_score:.2f}" in text
+    blocks = json.dumps(summary.params["blocks"], ensure_ascii=False)
+    assert "on 1–3" in blocks
+    with r.db.session() as s:
+        a = repo.get_assessment(s, TEAM, aid)
+    assert (a.status, a.framework_id, a.framework_version, a.level) == ("closed", "llm-serving", 1, 2)
