@@ -240,7 +240,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     spec = framework.spec()
     target = _target_level(args.target, spec.scale) if args.target is not None else None
     result = score(spec, answers, target=target)
-    roadmap = select_roadmap(get_roadmaps(), reference_level(spec, result.level)) if result.level is not None else None
+    roadmap = (
+        select_roadmap(get_roadmaps(), reference_level(spec, result.level))
+        if result.level is not None and framework.roadmaps
+        else None
+    )
     if args.json:
         print(json.dumps(score_json(framework, result, roadmap), indent=2))
         return 0

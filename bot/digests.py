@@ -67,9 +67,10 @@ def change_summary_message(result: Result) -> Message:
         SectionBlock(text=md(part("changes", "overall", result.framework, delta))),
         SectionBlock(text=md(part("changes", "dimensions", delta))),
         SectionBlock(text=md(part("changes", "extremes", delta))),
-        SectionBlock(text=md(part("changes", "roadmap", result.roadmap))),
-        ContextBlock(elements=[md(part("changes", "context", result, previous))]),
     ]
+    if result.framework.roadmaps:
+        blocks.append(SectionBlock(text=md(part("changes", "roadmap", result.roadmap))))
+    blocks.append(ContextBlock(elements=[md(part("changes", "context", result, previous))]))
     return finalize(part("changes", "text", result, delta, previous), blocks)
 
 
@@ -126,8 +127,9 @@ def digest_message(framework: Framework, latest_result: Result | None, now: date
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=clip(part("digest", "header", result), 150))),
         SectionBlock(text=md(part("digest", "head", result, days, stale))),
-        SectionBlock(text=md(part("digest", "roadmap", result.roadmap))),
     ]
+    if result.framework.roadmaps:
+        blocks.append(SectionBlock(text=md(part("digest", "roadmap", result.roadmap))))
     gaps = result.score.weakest[:3]
     if gaps:
         blocks.append(DividerBlock())

@@ -399,7 +399,9 @@ def build_report(
     )
 
     choice = result.roadmap
-    if choice is None:
+    if not result.framework.roadmaps:
+        note = f"The framework {result.framework.id} has no roadmaps."
+    elif choice is None:
         note = "No level yet: nobody gave a numeric answer."
     elif choice.next is None:
         note = "Top of the scale: keep it there — watch drift, cost and incident trends, and re-assess every quarter."

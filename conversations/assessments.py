@@ -703,7 +703,8 @@ class AssessmentService:
         spec = spec_from_json(assessment.spec_json)
         current = self._score(s, assessment, member_count)
         roadmap = None
-        if current.level is not None:
+        framework = get_framework(assessment.framework_id, assessment.framework_version)
+        if current.level is not None and framework.roadmaps:  # a framework without roadmaps shows none
             roadmap = select_roadmap(get_roadmaps(), reference_level(spec, current.level))
         previous_assessment = repo.previous_closed_assessment(s, assessment)
         previous = None
@@ -711,7 +712,7 @@ class AssessmentService:
             previous = self._score(s, previous_assessment, previous_assessment.member_count)
         return Result(
             assessment=assessment,
-            framework=get_framework(assessment.framework_id, assessment.framework_version),
+            framework=framework,
             spec=spec,
             score=current,
             roadmap=roadmap,

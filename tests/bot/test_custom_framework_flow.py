@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conversations import frameworks as fw
 from storage import repo
@@ -24,6 +25,13 @@ def frameworks_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     folder = tmp_path / "frameworks"
     folder.mkdir()
     shutil.copy(EXAMPLE, folder / "llm-serving.yml")
+    eleven = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    eleven.update(id="nps-style", name="Zero to ten", scale={"min": 0, "max": 10})
+    eleven["levels"] = [{"value": v, "name": f"Step {v}", "summary": f"Where step {v} is"} for v in range(11)]
+    for dim in eleven["dimensions"]:
+        for q in dim["questions"]:
+            q["anchors"] = {v: f"{q['id']} at step {v}" for v in range(11)}
+    (folder / "zero-to-ten.yaml").write_text(yaml.safe_dump(eleven, sort_keys=False), encoding="utf-8")
     monkeypatch.setenv("FRAMEWORKS_DIR", str(folder))
     yield folder
     fw.use_frameworks_dir(None)
@@ -95,6 +103,50 @@ def test_a_custom_framework_end_to_end(custom: Running) -> None:
     assert f"Delivery {delivery_score:.2f}" in text and f"Operations {operations_score:.2f}" in text
     blocks = json.dumps(summary.params["blocks"], ensure_ascii=False)
     assert "on 1–3" in blocks
+    assert "Roadmap" not in blocks  # a framework without roadmaps shows none
     with r.db.session() as s:
         a = repo.get_assessment(s, TEAM, aid)
     assert (a.status, a.framework_id, a.framework_version, a.level) == ("closed", "llm-serving", 1, 2)
+
+
+def test_a_0_to_10_scale_answers_with_a_menu_typed_replies_and_bands(custom: Running) -> None:
+    r = custom
+    assert r.driver.slash("assess nps-style", user_id=ANA, channel_id=CHANNEL).status == 200
+    posts = r.slack.wait_for("chat.postMessage", count=3)
+    assert "0–10 scale" in json.dumps(posts[0].params["blocks"], ensure_ascii=False)
+    actions = [b for b in posts[1].params["blocks"] if b["type"] == "actions"]
+    # 12 choices (0..10 and "?") would not fit a row of buttons: one menu per question instead.
+    assert [[e["type"] for e in b["elements"]] for b in actions] == [["static_select"]] * 2
+    options = actions[0]["elements"][0]["options"]
+    assert [o["text"]["text"] for o in options] == [f"{v} Step {v}" for v in range(11)] + ["? don't know"]
+    threads = _threads(r, 2)
+    with r.db.session() as s:
+        aid = repo.get_open_assessment(s, TEAM, CHANNEL).id
+    picked = r.driver.select(
+        user_id=BEN,
+        channel_id=CHANNEL,
+        message_ts=threads[0],
+        action_id="answer:prompt-versioning:menu",
+        value=json.dumps({"a": aid, "q": "prompt-versioning", "l": 9}),
+        block_id="q:prompt-versioning",
+    )
+    assert picked.status == 200
+    r.slack.wait_for("chat.postEphemeral", predicate=lambda c: c.params.get("user") == BEN, timeout=30)
+    r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=threads[0], text="10 7 solid")
+    r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=threads[1], text="6,8")
+    r.slack.wait_for("reactions.add", count=2, timeout=30)
+    with r.db.session() as s:
+        stored = {(x.user_id, x.question_id): x.level for x in repo.list_responses(s, TEAM, aid)}
+    assert stored == {
+        (BEN, "prompt-versioning"): 9,
+        (ANA, "prompt-versioning"): 10,
+        (ANA, "llm-evaluation"): 7,
+        (ANA, "llm-cost"): 6,
+        (ANA, "llm-latency"): 8,
+    }
+    assert r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL).status == 200
+    summary = r.slack.wait_for("chat.postMessage", count=4, timeout=30)[3]
+    overall = 0.6 * ((9.5 + 7) / 2) + 0.4 * 7  # 7.75: [7.5, 8.5) is level 8
+    assert f"overall {overall:.2f}" in summary.params["text"]
+    assert "Level 8 (Step 8)" in summary.params["text"]
+    assert "Roadmap" not in json.dumps(summary.params["blocks"])
