@@ -51,8 +51,8 @@ class HalfPosted:
     id: int
     framework_id: str
     intro_ts: str | None
-    missing: tuple[str, ...]
-    framework_version: int | None = None  # dimension ids without a thread, in framework order
+    missing: tuple[str, ...]  # dimension ids without a thread, in framework order
+    framework_version: int | None = None
 
 
 class NoOpenAssessment(Exception):
@@ -226,8 +226,18 @@ def _read_reply(target: repo.AnswerTarget, text: str) -> tuple[DimensionSpec, Pa
     spec = spec_from_json(target.spec_json)
     dim_spec = next(d for d in spec.dimensions if d.id == target.dimension_id)
     try:
+        framework = get_framework(target.framework_id, spec.version)
+        example = framework.example_comment if framework.version == spec.version else None
+    except KeyError:  # a framework no longer loaded: its stored spec still reads the reply
+        example = None
+    try:
         parsed = parse_reply(
-            text, question_count=len(dim_spec.question_ids), scale_min=spec.scale.min, scale_max=spec.scale.max
+            text,
+            question_count=len(dim_spec.question_ids),
+            scale_min=spec.scale.min,
+            scale_max=spec.scale.max,
+            level_names=spec.level_names,
+            example_comment=example,
         )
     except ReplyError as exc:
         return dim_spec, None, exc
@@ -557,7 +567,7 @@ class AssessmentService:
         progress = self._progress_of(spec.dimensions, assessment.threads, assessment.progress)
         status = Status(
             assessment,
-            get_framework(assessment.framework_id, assessment.framework_version),
+            get_framework(assessment.framework_id, spec.version),
             assessment.progress.respondents,
             tuple(progress.values()),
             anonymous=assessment.anonymous,

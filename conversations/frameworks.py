@@ -291,6 +291,8 @@ class Framework(_Model):
     default: Annotated[bool, Field(strict=True)] = False
     # Show seed 000's improvement roadmaps (mapped onto this scale); a framework without them shows none.
     roadmaps: Annotated[bool, Field(strict=True)] = False
+    # The evidence after the levels in example replies (help, error messages), e.g. "prompts live in Git".
+    example_comment: Line | None = None
     scale: ScaleBounds
     levels: Annotated[tuple[Level, ...], Field(min_length=2)]
     dimensions: Annotated[tuple[Dimension, ...], Field(min_length=1)]
@@ -493,6 +495,12 @@ class Framework(_Model):
 
     def level_name(self, level: int) -> str:
         return self.level(level).name
+
+    def example_reply(self, question_count: int) -> str:
+        """A typed reply that reads on this framework's scale, with its own example evidence."""
+        from conversations.replies import example_reply
+
+        return example_reply(question_count, self.scale.min, self.scale.max, self.example_comment)
 
     def spec(self) -> FrameworkSpec:
         """The plain value the scoring engine works on."""

@@ -65,6 +65,7 @@ def test_a_custom_framework_end_to_end(custom: Running) -> None:
     posts = r.slack.wait_for("chat.postMessage", count=3)
     intro, delivery, operations = posts[:3]
     assert "1–3 scale" in json.dumps(intro.params["blocks"], ensure_ascii=False)
+    assert "e.g. `3 2 3 3 prompts are versioned in Git`" in json.dumps(intro.params["blocks"], ensure_ascii=False)
     assert "Delivery" in delivery.params["text"] and "Operations" in operations.params["text"]
     # Buttons 1, 2, 3 and "?" on each question: the framework's own scale.
     actions = [b for b in delivery.params["blocks"] if b["type"] == "actions"]
@@ -86,7 +87,13 @@ def test_a_custom_framework_end_to_end(custom: Running) -> None:
     explained = r.slack.wait_for(
         "chat.postEphemeral", predicate=lambda c: "not a level here" in c.params.get("text", ""), timeout=30
     )[-1]
-    assert "levels go from 1 to 3" in explained.params["text"]
+    # ... quoting this framework's own scale, with its level names, and its own example reply.
+    assert (
+        "Question 1: 4 is not a level here (levels go from 1 (Experimenting) to 3 (Operating))."
+        in (explained.params["text"])
+    )
+    assert "e.g. `3 2 prompts are versioned in Git`" in explained.params["text"]
+    assert "MLflow" not in explained.params["text"]
 
     with r.db.session() as s:
         stored = {(x.user_id, x.question_id): x.level for x in repo.list_responses(s, TEAM, aid)}
