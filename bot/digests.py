@@ -68,6 +68,8 @@ def change_summary_message(result: Result) -> Message:
         SectionBlock(text=md(part("changes", "dimensions", delta))),
         SectionBlock(text=md(part("changes", "extremes", delta))),
     ]
+    if delta.note:  # two framework versions: say what the delta leaves out
+        blocks.insert(2, ContextBlock(elements=[md(part("changes", "note", delta))]))
     if result.framework.roadmaps:
         blocks.append(SectionBlock(text=md(part("changes", "roadmap", result.roadmap))))
     blocks.append(ContextBlock(elements=[md(part("changes", "context", result, previous))]))

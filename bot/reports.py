@@ -141,6 +141,7 @@ class DeltaView:
     previous_level_name: str | None
     gain: str | None  # "Model Development +0.50"
     drop: str | None
+    note: str = ""  # what a delta across framework versions leaves out ("2 questions new since v1, …")
 
 
 @dataclass(frozen=True)
@@ -384,6 +385,7 @@ def build_report(
             previous_level_name=_level_name(spec, delta.previous_level),
             gain=f"{gain.name} {signed(gain.delta)}" if gain is not None else None,
             drop=f"{drop.name} {signed(drop.delta)}" if drop is not None else None,
+            note=delta.note or "",
         )
 
     responses = tuple(

@@ -15,10 +15,20 @@ from functools import lru_cache
 
 from sqlalchemy.exc import IntegrityError
 
-from conversations.frameworks import Dimension, Framework, default_framework, get_framework
+from conversations.frameworks import Dimension, Framework, default_framework, framework_versions, get_framework
 from conversations.replies import ParsedReply, ReplyError, parse_reply
 from conversations.schedules import ScheduleSnapshot
-from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, score, select_roadmap
+from scoring import (
+    AssessmentScore,
+    Comparability,
+    RoadmapChoice,
+    comparability,
+    compare,
+    compare_versions,
+    reference_level,
+    score,
+    select_roadmap,
+)
 from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale, VersionMap
 from storage import repo
 from storage.db import Database
@@ -119,6 +129,13 @@ def spec_from_json(raw: str) -> FrameworkSpec:
     )
 
 
+def comparable(previous: FrameworkSpec, current: FrameworkSpec) -> Comparability:
+    """What two assessments' specs have in common, following the version mappings of every loaded
+    version of the framework (and the specs' own)."""
+    maps = {v: m for v, fw in framework_versions(current.id).items() if (m := fw.version_map()) is not None}
+    return comparability(previous, current, maps)
+
+
 def _groups(dimensions: Sequence[DimensionSpec]) -> dict[str, str]:
     """Question id -> its dimension id: how answers are counted per dimension."""
     return {q: d.id for d in dimensions for q in d.question_ids}
@@ -204,10 +221,16 @@ class Result:
     previous: AssessmentScore | None = None
     previous_assessment: Assessment | None = None
     comments: tuple[Comment, ...] = field(default_factory=tuple)
+    # What of the previous assessment's version is comparable with this one's (None: no previous).
+    comparison: Comparability | None = None
 
     @property
     def delta(self):  # type: ignore[no-untyped-def]
-        return compare(self.previous, self.score) if self.previous is not None else None
+        if self.previous is None:
+            return None
+        if self.comparison is None:
+            return compare(self.previous, self.score)
+        return compare_versions(self.previous, self.score, self.spec, self.comparison)
 
 
 @dataclass(frozen=True)
@@ -718,8 +741,10 @@ class AssessmentService:
             roadmap = select_roadmap(get_roadmaps(), reference_level(spec, current.level))
         previous_assessment = repo.previous_closed_assessment(s, assessment)
         previous = None
+        comparison = None
         if previous_assessment is not None:
             previous = self._score(s, previous_assessment, previous_assessment.member_count)
+            comparison = comparable(spec_from_json(previous_assessment.spec_json), spec)
         return Result(
             assessment=assessment,
             framework=framework,
@@ -729,6 +754,7 @@ class AssessmentService:
             previous=previous,
             previous_assessment=previous_assessment,
             comments=tuple(repo.list_comments(s, assessment.workspace_id, assessment.id)),
+            comparison=comparison,
         )
 
 

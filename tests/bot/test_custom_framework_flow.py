@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,7 +45,19 @@ def custom(frameworks_dir: Path, running: Running) -> Running:
 
 def _threads(r: Running, count: int) -> list[str]:
     posted = [m for m in r.slack.messages(CHANNEL) if m.is_bot and not m.thread_ts]
+    _wait_stored(r, count)
     return [m.ts for m in posted[1 : 1 + count]]
+
+
+def _wait_stored(r: Running, count: int) -> None:
+    """A reply counts once its thread is stored, a moment after the dimension message is posted."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with r.db.session() as s:
+            open_one = repo.get_open_assessment(s, TEAM, CHANNEL)
+            if open_one is not None and len(open_one.threads) == count:
+                return
+        time.sleep(0.05)
 
 
 def _click(r: Running, user: str, ts: str, question: str, level: int | None, aid: int) -> None:
@@ -157,3 +170,73 @@ def test_a_0_to_10_scale_answers_with_a_menu_typed_replies_and_bands(custom: Run
     assert f"overall {overall:.2f}" in summary.params["text"]
     assert "Level 8 (Step 8)" in summary.params["text"]
     assert "Roadmap" not in json.dumps(summary.params["blocks"])
+
+
+def _run(r: Running, framework: str, replies: list[str], posts_before: int) -> None:
+    assert r.driver.slash(f"assess {framework}", user_id=ANA, channel_id=CHANNEL).status == 200
+    r.slack.wait_for("chat.postMessage", count=posts_before + 3, timeout=30)
+    threads = [m.ts for m in r.slack.messages(CHANNEL) if m.is_bot and not m.thread_ts][-2:]
+    _wait_stored(r, 2)
+    reactions = len(r.slack.calls_to("reactions.add"))
+    for ts, text in zip(threads, replies, strict=True):
+        r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=ts, text=text)
+    r.slack.wait_for("reactions.add", count=reactions + 2, timeout=30)
+    assert r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL).status == 200
+
+
+def test_a_new_version_compares_with_the_old_one_on_what_the_mapping_keeps(
+    custom: Running, frameworks_dir: Path
+) -> None:
+    r = custom
+    _run(r, "llm-serving", ["1 1", "1 1"], 0)
+    r.slack.wait_for("chat.postMessage", count=4, timeout=30)  # v1's summary
+
+    # v2: llm-evaluation reworded as llm-eval-gate, one question added; the app restarts with it.
+    v2 = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    v2["version"] = 2
+    delivery = v2["dimensions"][0]
+    delivery["questions"][1]["id"] = "llm-eval-gate"
+    delivery["questions"][1]["prompt"] = "What must a new prompt or model pass before it ships?"
+    delivery["questions"].append(
+        {
+            "id": "llm-tracing",
+            "prompt": "Can you trace one answer back to its prompt, model and inputs?",
+            "anchors": {1: "No", 2: "With some digging in the logs", 3: "Yes, from a trace id in one click"},
+        }
+    )
+    v2["previous"] = {
+        "version": 1,
+        "questions": {
+            "prompt-versioning": "same",
+            "llm-eval-gate": "replaces: llm-evaluation",
+            "llm-tracing": "new",
+            "llm-cost": "same",
+            "llm-latency": "same",
+        },
+    }
+    (frameworks_dir / "llm-serving-v2.yml").write_text(yaml.safe_dump(v2, sort_keys=False), encoding="utf-8")
+    fw.use_frameworks_dir(frameworks_dir)
+    assert fw.get_framework("llm-serving").version == 2
+
+    _run(r, "llm-serving", ["2 3 1", "1 1"], 4)
+    posts = r.slack.wait_for("chat.postMessage", count=9, timeout=30)
+    summary, changes = posts[7], posts[8]
+    # Delivery on the comparable questions: (2 + 3) / 2 = 2.50 against v1's 1.00 (llm-tracing's 1 left out).
+    note = "1 question new since v1, not in the delta"
+    assert f"({note})" in json.dumps(summary.params["blocks"], ensure_ascii=False)
+    assert "overall 1.00 → 1.90 ▲ +0.90" in changes.params["text"]  # 0.6 × 2.50 + 0.4 × 1.00
+    assert "Delivery 1.00 → 2.50 ▲ +1.50" in changes.params["text"]
+    assert f"{note[:1].upper()}{note[1:]}." in changes.params["text"]
+    assert f"_{note[:1].upper()}{note[1:]}._" in json.dumps(changes.params["blocks"], ensure_ascii=False)
+    with r.db.session() as s:
+        first, second = sorted(
+            repo.closed_assessments(s, TEAM, repo.get_team(s, TEAM, CHANNEL).id, 5), key=lambda a: a.id
+        )
+    assert (first.framework_version, second.framework_version) == (1, 2)  # each keeps the version it opened with
+    # The report says it too.
+    from bot.reports import build_report, render_html, render_markdown
+
+    report = build_report(r.db, TEAM, CHANNEL)
+    assert report is not None
+    assert "1 question new since v1, not in the delta." in render_markdown(report)
+    assert "1 question new since v1, not in the delta." in render_html(report)
