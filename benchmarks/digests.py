@@ -18,7 +18,7 @@ digest. Scenarios:
   check-in (intro + 4 dimension threads) and a digest — 6 posts in a row, where the per-channel
   limit binds.
 
-The scheduler's thread pool (``--workers``) sends. The clients are ``bot.app.make_client``'s, whose
+The scheduler's thread pool (``--workers``) sends. The clients are ``bot.services.make_client``'s, whose
 ``RateLimitErrorRetryHandler`` sleeps Retry-After (plus up to 1 s of jitter) and retries; a
 subclass here only counts those retries.
 
@@ -44,10 +44,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from slack_sdk import WebClient  # noqa: E402
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler  # noqa: E402
 
-from bot.app import make_client  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.scheduler import CheckInScheduler  # noqa: E402
-from conversations.assessments import spec_to_json  # noqa: E402
+from bot.services import make_client  # noqa: E402
+from conversations.assessments import AssessmentService, spec_to_json  # noqa: E402
 from conversations.frameworks import default_framework  # noqa: E402
 from conversations.schedules import PRESETS  # noqa: E402
 from standin.web_api import StandInSlack  # noqa: E402
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     setup = time.perf_counter() - started
 
     clients = {ws: _client(slack.url) for ws, slack in slacks.items()}
-    scheduler = CheckInScheduler(clients.get, db, max_workers=args.workers, process_id="benchmark")
+    scheduler = CheckInScheduler(AssessmentService(db), clients.get, max_workers=args.workers, process_id="benchmark")
     print(
         f"{args.scenario}: {args.channels} channels in {args.workspaces} workspaces, {args.rounds} round(s), "
         f"chat.postMessage limited to {args.rate:g}/s per channel, {args.workers} sending threads "

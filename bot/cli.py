@@ -12,7 +12,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from bot.scheduler import CheckInScheduler
+    from bot.services import Services
+
+from conversations.text import clip
 
 log = logging.getLogger("maturity.cli")
 
@@ -106,6 +112,7 @@ def _positive(value: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from bot.config import ConfigError, load_frameworks_setting
+    from storage.db import DatabaseURLError
 
     args = build_parser().parse_args(argv)
     try:
@@ -113,8 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_frameworks_validate(args)
         load_frameworks_setting()  # FRAMEWORKS_DIR: a broken file stops every command, naming file and field
         return COMMANDS[args.command](args)
-    except (UsageError, ConfigError) as exc:
-        print(f"maturity: error: {exc}", file=sys.stderr)
+    except (UsageError, ConfigError, DatabaseURLError) as exc:
+        from storage.db import mask_credentials
+
+        print(f"maturity: error: {mask_credentials(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -212,16 +221,18 @@ def read_responses_csv(path: Path, framework_id: str) -> tuple[Any, list[Any]]:
                 if not respondent:
                     raise UsageError(f"{path}:{line}: respondent is empty")
                 if question_id not in known:
-                    raise UsageError(f"{path}:{line}: unknown question_id {question_id!r} for {framework.id}")
+                    raise UsageError(f"{path}:{line}: unknown question_id {clip(question_id)!r} for {framework.id}")
                 if raw in ("", "?"):
                     level = None
                 else:
                     try:
                         level = int(raw)
                     except ValueError:
-                        raise UsageError(f"{path}:{line}: level {raw!r} is not a whole number (or ? / empty)") from None
+                        problem = f"level {clip(raw)!r} is not a whole number (or ? / empty)"
+                        raise UsageError(f"{path}:{line}: {problem}") from None
                     if not spec.scale.contains(level):
-                        raise UsageError(f"{path}:{line}: level {level} is outside {spec.scale.min}–{spec.scale.max}")
+                        shown = clip(str(level))
+                        raise UsageError(f"{path}:{line}: level {shown} is outside {spec.scale.min}–{spec.scale.max}")
                 respondent = respondents.setdefault(respondent, respondent)
                 answers.pop((respondent, question_id), None)  # re-inserted last: the latest answer
                 answers[(respondent, question_id)] = Answer(respondent, question_id, level)
@@ -275,9 +286,9 @@ def _target_level(raw: str, scale: Any) -> int:
     try:
         level = int(raw.strip())
     except ValueError:
-        raise UsageError(f"--target must be a whole level number, got {raw!r}") from None
+        raise UsageError(f"--target must be a whole level number, got {clip(raw)!r}") from None
     if not scale.contains(level):
-        raise UsageError(f"--target {level} is outside the framework's scale {scale.min}–{scale.max}")
+        raise UsageError(f"--target {clip(str(level))} is outside the framework's scale {scale.min}–{scale.max}")
     return level
 
 
@@ -351,8 +362,8 @@ def _settings() -> Any:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
-    from storage.db import Database
-    from storage.migrate import current_revision, upgrade
+    from storage.db import Database, mask_credentials, shown_url
+    from storage.migrate import SchemaNewerError, current_revision, upgrade
 
     settings = _settings()
     setup_logging(settings.log_level)
@@ -361,8 +372,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         before = current_revision(db)
         upgrade(db)
         after = current_revision(db)
+    except SchemaNewerError as exc:
+        raise UsageError(str(exc)) from None
     except Exception as exc:  # a database that cannot be reached is the user's to fix: say so in one line
-        raise UsageError(f"DATABASE_URL: cannot migrate {db.url.render_as_string()}: {_first_line(exc)}") from None
+        problem = mask_credentials(_first_line(exc), db.url)
+        raise UsageError(f"DATABASE_URL: cannot migrate {shown_url(db.url)}: {problem}") from None
     finally:
         db.dispose()
     print(f"database schema: {before or 'empty'} -> {after}")
@@ -372,7 +386,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_purge(args: argparse.Namespace) -> int:
     import re
 
-    from storage import repo
+    from conversations.workspaces import purge_workspace
 
     team = args.team.strip()
     if not re.fullmatch(r"[TE][A-Z0-9]{2,31}", team):
@@ -387,8 +401,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     settings = _settings()
     db = _open_database(settings)
     try:
-        with db.session() as session:
-            counts = repo.purge_workspace(session, team)
+        counts = purge_workspace(db, team)
     finally:
         db.dispose()
     if not counts:
@@ -403,14 +416,18 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _open_database(settings: Any) -> Any:
-    from storage.db import Database
-    from storage.migrate import is_up_to_date
+    from storage.db import Database, mask_credentials
+    from storage.migrate import SchemaNewerError, is_up_to_date
 
     db = Database(settings.database_url)
     try:
         current = is_up_to_date(db)
+    except SchemaNewerError as exc:
+        db.dispose()
+        raise UsageError(str(exc)) from None
     except Exception as exc:
-        raise UsageError(f"DATABASE_URL: cannot reach the database: {_first_line(exc)}") from None
+        problem = mask_credentials(_first_line(exc), db.url)
+        raise UsageError(f"DATABASE_URL: cannot reach the database: {problem}") from None
     if not current:
         raise UsageError("the database schema is not up to date: run `maturity migrate` first")
     return db
@@ -426,6 +443,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     _use_clock(settings)
     db = _open_database(settings)
+    _check_slack(settings, db)
     if args.workers == 1:
         return _serve(settings, db, args)
     db.dispose()  # the supervisor holds no connection: each worker opens its own
@@ -448,15 +466,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return run_workers(args.workers, worker)
 
 
+def _check_slack(settings: Any, db: Any) -> None:
+    """One line and exit 2 when Slack is unreachable at start or refuses the bot token."""
+    from bot.services import SlackUnusable, check_bot_token
+
+    try:
+        check_bot_token(settings)
+    except SlackUnusable as exc:
+        db.dispose()
+        raise UsageError(str(exc)) from None
+
+
 def _serve(settings: Any, db: Any, args: argparse.Namespace, *, sock: Any = None, scheduler: bool = True) -> int:
     """One server process: the app, waitress on ``sock`` (or host:port), and the scheduler."""
     from bot.app import build_app
-    from bot.server import create_server, server_port
+    from bot.server import create_server, server_port, stop_serving
+    from bot.services import build_services
 
-    app = build_app(settings, db, listener_threads=args.threads)
-    server = create_server(app, db, host=args.host, port=settings.port, threads=args.threads, sock=sock)
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
-    running_scheduler = _start_scheduler(settings, app) if scheduler else None
+    services = build_services(settings, db)
+    app = build_app(services, listener_threads=args.threads)
+    server = create_server(app, services, host=args.host, port=settings.port, threads=args.threads, sock=sock)
+    signal.signal(signal.SIGTERM, lambda *_: stop_serving(server))
+    running_scheduler = _start_scheduler(services) if scheduler else None
     # What start-up built (modules, the app, the frameworks) lives as long as the process: moved out
     # of the collector's generations, it is never scanned again, so a full collection while serving
     # costs a few milliseconds instead of ~100 (and, in forked workers, leaves shared pages shared).
@@ -474,24 +505,24 @@ def _serve(settings: Any, db: Any, args: argparse.Namespace, *, sock: Any = None
     finally:
         if running_scheduler is not None:
             running_scheduler.shutdown(wait=False)
-        _finish_pending_work(app)
+        _finish_pending_work(services)
         db.dispose()
     return 0
 
 
-def _finish_pending_work(app: Any) -> None:
+def _finish_pending_work(services: Services) -> None:
     """Before the exit: the work queued after acks runs, and dimension messages still waiting for
     their throttled refresh are rendered."""
     try:
-        app.services.close()
+        services.close()
     except Exception:
         log.exception("could not finish the pending Slack work before stopping")
 
 
-def _start_scheduler(settings: Any, app: Any) -> Any:
+def _start_scheduler(services: Services) -> CheckInScheduler | None:
     from bot.scheduler import start_scheduler
 
-    return start_scheduler(settings, app)
+    return start_scheduler(services)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -506,20 +537,23 @@ def cmd_socket(args: argparse.Namespace) -> int:
 
     from bot.app import build_app
     from bot.logs import setup_logging
+    from bot.services import build_services
 
     settings = _settings()
     settings.require("slack_app_token", "slack_bot_token")
     setup_logging(settings.log_level)
     _use_clock(settings)
     db = _open_database(settings)
-    app = build_app(settings, db)
+    _check_slack(settings, db)
+    services = build_services(settings, db)
+    app = build_app(services)
     handler = SocketModeHandler(app, settings.secret("slack_app_token"))
     signal.signal(signal.SIGTERM, _interrupt)
     scheduler = None
     try:
         handler.connect()
         log.info("socket mode connected")
-        scheduler = _start_scheduler(settings, app)
+        scheduler = _start_scheduler(services)
         while True:
             time.sleep(3600)
     except SlackApiError as exc:
@@ -530,7 +564,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         handler.close()  # stops receiving; envelopes being dispatched finish
-        _finish_pending_work(app)
+        _finish_pending_work(services)
         db.dispose()
     return 0
 

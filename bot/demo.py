@@ -8,7 +8,6 @@ disagree — finishes, and prints the channel as people would see it. Files land
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import secrets
@@ -18,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.cli import score_json
+from bot.csv_cells import csv_writer
 from bot.scheduler import start_scheduler
 from conversations.frameworks import Framework, default_framework
 from storage import clock, repo
@@ -61,6 +61,7 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
     from bot.config import load_settings
     from bot.logs import setup_logging
     from bot.server import create_server, server_port
+    from bot.services import build_services
     from standin.driver import SlackDriver
     from standin.web_api import StandInSlack
     from storage.db import Database
@@ -91,8 +92,9 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
         slack_api_url=slack.url,
         scheduler_tick_seconds=1,  # the demo moves its clock a quarter ahead: no point waiting a minute
     )
-    app = build_app(settings, db)
-    server = create_server(app, db, host="127.0.0.1", port=0, threads=8)
+    services = build_services(settings, db)
+    app = build_app(services)
+    server = create_server(app, services, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, name="demo-server", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server_port(server)}"
@@ -100,7 +102,7 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
     framework = default_framework()
     print(f"maturity demo: the app is serving {url}/slack/events against a stand-in Slack at {slack.url}")
     print(f"Team #ml-platform: {', '.join(names.values())}. Framework: {framework.name}.\n")
-    scheduler = start_scheduler(settings, app)  # as `maturity serve` runs it: on, ticking, claiming in the db
+    scheduler = start_scheduler(services)  # as `maturity serve` runs it: on, ticking, claiming in the db
 
     try:
         lead = team[0][0]
@@ -204,7 +206,7 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
         clock.reset()
         server.close()
         thread.join(timeout=5)
-        app.services.close()  # type: ignore[attr-defined]  # as `maturity serve` stops
+        services.close()  # as `maturity serve` stops
         slack.stop()
         db.dispose()
 
@@ -269,7 +271,7 @@ def _write_outputs(out: Path, db, assessment_id: int, names: dict[str, str], tra
         rows = repo.list_responses(s, TEAM_ID, assessment_id)
         comments = {(c.user_id, c.message_ts): c.text for c in repo.list_comments(s, TEAM_ID, assessment_id)}
     with (out / "responses.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(["respondent", "question_id", "level", "comment"])
         for row in rows:
             writer.writerow(

@@ -1,4 +1,4 @@
-"""Slack-side flows shared by listeners and (later) the scheduler: open an assessment and post its
+"""Slack-side flows shared by the listeners and the scheduler: open an assessment and post its
 threads, refresh a dimension message's progress, finish and post the summary."""
 
 from __future__ import annotations

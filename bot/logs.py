@@ -8,12 +8,15 @@ import re
 import sys
 from datetime import UTC, datetime
 
+from storage.db import mask_credentials
+
 _SECRET = re.compile(r"\b(xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)")
 _STD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
 def redact(text: str) -> str:
-    return _SECRET.sub(lambda m: m.group(0)[:5] + "…redacted", text)
+    """Tokens cut short; a URL's password (and any ``password=``) masked."""
+    return mask_credentials(_SECRET.sub(lambda m: m.group(0)[:5] + "…redacted", text))
 
 
 class JsonFormatter(logging.Formatter):

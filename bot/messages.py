@@ -8,7 +8,6 @@ here by ``finalize``.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -26,10 +25,12 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.caching import BoundedCache
 from bot.templating import esc as templating_esc
 from bot.templating import part
 from conversations.assessments import DimensionProgress, Result, Status, ThreadAnswer
 from conversations.frameworks import Dimension, Framework
+from conversations.text import clip as clip_text
 from storage.repo import MessageRevision
 
 MAX_BLOCKS = 50
@@ -58,7 +59,8 @@ def esc(text: str) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` cut to ``limit`` characters, ending in "…" when cut (``conversations.text.clip``)."""
+    return clip_text(text, limit)
 
 
 def finalize(text: str, blocks: Sequence[Block], *, max_blocks: int = MAX_BLOCKS) -> Message:
@@ -106,8 +108,9 @@ def progress_line(progress: DimensionProgress | None) -> str:
     return part("dimension", "progress", progress)
 
 
-_DIMENSION_HEADS: dict[tuple, tuple[str, list[dict]]] = {}
-_DIMENSION_HEADS_LOCK = threading.Lock()
+# Per (framework, version, dimension, position, assessment, closed): the rendered text and head
+# blocks. An entry is a few kB; 2,048 covers every dimension of ~250 assessments open at once.
+_DIMENSION_HEADS: BoundedCache[tuple[str, int, str, int, int, bool], tuple[str, list[dict]]] = BoundedCache(2048)
 
 
 def dimension_message(
@@ -125,10 +128,7 @@ def dimension_message(
     cached = _DIMENSION_HEADS.get(key)
     if cached is None:
         cached = _dimension_head(framework, dimension, position, assessment_id, closed)
-        with _DIMENSION_HEADS_LOCK:
-            if len(_DIMENSION_HEADS) > 2048:
-                _DIMENSION_HEADS.clear()
-            _DIMENSION_HEADS[key] = cached
+        _DIMENSION_HEADS.put(key, cached)
     text, head = cached
     footer = ContextBlock(elements=[md(part("dimension", "footer", progress, closed))]).to_dict()
     return Message(text=text, blocks=[*head, footer])

@@ -15,7 +15,6 @@ is stripped of its comments.
 from __future__ import annotations
 
 import base64
-import csv
 import dataclasses
 import io
 import re
@@ -28,6 +27,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from bot.csv_cells import csv_writer
 from bot.templating import date as format_date
 from bot.templating import environment, pct, render, signed
 from conversations.assessments import AssessmentService, Result, spec_from_json
@@ -239,7 +239,7 @@ def build_report(
     only for a report that is not anonymous. A report is anonymous when ``anonymous`` is true or
     the team is in anonymity mode.
     """
-    from conversations.business import BusinessService
+    from conversations.business_case import BusinessService
 
     business = BusinessService(db)
     result = AssessmentService(db).latest_result(workspace_id, channel_id)
@@ -556,12 +556,12 @@ def responses_csv(report: Report, anonymous: bool) -> str:
         position = {q: i for i, q in enumerate(report.spec.question_ids)}
         rows.sort(key=lambda r: (position.get(r.question_id, len(position)), r.level is None, r.level or 0, r.time))
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(columns)
     for r in rows:
         values = [
             r.question_id,
-            "?" if r.level is None else str(r.level),
+            "?" if r.level is None else r.level,  # a number stays a number
             r.comment,
             r.time.astimezone(UTC).isoformat(timespec="seconds"),
         ]

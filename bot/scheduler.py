@@ -19,7 +19,7 @@ team × job × period: the occurrence's UTC time, or the assessment id) and only
 A claimed job that fails is recorded with ``outcome='error'`` and not retried automatically.
 
 Slack errors never stop the pass: 429s are retried by the client after Retry-After (see
-``bot.app.make_client``); ``channel_not_found``, ``not_in_channel``, ``is_archived`` pause that
+``bot.services.make_client``); ``channel_not_found``, ``not_in_channel``, ``is_archived`` pause that
 team's schedule and ``account_inactive``, ``token_revoked``, ``invalid_auth`` pause the workspace's
 (``paused_reason`` stored, a warning logged); anything else is logged and the other teams go on.
 
@@ -34,7 +34,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -43,6 +42,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import flows
 from bot.digests import MENTIONS_PER_MESSAGE, digest_message, post_change_summary, reminder_text
+from bot.services import ClientFactory, Services
 from bot.slack_io import channel_members, post, slack_error
 from conversations.assessments import AssessmentAlreadyOpen, AssessmentService, NoOpenAssessment
 from conversations.frameworks import get_framework
@@ -50,7 +50,6 @@ from conversations.schedules import ScheduleError as _ScheduleError
 from conversations.schedules import ScheduleSnapshot, latest_fire, period_key, validate_timezone
 from storage import clock, repo
 from storage import schedules as store
-from storage.db import Database
 
 __all__ = [
     "NO_INSTALLATION",
@@ -60,7 +59,6 @@ __all__ = [
     "ClientFactory",
     "JobOutcome",
     "TickReport",
-    "client_factory",
     "start_scheduler",
     "user_timezone",
 ]
@@ -77,51 +75,10 @@ PAUSE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 CHECKIN_IN_FLIGHT = timedelta(hours=1)
 
 # workspace id -> a WebClient with that workspace's bot token (None: not installed there).
-ClientFactory = Callable[[str], WebClient | None]
 
 
 def _utcnow() -> datetime:
     return clock.now()
-
-
-def client_factory(source: Any) -> ClientFactory:
-    """A per-workspace client factory from a Bolt ``App`` (single workspace: its client; OAuth: the
-    bot token of the workspace's installation, on the app client's base URL and retry handlers), a
-    ``WebClient`` (every workspace), or a factory (returned as is)."""
-    if isinstance(source, WebClient):
-        return lambda workspace_id: source
-    installation_store = getattr(source, "installation_store", None)
-    app_client = getattr(source, "client", None)
-    if isinstance(app_client, WebClient):
-        if installation_store is None:
-            return lambda workspace_id: app_client
-
-        def from_installation(workspace_id: str) -> WebClient | None:
-            bot = installation_store.find_bot(enterprise_id=None, team_id=workspace_id)
-            if bot is None or not bot.bot_token:
-                return None
-            return WebClient(
-                token=bot.bot_token,
-                base_url=app_client.base_url,
-                timeout=app_client.timeout,
-                retry_handlers=list(app_client.retry_handlers),
-            )
-
-        return from_installation
-    if callable(source):
-        return source
-    raise TypeError(f"expected a Bolt App, a WebClient or a client factory, got {type(source).__name__}")
-
-
-def _assessment_service(source: Any) -> AssessmentService:
-    if isinstance(source, AssessmentService):
-        return source
-    if isinstance(source, Database):
-        return AssessmentService(source)
-    service = getattr(source, "assessments", None)  # bot.app.Services
-    if isinstance(service, AssessmentService):
-        return service
-    raise TypeError(f"expected Services, an AssessmentService or a Database, got {type(source).__name__}")
 
 
 def user_timezone(client: WebClient, user_id: str) -> str | None:
@@ -226,8 +183,8 @@ class _Tick:
 class CheckInScheduler:
     """Runs scheduled check-ins, reminders, auto-closes and digests; see the module docstring.
 
-    ``app_or_client_factory``: a Bolt ``App``, a ``WebClient``, or ``workspace_id -> WebClient | None``.
-    ``services``: ``bot.app.Services``, an ``AssessmentService`` or a ``Database``.
+    ``service``: the assessments it opens, reminds of and closes; ``client_for``: the client that
+    posts in a workspace (``Services.client_for``; None for a workspace without an installation).
     ``misfire_grace``: a missed occurrence older than this is skipped (None: the latest missed one
     always fires once). ``max_workers``: teams handled in parallel within a pass.
     """
@@ -236,8 +193,8 @@ class CheckInScheduler:
 
     def __init__(
         self,
-        app_or_client_factory: Any,
-        services: Any,
+        service: AssessmentService,
+        client_for: ClientFactory,
         *,
         clock: Callable[[], datetime] = _utcnow,
         process_id: str | None = None,
@@ -247,8 +204,8 @@ class CheckInScheduler:
     ) -> None:
         if tick_seconds < 1:
             raise ValueError("tick_seconds must be at least 1")
-        self._client_for = client_factory(app_or_client_factory)
-        self.service = _assessment_service(services)
+        self._client_for = client_for
+        self.service = service
         self.db = self.service.db
         self.clock = clock
         self.process_id = process_id or store.process_identity()
@@ -578,12 +535,15 @@ class CheckInScheduler:
         return "posted"
 
 
-def start_scheduler(settings: Any, app: Any) -> CheckInScheduler | None:
+def start_scheduler(services: Services) -> CheckInScheduler | None:
     """Check-ins, reminders, auto-close and digests in this process, as ``maturity serve``,
     ``maturity socket`` and ``maturity demo`` run them (None when SCHEDULER_ENABLED is false)."""
+    settings = services.settings
     if not settings.scheduler_enabled:
         return None
-    scheduler = CheckInScheduler(app, app.services, tick_seconds=settings.scheduler_tick_seconds)
+    scheduler = CheckInScheduler(
+        services.assessments, services.client_for, tick_seconds=settings.scheduler_tick_seconds
+    )
     scheduler.start()
     return scheduler
 

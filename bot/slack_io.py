@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.caching import BoundedCache
 from bot.messages import Message
 
 log = logging.getLogger("maturity.slack")
@@ -67,8 +65,9 @@ def react(client: WebClient, channel: str, ts: str, name: str = "white_check_mar
             log_failure("reactions.add", exc, channel=channel)
 
 
-_MEMBERS: dict[tuple[str, str | None, str], tuple[float, list[str]]] = {}  # (API, token, channel)
-_MEMBERS_LOCK = threading.Lock()
+# conversations.members per (API, token, channel), for views many members ask for at once
+# (``max_age``). A list is a few kB for a big channel; 4,096 channels is more than a replica serves.
+_MEMBERS: BoundedCache[tuple[str, str | None, str], list[str]] = BoundedCache(4096)
 
 
 def _members_key(client: WebClient, channel: str) -> tuple[str, str | None, str]:
@@ -102,19 +101,17 @@ def channel_members(
         log_failure("conversations.members", exc, channel=channel)
         return None
     members = [m for m in members if m != bot_user_id and is_person(client, m)]
-    with _MEMBERS_LOCK:
-        if len(_MEMBERS) > 4096:
-            _MEMBERS.clear()
-        _MEMBERS[key] = (time.monotonic(), members)
+    _MEMBERS.put(key, members)
     return [m for m in members if m != bot_user_id]
 
 
 # users.info answers per (API, token, user): whether the user is a person on the team (not another
-# app's bot, not deactivated). Bounded; an answer is trusted for PERSON_TTL seconds.
-_PEOPLE: OrderedDict[tuple[str, str | None, str], tuple[float, bool]] = OrderedDict()
-_PEOPLE_LOCK = threading.Lock()
+# app's bot, not deactivated). An entry is ~200 bytes: 20,000 people (a large enterprise's ML
+# staff across its workspaces) is ~4 MB. An answer is trusted for PERSON_TTL seconds, so that a
+# deactivated account stops counting within the hour.
 PEOPLE_MAX = 20_000
 PERSON_TTL = 3600.0
+_PEOPLE: BoundedCache[tuple[str, str | None, str], bool] = BoundedCache(PEOPLE_MAX, ttl=PERSON_TTL)
 
 
 def is_person(client: WebClient, user_id: str) -> bool:
@@ -124,23 +121,16 @@ def is_person(client: WebClient, user_id: str) -> bool:
     if user_id == "USLACKBOT":
         return False
     key = (client.base_url, client.token, user_id)
-    now = time.monotonic()
-    with _PEOPLE_LOCK:
-        cached = _PEOPLE.get(key)
-        if cached is not None and now - cached[0] <= PERSON_TTL:
-            _PEOPLE.move_to_end(key)
-            return cached[1]
+    cached = _PEOPLE.get(key)
+    if cached is not None:
+        return cached
     try:
         user = client.users_info(user=user_id).get("user") or {}
     except BEST_EFFORT_ERRORS as exc:
         log_failure("users.info", exc, user=user_id)
         return True  # not remembered: asked again next time
     person = not (user.get("is_bot") or user.get("deleted") or user.get("is_app_user"))
-    with _PEOPLE_LOCK:
-        _PEOPLE[key] = (now, person)
-        _PEOPLE.move_to_end(key)
-        while len(_PEOPLE) > PEOPLE_MAX:
-            _PEOPLE.popitem(last=False)
+    _PEOPLE.put(key, person)
     return person
 
 
@@ -148,11 +138,10 @@ def cached_channel_members(
     client: WebClient, channel: str, bot_user_id: str | None, *, max_age: float
 ) -> list[str] | None:
     """The channel's members as fetched at most ``max_age`` seconds ago; None if not (Slack is not asked)."""
-    with _MEMBERS_LOCK:
-        cached = _MEMBERS.get(_members_key(client, channel))
-    if cached is None or time.monotonic() - cached[0] > max_age:
+    cached = _MEMBERS.get(_members_key(client, channel), max_age=max_age)
+    if cached is None:
         return None
-    return [m for m in cached[1] if m != bot_user_id]
+    return [m for m in cached if m != bot_user_id]
 
 
 # Message subtypes that carry a member's own words; edits, joins, deletions and bot posts do not.

@@ -105,6 +105,8 @@ def spec_to_json(spec: FrameworkSpec) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
+# Bound: one entry per distinct stored spec (framework × version, a handful), so 512 is never
+# reached in practice; it only guards against a database full of hand-edited specs.
 @lru_cache(maxsize=512)
 def spec_from_json(raw: str) -> FrameworkSpec:
     """The spec stored with an assessment (cached: a snapshot never changes, and the answer path
@@ -141,6 +143,7 @@ def _groups(dimensions: Sequence[DimensionSpec]) -> dict[str, str]:
     return {q: d.id for d in dimensions for q in d.question_ids}
 
 
+# Bound: as spec_from_json (one per distinct spec).
 @lru_cache(maxsize=256)
 def _spec_groups(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(_groups(spec_from_json(raw).dimensions).items())
@@ -520,13 +523,20 @@ class AssessmentService:
         return found
 
     def answer_button(
-        self, *, workspace_id: str, assessment_id: int, question_id: str, level: int | None, user_id: str
+        self,
+        *,
+        workspace_id: str,
+        channel_id: str,
+        assessment_id: int,
+        question_id: str,
+        level: int | None,
+        user_id: str,
     ) -> ThreadAnswer:
-        """Record a button click. Raises NoOpenAssessment for an assessment the workspace does not
-        have, ValueError for a question/level the assessment does not have, ThreadClosed when it is
-        no longer open."""
+        """Record a button click in ``channel_id``. Raises NoOpenAssessment for an assessment the
+        workspace's channel does not have (another workspace's, or another channel's), ValueError for
+        a question/level the assessment does not have, ThreadClosed when it is no longer open."""
         with self.db.session() as s:
-            target = repo.answer_target(s, workspace_id, assessment_id)
+            target = repo.answer_target(s, workspace_id, channel_id, assessment_id)
             if target is None:
                 raise NoOpenAssessment()
             spec = spec_from_json(target.spec_json)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from conversations.frameworks import UnknownFrameworkError, get_framework
 from conversations.schedules import ScheduleError, parse_schedule_args
+from conversations.text import clip
 
 ON_OFF = {"on": True, "true": True, "yes": True, "off": False, "false": False, "no": False}
 
@@ -44,7 +45,7 @@ def parse_command(text: str | None, checks: Mapping[str, ArgsCheck]) -> Command:
     name, args = words[0].lower(), tuple(words[1:])
     check = checks.get(name)
     if check is None:
-        raise CommandError(f"I don't know the subcommand `{words[0][:40]}`.")
+        raise CommandError(f"I don't know the subcommand `{clip(words[0])}`.")
     return Command(name, check(name, args))
 
 
@@ -53,7 +54,7 @@ def parse_command(text: str | None, checks: Mapping[str, ArgsCheck]) -> Command:
 
 def no_arguments(name: str, args: tuple[str, ...]) -> tuple[str, ...]:
     if args:
-        raise CommandError(f"`{name}` takes no arguments (got `{' '.join(args)[:60]}`).")
+        raise CommandError(f"`{name}` takes no arguments (got `{clip(' '.join(args), 60)}`).")
     return ()
 
 

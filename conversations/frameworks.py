@@ -40,6 +40,7 @@ from pydantic import (
     model_validator,
 )
 
+from conversations.text import clip
 from scoring.types import DimensionSpec, FrameworkSpec, Roadmap, Scale, VersionMap
 
 __all__ = [
@@ -115,7 +116,8 @@ class UnknownFrameworkError(KeyError, ValueError):
     def __init__(self, framework_id: str, known: Iterable[str]) -> None:
         self.framework_id = framework_id
         self.known = tuple(known)
-        self.message = f"unknown framework {framework_id!r}; known frameworks: {', '.join(self.known) or 'none'}"
+        shown = clip(framework_id)  # what was typed, never echoed whole
+        self.message = f"unknown framework {shown!r}; known frameworks: {', '.join(self.known) or 'none'}"
         super().__init__(self.message)
 
     def __str__(self) -> str:  # KeyError would repr() the message

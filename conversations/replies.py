@@ -16,6 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from conversations.text import clip
+
 DONT_KNOW_TOKENS = frozenset({"?", "-"})
 _TOKEN = re.compile(r"[^\s,]+")
 _LEVEL = re.compile(r"^(\d+|\?|-)$")
@@ -25,6 +27,9 @@ _LEADING_MENTION = re.compile(r"^\s*(<@[A-Z0-9]+(\|[^>]*)?>\s*)+")
 _COMMENT_LEAD = re.compile(r"^[\s\-—–:;,.|]+")
 _TRAILING_PUNCT = ".!;:)"
 MAX_COMMENT = 2000
+# A level or question number has a few digits; past this many (ignoring leading zeros) a number is
+# read as "not a level" without being converted (int() refuses more than 4,300 digits).
+_MAX_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -73,13 +78,21 @@ def scale_text(scale_min: int, scale_max: int, level_names: Sequence[str] = ()) 
     return f"{scale_min} to {scale_max}"
 
 
+def _number(token: str) -> int | None:
+    """The whole number ``token`` spells (digits only), or None when it is too long to be a level
+    or a question number."""
+    digits = token.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else None
+
+
 def _level(token: str, number: int, scale_min: int, scale_max: int, fail, names: Sequence[str]) -> int | None:  # type: ignore[no-untyped-def]
     if token in DONT_KNOW_TOKENS:
         return None
-    value = int(token)
-    if not scale_min <= value <= scale_max:
+    value = _number(token)
+    if value is None or not scale_min <= value <= scale_max:
+        shown = clip(token) if value is None else value
         fail(
-            f"Question {number}: {value} is not a level here "
+            f"Question {number}: {shown} is not a level here "
             f"(levels go from {scale_text(scale_min, scale_max, names)})."
         )
     return value
@@ -127,9 +140,10 @@ def parse_reply(
             pair = _PAIR.match(word(match))
             if not pair:
                 break
-            number = int(pair.group(1))
-            if not 1 <= number <= question_count:
-                fail(f"There is no question {number} in this thread (it has {question_count}).")
+            number = _number(pair.group(1))
+            if number is None or not 1 <= number <= question_count:
+                shown = clip(pair.group(1)) if number is None else number
+                fail(f"There is no question {shown} in this thread (it has {question_count}).")
             if number in answers:
                 fail(f"Question {number} is answered twice in that reply.")
             answers[number] = _level(pair.group(2), number, scale_min, scale_max, fail, level_names)
@@ -141,7 +155,7 @@ def parse_reply(
                 fail("Please use either levels in order or `N=L` pairs, not both in one reply.")
             if not _LEVEL.match(token):
                 if _DECIMAL.match(token):
-                    fail(f"`{token}` is not a whole level.")
+                    fail(f"`{clip(token)}` is not a whole level.")
                 break
             if len(answers) == question_count:
                 if token in DONT_KNOW_TOKENS:
@@ -151,7 +165,7 @@ def parse_reply(
             answers[number] = _level(token, number, scale_min, scale_max, fail, level_names)
             end = match.end()
     elif _DECIMAL.match(first):
-        fail(f"`{first}` is not a whole level.")
+        fail(f"`{clip(first)}` is not a whole level.")
     else:
         fail("I couldn't read levels at the start of that reply.")
 

@@ -37,6 +37,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session
 
 from conversations.frameworks import default_framework
+from conversations.text import clip
 from storage import repo
 from storage import schedules as store
 from storage.db import Database
@@ -105,7 +106,9 @@ def _weekday(token: str, expr: str) -> int:
         return int(t)
     if t in _WEEKDAYS or t in _WEEKDAY_NAMES:
         return _WEEKDAYS.index(t[:3])
-    raise ScheduleError(f"`{expr}` is not a valid cron expression: `{token}` is not a weekday (0–7 or sun–sat)")
+    raise ScheduleError(
+        f"`{clip(expr, 60)}` is not a valid cron expression: `{clip(token)}` is not a weekday (0–7 or sun–sat)"
+    )
 
 
 def _weekday_field(field: str, expr: str) -> str:
@@ -117,7 +120,9 @@ def _weekday_field(field: str, expr: str) -> str:
     for item in field.split(","):
         part, slash, step_text = item.partition("/")
         if slash and not (step_text.isdigit() and int(step_text) > 0):
-            raise ScheduleError(f"`{expr}` is not a valid cron expression: bad step `/{step_text}` in `{item}`")
+            raise ScheduleError(
+                f"`{clip(expr, 60)}` is not a valid cron expression: bad step `/{clip(step_text)}` in `{clip(item)}`"
+            )
         step = int(step_text) if slash else 1
         if part == "*":
             lo, hi = 0, 6
@@ -127,7 +132,9 @@ def _weekday_field(field: str, expr: str) -> str:
             if hi == 0 and lo > 0:
                 hi = 7  # "fri-sun"
             if lo > hi:
-                raise ScheduleError(f"`{expr}` is not a valid cron expression: weekday range `{part}` runs backwards")
+                raise ScheduleError(
+                    f"`{clip(expr, 60)}` is not a valid cron expression: weekday range `{clip(part)}` runs backwards"
+                )
         else:
             lo = _weekday(part, expr)
             hi = 6 if slash else lo
@@ -145,7 +152,8 @@ def _trigger(fields: Sequence[str], tz: ZoneInfo, expr: str) -> CronTrigger:
         raise
     except (ValueError, TypeError) as exc:
         reason = str(exc).replace("Error validating expression ", "")
-        raise ScheduleError(f"`{expr}` is not a valid cron expression: {reason} ({_CRON_HINT})") from None
+        problem = f"`{clip(expr, 60)}` is not a valid cron expression: {clip(reason, 120)} ({_CRON_HINT})"
+        raise ScheduleError(problem) from None
 
 
 def validate_cron(expr: str) -> str:
@@ -155,17 +163,17 @@ def validate_cron(expr: str) -> str:
     shown = " ".join(fields)
     if len(fields) != 5:
         raise ScheduleError(
-            f"`{shown}` is not a cron expression: expected 5 fields (minute hour day month weekday), "
+            f"`{clip(shown, 60)}` is not a cron expression: expected 5 fields (minute hour day month weekday), "
             f"got {len(fields)} ({_CRON_HINT})"
         )
     trigger = _trigger(fields, ZoneInfo("UTC"), shown)
     if not re.fullmatch(r"\d{1,2}", fields[0]):
         raise ScheduleError(
-            f"`{shown}` fires more often than hourly; scheduled check-ins run at most once an hour, "
+            f"`{clip(shown, 60)}` fires more often than hourly; scheduled check-ins run at most once an hour, "
             f"so give a single minute ({_CRON_HINT})"
         )
     if trigger.get_next_fire_time(None, datetime(2000, 1, 1, tzinfo=UTC)) is None:
-        raise ScheduleError(f"`{shown}` never fires (no such date)")
+        raise ScheduleError(f"`{clip(shown, 60)}` never fires (no such date)")
     return shown
 
 
@@ -180,15 +188,18 @@ def validate_timezone(name: str) -> str:
     canonical = _zone_names().get(candidate.lower())
     if canonical is None and candidate.upper() == "UTC":
         canonical = "UTC"
+    problem = f"`{clip(candidate, 60)}` is not an IANA timezone name, e.g. `Europe/Berlin` or `UTC`"
     if canonical is None:
-        raise ScheduleError(f"`{candidate[:60]}` is not an IANA timezone name, e.g. `Europe/Berlin` or `UTC`")
+        raise ScheduleError(problem)
     try:
         ZoneInfo(canonical)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(f"`{candidate[:60]}` is not an IANA timezone name, e.g. `Europe/Berlin` or `UTC`") from None
+        raise ScheduleError(problem) from None
     return canonical
 
 
+# Bound: one entry per distinct (crontab, zone) of the stored schedules; presets share entries,
+# so 4,096 covers thousands of teams with custom crontabs.
 @functools.lru_cache(maxsize=4096)
 def cron_trigger(cron: str, tz: str) -> CronTrigger:
     """APScheduler's trigger for a (validated) crontab expression in an IANA zone."""
@@ -270,7 +281,7 @@ def parse_cadence(text: str) -> Cadence:
         return Cadence("off", None)
     if len(words) == 1 and re.fullmatch(r"[a-z-]+", key):
         raise ScheduleError(
-            f"`{words[0][:40]}` is not a schedule: use quarterly, monthly, weekly, off or a cron expression "
+            f"`{clip(words[0])}` is not a schedule: use quarterly, monthly, weekly, off or a cron expression "
             f"({_CRON_HINT})."
         )
     cron = validate_cron(text)
@@ -281,7 +292,7 @@ def parse_hours(text: str, what: str, maximum: int) -> int:
     """``48``, ``48h``, ``2d``, ``1w`` -> hours, between 1 and ``maximum``."""
     match = re.fullmatch(r"(\d{1,5})\s*(h|hr|hrs|hours?|d|days?|w|weeks?)?", text.strip().lower())
     if match is None:
-        raise ScheduleError(f"`{text[:40]}` is not a duration for {what}: use hours or days, e.g. `48h` or `2d`.")
+        raise ScheduleError(f"`{clip(text)}` is not a duration for {what}: use hours or days, e.g. `48h` or `2d`.")
     n, unit = int(match.group(1)), (match.group(2) or "h")[0]
     hours = n * {"h": 1, "d": 24, "w": 168}[unit]
     if not 1 <= hours <= maximum:
@@ -347,14 +358,14 @@ def parse_schedule_args(args: str | Sequence[str]) -> ScheduleRequest:
             continue
         option = _OPTION_KEYS.get(key.lower())
         if option is None or not value:
-            raise ScheduleError(f"`{token[:40]}`: options are `tz=`, `remind=`, `close=` and `digest=`.")
+            raise ScheduleError(f"`{clip(token)}`: options are `tz=`, `remind=`, `close=` and `digest=`.")
         _apply_option(fields, option, value)
     if rest:
         head = rest[0].lower()
         option = _OPTION_KEYS.get(head)
         if option in ("tz", "remind", "close"):
             if len(rest) != 2:
-                raise ScheduleError(f"`schedule {head}` takes one value, e.g. {_OPTION_EXAMPLES[option]}.")
+                raise ScheduleError(f"`schedule {clip(head)}` takes one value, e.g. {_OPTION_EXAMPLES[option]}.")
             _apply_option(fields, option, rest[1])
         elif option == "digest":
             fields["digest"] = parse_cadence(" ".join(rest[1:]))

@@ -1,3 +1,3 @@
 """Storage: models, queries and migrations. Importing the package registers every table."""
 
-from storage import business, models, slack_tables  # noqa: F401
+from storage import evaluations, models, slack_tables  # noqa: F401

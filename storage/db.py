@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.nul import drop_nul_from_parameters
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # PostgreSQL: a pooled connection idle for this long is pinged before use (see _ping_when_idle).
@@ -31,12 +34,61 @@ class DatabaseUnavailable(RuntimeError):
     process had it open: writes would go to a file nobody will ever open again)."""
 
 
+# user:password@ in anything that looks like a URL (also one SQLAlchemy cannot parse, e.g.
+# ``postgresql//bob:PW@db``), and password=... in a query string or DSN.
+_URL_CREDENTIALS = re.compile(
+    r"(?P<scheme>\b[A-Za-z][\w+.-]*://)?(?P<user>[^\s:/@'\"]*):(?!//)(?P<password>[^\s'\"]*)@(?=[^\s@'\"]*(?:[\s'\"]|$))"
+)
+_PASSWORD_PARAM = re.compile(r"(?i)(?P<key>\bpassword\s*=\s*)(?P<password>[^\s&'\"]+)")
+MASK = "***"
+
+
+def shown_url(url: str | URL) -> str:
+    """A database URL as it may be shown (messages, logs): its password masked. SQLAlchemy's
+    ``hide_password`` where the URL parses; the pattern of :func:`mask_credentials` where it does not."""
+    if isinstance(url, URL):
+        return mask_credentials(url.render_as_string(hide_password=True))
+    try:
+        parsed = make_url(url.strip())
+    except Exception:
+        return mask_credentials(url)
+    return mask_credentials(parsed.render_as_string(hide_password=True), url)
+
+
+def mask_credentials(text: str, url: str | URL | None = None) -> str:
+    """``text`` with every URL's ``user:password@`` shown as ``user:***@`` and every
+    ``password=...`` as ``password=***``; and, when the ``url`` it is about is given, that URL's
+    password masked wherever the text quotes it (a driver's error message may)."""
+    masked = _URL_CREDENTIALS.sub(lambda m: f"{m['scheme'] or ''}{m['user']}:{MASK}@", text)
+    masked = _PASSWORD_PARAM.sub(lambda m: m["key"] + MASK, masked)
+    for secret in _secrets_of(url) if url is not None else ():
+        masked = masked.replace(secret, MASK)
+    return masked
+
+
+def _secrets_of(url: str | URL) -> list[str]:
+    """The URL's password, and the part of its host before an ``@`` (an unencoded ``@`` in the
+    password makes SQLAlchemy read the rest of the password as the host, which drivers quote)."""
+    if isinstance(url, str):
+        try:
+            url = make_url(url.strip())
+        except Exception:
+            match = _URL_CREDENTIALS.search(url)
+            return [match["password"]] if match and len(match["password"]) >= 2 else []
+    found = [url.password] if isinstance(url.password, str) else []
+    if url.host and "@" in url.host:
+        found.append(url.host.rsplit("@", 1)[0])
+    return sorted((s for s in found if len(s) >= 2), key=len, reverse=True)
+
+
 def normalize_url(url: str | URL) -> URL:
-    """Parse a database URL; plain ``postgresql://`` and ``postgres://`` use psycopg 3 (installed)."""
+    """Parse a database URL; plain ``postgresql://`` and ``postgres://`` use psycopg 3 (installed).
+    DatabaseURLError's message shows the URL with its password masked."""
     try:
         parsed = make_url(url) if isinstance(url, str) else url
-    except ArgumentError as exc:
-        raise DatabaseURLError(f"DATABASE_URL is not a valid SQLAlchemy URL: {url!r}") from exc
+    except (ArgumentError, ValueError) as exc:  # ValueError: e.g. a port that is not a number
+        hint = " (it starts or ends with a space)" if isinstance(url, str) and url != url.strip() else ""
+        raise DatabaseURLError(f"DATABASE_URL: not a valid SQLAlchemy URL{hint}: {shown_url(url)!r}") from exc
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
@@ -90,17 +142,30 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             raise InvalidatePoolError(f"pooled connection failed its ping: {exc}") from exc
 
 
+def _make_folder(database: Path) -> None:
+    """The SQLite file's folder, created if missing; DatabaseURLError naming it when it cannot be."""
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseURLError(
+            f"DATABASE_URL: cannot create the folder {exc.filename or database.parent} of the SQLite database "
+            f"{database}: {exc.strerror or exc}"
+        ) from None
+
+
 def make_engine(url: str | URL, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS, **kwargs: Any) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(Path(parsed.database).expanduser())
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
         _configure_sqlite(engine)
+        drop_nul_from_parameters(engine)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     engine = create_engine(parsed, **kwargs)
+    drop_nul_from_parameters(engine)
     if not kwargs.get("pool_pre_ping"):
         _ping_when_idle(engine, ping_after_idle)
     return engine

@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from storage import clock
+from storage.nul import strip_text_columns
 
 # Stable constraint names: Alembic's batch mode on SQLite needs them to alter tables later.
 NAMING_CONVENTION = {
@@ -44,8 +45,21 @@ def utcnow() -> datetime:
     return clock.now()
 
 
+# The largest value an Integer column holds on PostgreSQL (int4); ids from outside (a button's value,
+# a modal's metadata) past it are no id of ours, and would make the driver raise.
+MAX_INTEGER = 2**31 - 1
+
+
+def is_row_id(value: object) -> bool:
+    """``value`` could be one of our integer ids: an int (not a bool) from 1 to :data:`MAX_INTEGER`."""
+    return type(value) is int and 1 <= value <= MAX_INTEGER
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+strip_text_columns(Base)  # NUL never reaches a text column (storage.nul)
 
 
 class UTCDateTime(TypeDecorator):

@@ -313,13 +313,22 @@ def answer_target_by_thread(
 
 _ANSWER_TARGET = (
     select(Assessment.status, Assessment.framework_id, Assessment.spec_json)
-    .where(Assessment.workspace_id == bindparam("ws"), Assessment.id == bindparam("id"))
-    .with_for_update(read=True)  # as _ANSWER_TARGET_BY_THREAD
+    .join(Team, Team.id == Assessment.team_id)
+    .where(
+        Assessment.workspace_id == bindparam("ws"),
+        Assessment.id == bindparam("id"),
+        Team.workspace_id == bindparam("ws"),
+        Team.channel_id == bindparam("channel"),
+    )
+    .with_for_update(read=True, of=Assessment)  # as _ANSWER_TARGET_BY_THREAD
 )
 
 
-def answer_target(session: Session, workspace_id: str, assessment_id: int) -> AnswerTarget | None:
-    row = session.connection().execute(_ANSWER_TARGET, {"ws": workspace_id, "id": assessment_id}).first()
+def answer_target(session: Session, workspace_id: str, channel_id: str, assessment_id: int) -> AnswerTarget | None:
+    """The assessment ``assessment_id`` of the workspace's channel ``channel_id`` (None when the
+    workspace has no such assessment, or it belongs to another channel)."""
+    params = {"ws": workspace_id, "channel": channel_id, "id": assessment_id}
+    row = session.connection().execute(_ANSWER_TARGET, params).first()
     return AnswerTarget(assessment_id, workspace_id, row[0], row[1], row[2]) if row is not None else None
 
 
@@ -758,6 +767,7 @@ def _sql_string(value: str) -> Any:
     return literal_column("'" + value.replace("'", "''") + "'", String)
 
 
+# Bound: one compiled statement per (framework spec, flags): a handful of specs × 4 flag pairs.
 @lru_cache(maxsize=128)
 def _progress_stmt(groups: tuple[tuple[str, str], ...], with_respondents: bool, with_threads: bool) -> Any:
     """One statement, a UNION ALL of up to four counts tagged by their first column, so that a

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import text
@@ -22,6 +23,9 @@ from sqlalchemy.engine import make_url
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Base
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 pytest_plugins = ["tests.slack_payloads"]
 
@@ -143,6 +147,7 @@ class Running:
     driver: object
     db: Database
     app: object
+    services: Services
 
 
 @pytest.fixture
@@ -164,6 +169,7 @@ def running(db: Database, slack: object) -> Iterator[Running]:
     from bot.app import build_app
     from bot.config import load_settings
     from bot.server import create_server, server_port
+    from bot.services import build_services
     from standin.driver import SlackDriver
 
     settings = load_settings(
@@ -173,16 +179,17 @@ def running(db: Database, slack: object) -> Iterator[Running]:
         slack_api_url=slack.url,  # type: ignore[attr-defined]
         scheduler_enabled=False,
     )
-    app = build_app(settings, db)
-    server = create_server(app, db, host="127.0.0.1", port=0, threads=8)
+    services = build_services(settings, db)
+    app = build_app(services)
+    server = create_server(app, services, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server_port(server)}"
     driver = SlackDriver(url + "/slack/events", SIGNING_SECRET, slack=slack, team_id=TEAM)
     try:
-        yield Running(url=url, slack=slack, driver=driver, db=db, app=app)
+        yield Running(url=url, slack=slack, driver=driver, db=db, app=app, services=services)
     finally:
         stop_server(server, thread)
         # As `maturity serve` stops (queued Slack work runs, waiting refreshes render), but waiting as
         # long as it takes: on a loaded machine a late call would otherwise hit the next test's log.
-        app.services.close(queue_timeout=60, refresh_timeout=60)
+        services.close(queue_timeout=60, refresh_timeout=60)

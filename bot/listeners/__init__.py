@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot import business
-from bot.listeners import actions, commands, events, home, lifecycle
+from bot.listeners import actions, commands, events, home, lifecycle, views
 
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 
 def register_listeners(app: App, services: Services) -> None:
@@ -19,7 +18,7 @@ def register_listeners(app: App, services: Services) -> None:
     # requests, come first.
     events.register(app, services)
     actions.register(app, services)
-    business.register(app, services)  # the business case's modals
+    views.register(app, services)  # the business case's modals (platforms, ROI)
     commands.register(app, services)
     lifecycle.register(app, services)
     home.register(app, services)

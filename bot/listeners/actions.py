@@ -13,25 +13,29 @@ from slack_sdk import WebClient
 from bot import flows, messages
 from bot.slack_io import ephemeral
 from conversations.assessments import AssessmentService, NoOpenAssessment, ThreadAnswer, ThreadClosed
+from storage.models import is_row_id
 
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger("maturity.actions")
 
 
 def _decode(value: str | None) -> tuple[int, str, int | None] | None:
+    """The (assessment id, question id, level) a button of ours carries; None for anything else
+    (Slack sends back what we put there, so a value of another shape was tampered with): an id
+    that is not one of ours (``true``, ``10**30``), a level that is not a small whole number."""
     try:
         data = json.loads(value or "")
         assessment_id, question_id, level = data["a"], data["q"], data["l"]
     except (ValueError, TypeError, KeyError):
         return None
-    if not isinstance(assessment_id, int) or not isinstance(question_id, str):
+    if not is_row_id(assessment_id) or not isinstance(question_id, str) or len(question_id) > 64:
         return None
-    if level is not None and not isinstance(level, int):
-        return None
+    if level is not None and not (type(level) is int and -100 <= level <= 100):
+        return None  # a bool is an int to Python: `true` must not be stored as level 1
     return assessment_id, question_id, level
 
 
@@ -49,14 +53,16 @@ def register(app: App, services: Services) -> None:
         thread_ts = message.get("ts") or body.get("container", {}).get("message_ts")
         # A button carries its value; a level menu (long scales) the selected option's.
         decoded = _decode(action.get("value") or (action.get("selected_option") or {}).get("value"))
-        if decoded is None:
+        if decoded is None or not isinstance(channel_id, str):
             ack()
-            log.warning("ignored a button with an unreadable value", extra={"action_id": action.get("action_id")})
+            action_id = str(action.get("action_id"))[:80]
+            log.warning("ignored a button with an unreadable value", extra={"action_id": action_id})
             return
         assessment_id, question_id, level = decoded
         try:
             answered = service.answer_button(
                 workspace_id=context.team_id,
+                channel_id=channel_id,
                 assessment_id=assessment_id,
                 question_id=question_id,
                 level=level,
@@ -68,7 +74,9 @@ def register(app: App, services: Services) -> None:
             return
         except (NoOpenAssessment, ValueError) as exc:
             ack()
-            log.warning("ignored a button for an unknown assessment or question", extra={"reason": str(exc)})
+            # Another workspace's or another channel's assessment, or a question it does not have.
+            reason = str(exc)[:200]
+            log.warning("ignored a button for an unknown assessment or question", extra={"reason": reason})
             return
         ack()
         services.after_ack.submit(_confirm, client, service, context.team_id, channel_id, user_id, thread_ts, answered)

@@ -1,26 +1,123 @@
-"""Events: typed replies in a dimension's thread."""
+"""Events: typed replies in a dimension's thread, their edits and deletions — the whole path.
+
+Before the ack, the global middleware ``EventsOnce`` stores a typed reply (or its edit or deletion)
+together with the claim of its event id, so that an acknowledged answer survives a crash and a
+redelivered event (X-Slack-Retry-Num) is acted on once. After the ack, the ``message`` listener only
+talks to Slack: the ✅, the confirmation or the explanation, and the refreshed progress.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import BoltContext
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot import flows, messages
 from bot.slack_io import Revision, ephemeral, is_thread_reply, react, reply_revision
+from conversations.events import claim_event, prune_event_claims
+from storage.db import Database
+from storage.models import utcnow
 
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
     from conversations.assessments import AssessmentService, ReplyOutcome, ThreadAnswer
 
 log = logging.getLogger("maturity.events")
 
+# Events the bot acts on besides typed replies: claimed by event id, so a redelivery acts once.
+CLAIMED_EVENTS = frozenset({"app_home_opened", "app_uninstalled", "tokens_revoked"})
+# Slack redelivers an event at most three times within minutes: a claim older than this can go.
+CLAIM_RETENTION = timedelta(hours=1)
+
+
+class ClaimPruner:
+    """Deletes event claims older than CLAIM_RETENTION, at most once per ``every`` seconds per process."""
+
+    def __init__(self, every: float = 600.0) -> None:
+        self.every = every
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def maybe_prune(self, db: Database) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now < self._next:
+                return
+            self._next = now + self.every
+        try:
+            removed = prune_event_claims(db, older_than=utcnow() - CLAIM_RETENTION)
+            if removed:
+                log.info("old event claims pruned", extra={"removed": removed})
+        except Exception:
+            log.exception("could not prune old event claims")
+
+
+class EventsOnce(Middleware):
+    """Global middleware, before the ack: a Slack event delivered again is handled once; a typed
+    reply (or the edit or deletion of one) is stored together with the claim of its event id and its
+    outcome handed to the listener in ``context`` (``reply_outcome`` / ``revision_outcome``)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.pruner = ClaimPruner()
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        body = req.body if isinstance(req.body, dict) else {}
+        event_id = body.get("event_id")
+        if body.get("type") != "event_callback" or not event_id:
+            return next()
+        event = body.get("event") or {}
+        workspace_id = req.context.team_id or body.get("team_id")
+        assessments = self.services.assessments
+        if is_thread_reply(event):
+            outcome = assessments.handle_reply(
+                workspace_id=workspace_id,
+                channel_id=event["channel"],
+                thread_ts=event["thread_ts"],
+                user_id=event["user"],
+                text=event.get("text") or "",
+                message_ts=event["ts"],
+                event_id=str(event_id),
+            )
+            first = not outcome.duplicate
+            req.context["reply_outcome"] = outcome
+        elif (revision := reply_revision(event)) is not None:
+            revised = assessments.handle_revision(
+                workspace_id=workspace_id,
+                channel_id=revision.channel,
+                thread_ts=revision.thread_ts,
+                user_id=revision.user,
+                text=revision.text,
+                message_ts=revision.message_ts,
+                event_id=str(event_id),
+            )
+            first = not revised.duplicate
+            req.context["revision_outcome"] = revised
+        elif event.get("type") in CLAIMED_EVENTS:
+            first = claim_event(self.services.db, str(event_id), workspace_id)
+        else:
+            return next()  # nothing the bot acts on (a channel message, a join): nothing to claim
+        self.pruner.maybe_prune(self.services.db)
+        if not first:
+            log.info(
+                "duplicate event ignored",
+                extra={"event_id": event_id, "retry_num": req.headers.get("x-slack-retry-num", [None])[0]},
+            )
+            return BoltResponse(status=200, body="")
+        return next()
+
 
 def register(app: App, services: Services) -> None:
+    app.use(EventsOnce(services))
     service = services.assessments
 
     @app.event("message")

@@ -23,14 +23,14 @@ from storage import clock
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger("maturity.home")
 
 
 def publish_home(client: WebClient, services: Services, workspace_id: str, user_id: str) -> None:
-    from bot.business import business_home_text
-    from conversations.business import BusinessService
+    from bot.listeners.views import business_home_text
+    from conversations.business_case import BusinessService
 
     overviews = services.assessments.teams_of_user(workspace_id, user_id)
     business = BusinessService(services.db, services.assessments)
@@ -128,8 +128,10 @@ def register(app: App, services: Services) -> None:
         ack()
         try:
             value = json.loads(action.get("value") or "")
-            channel_id, on = str(value["c"]), bool(value["on"])
+            channel_id, on = value["c"], value["on"]
         except (ValueError, KeyError, TypeError):
+            channel_id = on = None
+        if not isinstance(channel_id, str) or len(channel_id) > 32 or not isinstance(on, bool):
             log.warning("ignored an unreadable anonymity button")
             return
         services.assessments.set_anonymous(context.team_id, channel_id, None, on)

@@ -13,7 +13,7 @@ from slack_bolt.listener.builtins import TokenRevocationListeners
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger("maturity.lifecycle")
 

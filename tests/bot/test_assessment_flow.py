@@ -353,7 +353,7 @@ def test_a_burst_of_answers_updates_a_dimension_message_a_few_times_and_ends_on_
     running: Running,
 ) -> None:
     r = running
-    r.app.services.refresher.interval = 0.5  # type: ignore[attr-defined]  # DIMENSION_REFRESH_SECONDS
+    r.services.refresher.interval = 0.5  # type: ignore[union-attr]  # DIMENSION_REFRESH_SECONDS
     _assess(r)
     threads = _threads(r)
     people = [f"U0BURST{i:03d}" for i in range(12)]

@@ -1,9 +1,5 @@
 """The business-case surfaces (/maturity platforms, roi, session), driven only by signed HTTP
 requests to the real app against the stand-in Slack, on SQLite and PostgreSQL.
-
-Until ``bot.business.register`` is wired into ``bot.listeners.register_listeners``, the
-``business`` fixture builds the app the way that wiring will: ``build_app`` with the business
-listeners registered first (first match wins). Once wired, the second registration is a no-op.
 """
 
 from __future__ import annotations
@@ -15,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.business import PLATFORM_CALLBACK, ROI_CALLBACK, business_home_text
+from bot.listeners.views import PLATFORM_CALLBACK, ROI_CALLBACK, business_home_text
 from conversations.assessments import AssessmentService
-from conversations.business import BusinessService, get_criteria
-from storage import business as store
+from conversations.business_case import BusinessService, get_criteria
+from storage import evaluations as store
 from storage.db import Database
 from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
 
@@ -28,7 +24,7 @@ OTHER_CHANNEL = "C0OTHER01"
 
 @pytest.fixture
 def business(running: Running) -> Running:
-    """The real app (the business listeners are registered first, as in production)."""
+    """The real app, as ``maturity serve`` builds it."""
     return running
 
 
@@ -215,7 +211,12 @@ def test_session_agenda_targets_the_weakest_dimensions(business: Running) -> Non
         for q in dim.questions:
             for user in (ANA, BEN):
                 assessments.answer_button(
-                    workspace_id=TEAM, assessment_id=assessment.id, question_id=q.id, level=levels[dim.id], user_id=user
+                    workspace_id=TEAM,
+                    channel_id=CHANNEL,
+                    assessment_id=assessment.id,
+                    question_id=q.id,
+                    level=levels[dim.id],
+                    user_id=user,
                 )
     assessments.finish(workspace_id=TEAM, channel_id=CHANNEL, user_id=ANA, member_count=4)
 

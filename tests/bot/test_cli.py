@@ -224,3 +224,34 @@ def test_migrate_names_an_unreachable_database(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("maturity: error: DATABASE_URL: cannot migrate")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("migrate",),
+        ("serve",),
+        ("socket",),
+        ("report", "--team", "C0TEAM001", "--format", "md"),
+        ("purge", "--team", "T0000001", "--yes"),
+    ],
+    ids=lambda c: c[0],
+)
+def test_a_sqlite_folder_that_cannot_be_created_is_one_line_and_exit_2(tmp_path: Path, command: tuple) -> None:
+    in_the_way = tmp_path / "not-a-folder"
+    in_the_way.write_text("a file where the database's folder should be")
+    database = in_the_way / "data" / "maturity.db"
+    env = _env(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{database}",
+        SLACK_SIGNING_SECRET="s",
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_APP_TOKEN="xapp-1",
+    )
+    result = run(*command, cwd=tmp_path, env=env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("maturity: error: DATABASE_URL: cannot create the folder")
+    assert str(in_the_way / "data") in lines[0] and "Not a directory" in lines[0]

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bot.app import Services
 from bot.config import load_settings
 from bot.listeners.commands import registry, results
 from bot.listeners.commands.context import Answer, CommandContext, Subcommand
+from bot.services import Services
 from conversations.assessments import AssessmentService
-from conversations.business import BusinessService
+from conversations.business_case import BusinessService
 from conversations.commands import Command, CommandError
 from storage.db import Database
 from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
@@ -87,12 +87,13 @@ def test_a_handler_is_a_plain_function_of_its_context(db: Database) -> None:
         scheduler_enabled=False,
     )
     assessments = AssessmentService(db)
+    client = WebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/")  # never called
     ctx = CommandContext(
         subcommand=registry.BY_NAME["roadmap"],
         command=Command("roadmap"),
-        client=WebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/"),  # never called
+        client=client,
         respond=lambda **kwargs: said.append(kwargs),  # type: ignore[arg-type]
-        services=Services(settings=settings, db=db, assessments=assessments),
+        services=Services(settings=settings, db=db, assessments=assessments, client=client),
         business=BusinessService(db, assessments),
         workspace_id=TEAM,
         channel_id=CHANNEL,

@@ -55,6 +55,7 @@ def oauth_app(db: Database, slack: object) -> Iterator[OAuthApp]:
     from bot.app import build_app
     from bot.config import load_settings
     from bot.server import create_server, server_port
+    from bot.services import build_services
     from standin.driver import SlackDriver
 
     settings = load_settings(
@@ -73,8 +74,9 @@ def oauth_app(db: Database, slack: object) -> Iterator[OAuthApp]:
     root.addHandler(handler)
     old_level = root.level
     root.setLevel(logging.DEBUG)
-    app = build_app(settings, db)
-    server = create_server(app, db, host="127.0.0.1", port=0, threads=8)
+    services = build_services(settings, db)
+    app = build_app(services)
+    server = create_server(app, services, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server_port(server)}"
@@ -85,7 +87,7 @@ def oauth_app(db: Database, slack: object) -> Iterator[OAuthApp]:
     finally:
         server.close()
         thread.join(timeout=5)
-        app.services.refresher.close()  # type: ignore[attr-defined]
+        services.close()
         root.removeHandler(handler)
         root.setLevel(old_level)
 

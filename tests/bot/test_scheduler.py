@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from bot.app import build_app, make_client
 from bot.config import load_settings
 from bot.digests import next_run_line, post_change_summary, schedule_confirmation
 from bot.messages import esc
 from bot.scheduler import CheckInScheduler, TickReport, user_timezone
+from bot.services import build_services, make_client
 from conversations.assessments import AssessmentService
 from conversations.frameworks import get_framework, get_roadmaps
 from conversations.schedules import get_schedule, set_schedule
@@ -57,8 +57,8 @@ def _settings(db: Database, slack: StandInSlack) -> Any:
 
 def _scheduler(db: Database, slack: StandInSlack, clock: Clock, **kwargs: Any) -> CheckInScheduler:
     """A scheduler as ``maturity serve`` would run it: on the real Bolt app and its services."""
-    app = build_app(_settings(db, slack), db)
-    return CheckInScheduler(app, app.services, clock=clock, **kwargs)  # type: ignore[attr-defined]
+    services = build_services(_settings(db, slack), db)
+    return CheckInScheduler(services.assessments, services.client_for, clock=clock, **kwargs)
 
 
 def _closed_assessment(
@@ -437,8 +437,9 @@ def test_oauth_installs_post_with_each_workspace_bot_token(db: Database, slack: 
         slack_api_url=slack.url,
         scheduler_enabled=False,
     )
-    app = build_app(settings, db)
-    app.installation_store.save(  # type: ignore[union-attr]
+    services = build_services(settings, db)
+    assert services.installation_store is not None
+    services.installation_store.save(
         Installation(
             app_id=slack.app_id, team_id=TEAM, bot_token="xoxb-installed-token", bot_id=slack.bot_id,
             bot_user_id=slack.bot_user_id, user_id=ANA,
@@ -447,7 +448,7 @@ def test_oauth_installs_post_with_each_workspace_bot_token(db: Database, slack: 
     _closed_assessment(db, CHANNEL, dict.fromkeys(DIMS, 2), datetime(2030, 12, 1, tzinfo=UTC))
     set_schedule(db, TEAM, CHANNEL, "ml-platform", ANA, "off", "UTC", now=T0)
     set_schedule(db, "T0NOTINST", "C0ELSEWHERE", "elsewhere", ANA, "off", "UTC", now=T0)  # never installed
-    scheduler = CheckInScheduler(app, app.services, clock=Clock(JAN1 + timedelta(hours=1)))  # type: ignore[attr-defined]
+    scheduler = CheckInScheduler(services.assessments, services.client_for, clock=Clock(JAN1 + timedelta(hours=1)))
     report = scheduler.run_due()
     assert report.digests == 1
     (digest,) = _digests(slack, CHANNEL)

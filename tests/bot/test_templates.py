@@ -8,14 +8,14 @@ from types import SimpleNamespace
 
 import pytest
 
-import bot.business as business
 import bot.digests as digests
+import bot.listeners.views as business
 import bot.messages as messages
 import bot.templating as templating
 from bot.listeners.commands import registry
 from bot.templating import environment, message_templates
 from conversations.assessments import DimensionProgress, Result, Status, TeamOverview, ThreadAnswer
-from conversations.business import (
+from conversations.business_case import (
     DISCOVERY_FRAMEWORK,
     BusinessCaseView,
     ComparisonView,

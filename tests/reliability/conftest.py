@@ -255,6 +255,7 @@ def start_app(
     from bot.app import build_app
     from bot.config import load_settings
     from bot.server import create_server, server_port
+    from bot.services import build_services
 
     settings = load_settings(
         database_url=db.url.render_as_string(hide_password=False),
@@ -263,8 +264,9 @@ def start_app(
         slack_api_url=slack_api_url or slack.url,
         scheduler_enabled=False,
     )
-    app = build_app(settings, db)
-    server = create_server(app, db, host="127.0.0.1", port=0, threads=8)
+    services = build_services(settings, db)
+    app = build_app(services)
+    server = create_server(app, services, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server_port(server)}"
@@ -274,10 +276,11 @@ def start_app(
         stop_server(server, thread)
         # The Slack calls queued after acks run now, while the stand-in is still up: left running,
         # they would fail against a stopped stand-in and be logged in the next test's errors_logged.
-        app.services.after_ack.close(timeout=60)
-        app.services.refresher.close(flush=False)  # as a dying process: waiting refreshes are lost
+        services.after_ack.close(timeout=60)
+        assert services.refresher is not None
+        services.refresher.close(flush=False)  # as a dying process: waiting refreshes are lost
 
-    return Running(url=url, slack=slack, driver=driver, db=db, app=app), stop
+    return Running(url=url, slack=slack, driver=driver, db=db, app=app, services=services), stop
 
 
 @pytest.fixture

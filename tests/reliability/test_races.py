@@ -104,7 +104,7 @@ def _race_answers_against_finish(running: Running, crowd: list[str]) -> None:
     assert counted is not None
     assert int(counted.group(1)) == len(in_summary), "the summary counts exactly the stored answers"
     # The stored overall is what scoring the stored answers gives (roadmap, export and report recompute).
-    recomputed = running.app.services.assessments.latest_result(TEAM, CHANNEL)  # type: ignore[attr-defined]
+    recomputed = running.services.assessments.latest_result(TEAM, CHANNEL)
     assert recomputed is not None and recomputed.assessment.id == opened.assessment_id
     assert stored_overall == recomputed.score.overall
 

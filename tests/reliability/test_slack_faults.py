@@ -1,6 +1,6 @@
 """Slack's Web API failing under the bot: 5xx answers and dropped connections.
 
-The bot's WebClient (bot/app.make_client) retries 500/503 (ServerErrorRetryHandler, 2 retries) and
+The bot's WebClient (bot/services.make_client) retries 500/503 (ServerErrorRetryHandler, 2 retries) and
 dropped connections (ConnectionErrorRetryHandler, 2 retries). An answer is stored before the bot
 talks to Slack about it, so no Slack failure may lose it; failures past the retries are logged.
 

@@ -13,6 +13,7 @@ import pytest
 from bot.app import build_app
 from bot.config import load_settings
 from bot.server import create_server, server_port
+from bot.services import build_services
 from standin.driver import SlackDriver
 from standin.web_api import StandInSlack
 from storage import repo
@@ -34,17 +35,18 @@ def impatient(db: Database, slack: StandInSlack) -> Iterator[Running]:
         scheduler_enabled=False,
         slack_timeout_seconds=1.0,
     )
-    app = build_app(settings, db)
-    server = create_server(app, db, host="127.0.0.1", port=0, threads=8)
+    services = build_services(settings, db)
+    app = build_app(services)
+    server = create_server(app, services, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server_port(server)}"
     driver = SlackDriver(url + "/slack/events", SIGNING_SECRET, slack=slack, team_id=TEAM)
     try:
-        yield Running(url=url, slack=slack, driver=driver, db=db, app=app)
+        yield Running(url=url, slack=slack, driver=driver, db=db, app=app, services=services)
     finally:
         stop_server(server, thread)
-        app.services.close(queue_timeout=60, refresh_timeout=60)
+        services.close(queue_timeout=60, refresh_timeout=60)
 
 
 def _answered_assessment(running: Running) -> int:

@@ -4,6 +4,7 @@ dropped is logged."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -47,3 +48,38 @@ def test_sigterm_with_slow_slack_exits_within_the_grace_period(served: Served) -
     assert set(PEOPLE) <= answered, "every acknowledged answer is stored"
     dropped = [r for r in served.process.log_records() if str(r.get("msg", "")).startswith("stopping with Slack calls")]
     assert dropped and dropped[0]["dropped"] + dropped[0]["running"] > 0
+
+
+@pytest.mark.parametrize("served", ["sqlite"], indirect=True)
+def test_sigterm_while_requests_are_answered_stops_without_a_traceback(served: Served) -> None:
+    """Requests keep coming as SIGTERM arrives: those being answered finish, the process exits 0,
+    and nothing is logged as an error (closing waitress under a request thread that was still
+    answering made it fail writing to the closed trigger: a traceback, on most stops under load)."""
+    stop = threading.Event()
+    statuses: list[int] = []
+
+    def ask() -> None:
+        while not stop.is_set():
+            try:
+                statuses.append(served.driver.slash("help", user_id=MEMBERS[0], channel_id=CHANNEL).status)
+            except OSError:
+                return  # the server stopped listening: expected once SIGTERM is handled
+
+    askers = [threading.Thread(target=ask) for _ in range(6)]
+    for asker in askers:
+        asker.start()
+    try:
+        time.sleep(1.0)
+        process = served.process.proc
+        assert process is not None
+        process.terminate()
+        process.wait(timeout=30)
+    finally:
+        stop.set()
+        for asker in askers:
+            asker.join(timeout=30)
+    assert statuses and set(statuses) <= {200}, sorted(set(statuses))
+    assert process.returncode == 0
+    log = "\n".join(path.read_text(errors="replace") for path in served.process.logs)
+    assert "Traceback" not in log, log[-3000:]
+    assert not served.process.problems(), served.process.problems()

@@ -66,6 +66,7 @@ PRODUCT_PROCESS = textwrap.dedent(
     from bot.config import load_settings
     from bot.scheduler import CheckInScheduler
     from bot.server import create_server
+    from bot.services import build_services
     from storage.db import Database
 
     build_parser()
@@ -74,9 +75,10 @@ PRODUCT_PROCESS = textwrap.dedent(
         database_url=sys.argv[1], slack_bot_token="xoxb-1-test", slack_signing_secret="s3cr3t",
         slack_api_url=sys.argv[2], scheduler_enabled=False,
     )
-    app = build_app(settings, db)
-    create_server(app, db, host="127.0.0.1", port=0, threads=1)
-    CheckInScheduler(app, app.services)
+    services = build_services(settings, db)
+    app = build_app(services)
+    create_server(app, services, host="127.0.0.1", port=0, threads=1)
+    CheckInScheduler(services.assessments, services.client_for)
     print(json.dumps(sorted(m for m in sys.modules if m == "standin" or m.startswith("standin."))))
     """
 )

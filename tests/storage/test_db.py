@@ -46,3 +46,20 @@ def test_a_connection_killed_while_idle_is_replaced_only_when_it_sat_long_enough
             assert _backend_pid(pooled) != first
     finally:
         pooled.dispose()
+
+
+def test_nul_never_reaches_a_text_column(db: Database) -> None:
+    """PostgreSQL refuses NUL in text; the storage layer drops it for every string column, through
+    the ORM (the object holds what is stored), Core statements and text() alike (issue 13 item 13)."""
+    from storage import repo
+    from storage.models import Team
+
+    with db.session() as s:
+        team = repo.ensure_team(s, "T\x00NUL", "C\x001", channel_name="ml\x00 platform", framework_id="maturity-levels")
+        assert (team.workspace_id, team.channel_id, team.channel_name) == ("TNUL", "C1", "ml platform")
+        s.execute(text("UPDATE teams SET framework_id = :f WHERE id = :id"), {"f": "disc\x00overy", "id": team.id})
+    with db.session() as s:
+        stored = s.get(Team, team.id)
+        assert stored is not None
+        assert (stored.workspace_id, stored.channel_name, stored.framework_id) == ("TNUL", "ml platform", "discovery")
+        assert repo.get_team(s, "T\x00NUL", "C1\x00") is not None  # a lookup with NUL finds the same row

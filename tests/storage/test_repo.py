@@ -209,7 +209,9 @@ def test_the_answer_path_reads_its_target_in_one_query_and_never_across_workspac
         assert target is not None
         assert (target.id, target.workspace_id, target.status, target.dimension_id) == (aid, WS, "open", "d1")
         assert repo.answer_target_by_thread(s, OTHER_WS, "C1", "100.1") is None
-        assert repo.answer_target(s, OTHER_WS, aid) is None
+        assert repo.answer_target(s, WS, "C1", aid) is not None
+        assert repo.answer_target(s, OTHER_WS, "C1", aid) is None
+        assert repo.answer_target(s, WS, "C2", aid) is None  # another channel's click
         message = repo.dimension_message(s, WS, aid, "d1")
         assert message is not None and (message.channel_id, message.message_ts, message.position) == ("C1", "100.1", 1)
         assert repo.dimension_message(s, OTHER_WS, aid, "d1") is None

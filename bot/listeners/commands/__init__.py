@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import messages
 from bot.listeners.commands.context import CommandContext
 from bot.listeners.commands.registry import parse, usage_answer
-from conversations.business import BusinessService
+from conversations.business_case import BusinessService
 from conversations.commands import CommandError
 from storage.db import DatabaseUnavailable
 
@@ -27,7 +27,7 @@ log = logging.getLogger("maturity.commands")
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:

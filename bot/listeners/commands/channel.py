@@ -22,7 +22,7 @@ def schedule(ctx: CommandContext) -> None:
             user_timezone(ctx.client, ctx.user_id),
         )
     except ScheduleError as exc:
-        ctx.reply(str(exc))
+        ctx.reply(messages.esc(str(exc)))  # it may quote what the member typed
         return
     ctx.reply_message(schedule_confirmation(snapshot, clock.now()))
 

@@ -21,10 +21,10 @@ from slack_sdk import WebClient
 from conversations.commands import ArgsCheck, Command, no_arguments
 
 if TYPE_CHECKING:
-    from bot.app import Services
     from bot.messages import Message
+    from bot.services import Services
     from conversations.assessments import AssessmentService
-    from conversations.business import BusinessService
+    from conversations.business_case import BusinessService
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ here, its handler in one module of this package, its template and its test; e.g.
 from __future__ import annotations
 
 from bot import messages
-from bot.listeners.commands import assessment, business, channel, results
+from bot.listeners.commands import assessment, business_case, channel, results
 from bot.listeners.commands.context import Answer, CommandContext, Subcommand
-from conversations.business import SESSION_KINDS
+from conversations.business_case import SESSION_KINDS
 from conversations.commands import (
     Command,
     any_arguments,
@@ -72,24 +72,24 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "platforms",
         "platforms [platform name|new|results]",
         "score candidate platforms; the channel sees the ranked comparison",
-        handler=business.platforms,
-        in_ack=business.platforms_in_ack,
+        handler=business_case.platforms,
+        in_ack=business_case.platforms_in_ack,
         args=any_arguments,
     ),
     Subcommand(
         "roi",
         "roi",
         "payback, NPV and IRR of an investment, beside typical ranges",
-        handler=business.roi,
-        in_ack=business.roi_in_ack,
+        handler=business_case.roi,
+        in_ack=business_case.roi_in_ack,
         args=any_arguments,
     ),
     Subcommand(
         "session",
         f"session {'|'.join(SESSION_KINDS)}",
         "a discovery session agenda with questions for your weakest dimensions",
-        handler=business.session,
-        in_ack=business.session_in_ack,
+        handler=business_case.session,
+        in_ack=business_case.session_in_ack,
         args=any_arguments,
     ),
     Subcommand("help", "help", "how it works", in_ack=_help),

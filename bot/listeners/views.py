@@ -1,14 +1,14 @@
 """Slack surfaces of the business case (seed 004): ``/maturity platforms``, ``/maturity roi`` and
 ``/maturity session <kind>`` — their modals, messages and the modals' listeners.
 
-The subcommands themselves are answered by ``bot.listeners.commands.business`` (declared in
+The subcommands themselves are answered by ``bot.listeners.commands.business_case`` (declared in
 ``bot.listeners.commands.registry``). :func:`register` adds the two modals' view_submission
-listeners; calling it twice on one app is harmless.
+listeners (the views surface).
 
 Modal checks answer with ``response_action: errors`` on the offending field; nothing is stored then.
 
 Every text comes from ``bot/templates/`` (platforms.j2, roi.j2, session.j2 and business.j2 for the
-answers they share), except the field checks' messages, which ``conversations.business`` raises.
+answers they share), except the field checks' messages, which ``conversations.business_case`` raises.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from slack_sdk.models.views import View
 from bot.messages import Message, clip, finalize, md
 from bot.slack_io import CHANNEL_ERRORS, ephemeral, post, slack_error, update
 from bot.templating import part
-from conversations.business import (
+from conversations.business_case import (
     BENEFIT_KINDS,
     MAX_CASE_NAME,
     MAX_PLATFORM_NAME,
@@ -55,11 +55,12 @@ from conversations.business import (
 )
 from scoring.finance import BENCHMARKS
 from scoring.platforms import SCORE_MAX, SCORE_MIN, platform_key
+from storage.models import is_row_id
 
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Services
+    from bot.services import Services
 
 log = logging.getLogger("maturity.business")
 
@@ -203,7 +204,7 @@ def roi_modal(*, channel_id: str, channel_name: str | None) -> dict[str, Any]:
     ]
     for year in range(1, YEARS + 1):
         blocks.append(HeaderBlock(text=PlainTextObject(text=part("roi", "year_header", year))))
-        for kind, label in BENEFIT_KINDS:  # the labels are conversations.business's, as in its field errors
+        for kind, label in BENEFIT_KINDS:  # the labels are conversations.business_case's, as in its field errors
             blocks.append(_text_input(benefit_field(year, kind), optional=True, label=label))
     blocks.append(_text_input("running_cost", optional=True))
     blocks.append(_text_input("rate", optional=False, initial=DEFAULT_RATE))
@@ -327,9 +328,6 @@ def _post_or_dm(client: WebClient, channel_id: str, user_id: str, message: Messa
 
 def register(app: App, services: Services) -> None:
     """Add the modals' view_submission listeners."""
-    if getattr(app, "_business_registered", False):
-        return
-    app._business_registered = True  # type: ignore[attr-defined]
     service = BusinessService(services.db, services.assessments)
 
     @app.view(PLATFORM_CALLBACK)
@@ -340,7 +338,7 @@ def register(app: App, services: Services) -> None:
         workspace_id = context.team_id or (body.get("team") or {}).get("id")
         meta = _metadata(view)
         evaluation_id, channel_id = meta.get("e"), meta.get("c")
-        if not isinstance(evaluation_id, int) or not isinstance(channel_id, str):
+        if not is_row_id(evaluation_id) or not isinstance(channel_id, str):
             ack(response_action="errors", errors={PLATFORM_FIELD: reply("platforms", "form_out_of_date")})
             return
         values = view_values(view)

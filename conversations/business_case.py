@@ -18,6 +18,7 @@ The forms' checks live here too (:func:`validate_platform_form`, :func:`parse_ro
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -41,6 +42,7 @@ from conversations.frameworks import (
     default_framework,
     get_framework,
 )
+from conversations.text import clip
 from scoring.finance import RoiSummary, roi_summary
 from scoring.platforms import (
     SCORE_MAX,
@@ -53,7 +55,7 @@ from scoring.platforms import (
     compare_platforms,
     platform_key,
 )
-from storage import business as store
+from storage import evaluations as store
 from storage import repo
 from storage.db import Database
 from storage.models import Team, utcnow
@@ -351,12 +353,12 @@ def parse_amount(text: str | None, *, what: str = "amount", required: bool = Fal
     cleaned = re.sub(r"[\s,_'\u00a0\u202f]", "", cleaned)
     match = _AMOUNT.match(cleaned)
     if not match:
-        raise ValueError(f"{raw[:30]!r} is not a number; write e.g. 250000, 250,000 or 250k.")
+        raise ValueError(f"{clip(raw, 30)!r} is not a number; write e.g. 250000, 250,000 or 250k.")
     value = float(match["number"]) * {"": 1, "k": 1e3, "m": 1e6}[match["suffix"]]
     if match["sign"] in ("-", "−"):
         value = -value
     if not math.isfinite(value) or abs(value) >= 1e15:
-        raise ValueError(f"{raw[:30]!r} is too large.")
+        raise ValueError(f"{clip(raw, 30)!r} is too large.")
     return value
 
 
@@ -369,7 +371,7 @@ def parse_rate(text: str | None) -> float:
     try:
         value = float(cleaned)
     except ValueError:
-        raise ValueError(f"{raw[:30]!r} is not a number; write the rate in percent, e.g. 10.") from None
+        raise ValueError(f"{clip(raw, 30)!r} is not a number; write the rate in percent, e.g. 10.") from None
     if not math.isfinite(value) or not 0 <= value <= 100:
         raise ValueError("The discount rate must be between 0 and 100 (percent).")
     return value / 100
@@ -485,7 +487,7 @@ class UnknownSessionKind(KeyError, ValueError):
     def __init__(self, kind: str, known: Sequence[str]) -> None:
         self.kind = kind
         self.known = tuple(known)
-        self.message = f"unknown session kind {kind!r}; kinds: {', '.join(self.known)}"
+        self.message = f"unknown session kind {clip(kind)!r}; kinds: {', '.join(self.known)}"
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -738,6 +740,7 @@ class BusinessService:
         with self.db.session() as s:
             team = self._team(s, workspace_id, channel_id, channel_name)
             case = store.add_business_case(s, team, name=inputs.name, inputs_json=inputs.to_json(), created_by=user_id)
+            inputs = dataclasses.replace(inputs, name=case.name)  # the name as stored (storage drops NUL)
             return BusinessCaseView(case.id, inputs, inputs.summary(), user_id, case.created_at)
 
     def latest_business_case(self, workspace_id: str, channel_id: str) -> BusinessCaseView | None:
@@ -749,7 +752,7 @@ class BusinessService:
             case = store.latest_business_case(s, workspace_id, team.id)
             if case is None:
                 return None
-            inputs = RoiInputs.from_json(case.inputs_json)
+            inputs = dataclasses.replace(RoiInputs.from_json(case.inputs_json), name=case.name)
             return BusinessCaseView(case.id, inputs, inputs.summary(), case.created_by, case.created_at)
 
     # -- discovery sessions ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""conversations.business: the data files, the forms' checks, the discovery-session focus, and the
+"""conversations.business_case: the data files, the forms' checks, the discovery-session focus, and the
 service on a real database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from conversations import business as biz
+from conversations import business_case as biz
 from conversations.assessments import AssessmentService
-from conversations.business import (
+from conversations.business_case import (
     CRITERIA_FILE,
     MAX_PLATFORMS,
     SESSION_KINDS,
@@ -30,7 +30,7 @@ from conversations.business import (
     validate_platform_form,
 )
 from conversations.frameworks import FrameworkFileError, get_framework
-from storage import business as store
+from storage import evaluations as store
 from storage.db import Database
 from tests.conversations.test_frameworks import NEAR_COPY, SEEDS, _normalise, _seed_lines, _similar
 
@@ -456,7 +456,12 @@ def _finished_maturity_assessment(db: Database, levels: dict[str, int]) -> None:
     for dim in framework.dimensions:
         for q in dim.questions:
             assessments.answer_button(
-                workspace_id=WS, assessment_id=assessment.id, question_id=q.id, level=levels[dim.id], user_id="U1"
+                workspace_id=WS,
+                channel_id=CHANNEL,
+                assessment_id=assessment.id,
+                question_id=q.id,
+                level=levels[dim.id],
+                user_id="U1",
             )
     assessments.finish(workspace_id=WS, channel_id=CHANNEL, user_id="U1", member_count=1)
 

@@ -1,6 +1,6 @@
 """``/maturity platforms``, ``roi`` and ``session``: the business case (seed 004).
 
-Their modals, messages and view_submission listeners live in :mod:`bot.business`.
+Their modals, messages and view_submission listeners live in :mod:`bot.listeners.views`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.business import (
+from bot.listeners.commands.context import Answer, CommandContext
+from bot.listeners.views import (
     platform_modal,
     publish_comparison,
     reply,
@@ -18,10 +19,9 @@ from bot.business import (
     session_message,
     session_usage,
 )
-from bot.listeners.commands.context import Answer, CommandContext
-from bot.messages import clip
+from bot.messages import clip, esc
 from bot.slack_io import post, slack_error
-from conversations.business import SESSION_KINDS, UnknownSessionKind
+from conversations.business_case import SESSION_KINDS, UnknownSessionKind
 
 log = logging.getLogger("maturity.business")
 
@@ -87,7 +87,7 @@ def session(ctx: CommandContext) -> None:
     try:
         plan = ctx.business.session_plan(ctx.workspace_id, ctx.channel_id, ctx.arg.lower())
     except UnknownSessionKind as exc:  # the file lost a kind the command still lists
-        ctx.reply(str(exc))
+        ctx.reply(esc(str(exc)))  # it quotes the kind the member typed
         return
     message = session_message(plan)
     try:
