@@ -13,8 +13,9 @@ import random
 import secrets
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.cli import score_json
 from bot.csv_cells import csv_writer
@@ -80,7 +81,7 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
     names = {uid: real for uid, _, real in team}
     slack = StandInSlack(team_id=TEAM_ID, team_name="Acme ML").start()
     for uid, handle, real in team:
-        slack.add_user(uid, handle, real)
+        slack.add_user(uid, handle, real, tz=DEMO_TZ)
     slack.add_channel(CHANNEL, "ml-platform", members=[uid for uid, _, _ in team])
 
     db = Database(f"sqlite:///{db_path}")
@@ -196,8 +197,9 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
             f"Re-scored from responses.csv with `maturity score`: overall {check:.2f} "
             f"(summary says {summary['overall']:.2f}) — {'match' if matches else 'MISMATCH'}"
         )
+        steps = _plan_next_steps(driver, slack, db, team, names, summary_post)
         cycle = _quarter_later(driver, slack, team, names, framework)
-        (out / "transcript.txt").write_text(transcript + "\n\n" + cycle + "\n", encoding="utf-8")
+        (out / "transcript.txt").write_text(transcript + "\n\n" + steps + "\n\n" + cycle + "\n", encoding="utf-8")
         print("Files written to " + str(out.resolve()) + ": " + ", ".join(files))
         return 0 if matches else 1
     finally:
@@ -209,6 +211,99 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
         services.close()  # as `maturity serve` stops
         slack.stop()
         db.dispose()
+
+
+DEMO_TZ = "America/New_York"  # every demo member's Slack timezone
+
+
+def _working_hours(instant: datetime) -> datetime:
+    """``instant``, or the next 09:00 in DEMO_TZ when it is outside 09:00-17:00 there."""
+    local = instant.astimezone(ZoneInfo(DEMO_TZ))
+    if 9 <= local.hour < 17:
+        return instant
+    day = local.date() + timedelta(days=1 if local.hour >= 17 else 0)
+    return datetime.combine(day, datetime.min.time().replace(hour=9), tzinfo=ZoneInfo(DEMO_TZ)).astimezone(UTC)
+
+
+def _plan_next_steps(driver, slack, db, team, names: dict[str, str], summary_post) -> str:  # type: ignore[no-untyped-def]
+    """After the first summary: the lead sets a target, accepts three of the proposed roadmap items
+    (owned by three members) in the modal, and two owners mark theirs done — so the change summary a
+    quarter later relates those items to their dimensions' deltas. Prints and returns that part."""
+    from conversations.plans import PlanService
+
+    lead = team[0][0]
+    lines: list[str] = []
+    due = (clock.now().date() + timedelta(days=365)).isoformat()
+    driver.slash(f"target 3 by {due}", user_id=lead, channel_id=CHANNEL)
+    _wait_quiet(slack)
+    if slack.response_url_posts:
+        answer = slack.render_blocks(slack.response_url_posts[-1].get("blocks"), users=names)
+        lines.append(f"--- ephemeral to {names[lead]} after /maturity target 3 by {due} ---\n{answer}")
+
+    review = next(
+        e
+        for b in summary_post.params.get("blocks") or []
+        if b.get("type") == "actions"
+        for e in b.get("elements", [])
+        if e.get("action_id") == "plan:review"
+    )
+    summary_ts = summary_post.response["ts"]
+    driver.click(
+        user_id=lead, channel_id=CHANNEL, message_ts=summary_ts, action_id="plan:review", value=review["value"]
+    )
+    slack.wait_for("views.open", timeout=15)
+    view = slack.calls_to("views.open")[-1].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    owners = {0: team[1][0], 1: team[2 % len(team)][0], 2: lead}
+    soon = (clock.now().date() + timedelta(days=60)).isoformat()
+    values: dict[str, dict] = {}
+    for block in view["blocks"]:
+        block_id = block.get("block_id", "")
+        if block.get("type") != "input" or ":" not in block_id:
+            continue
+        number, field = int(block_id.split(":")[0][1:]), block_id.split(":")[1]
+        element, kept = block["element"], number in owners
+        if field == "keep":
+            values[block_id] = {
+                "v": {"type": "checkboxes", "selected_options": element["initial_options"] if kept else []}
+            }
+        elif field == "title":
+            values[block_id] = {"v": {"type": "plain_text_input", "value": element.get("initial_value")}}
+        elif field == "dim":
+            values[block_id] = {"v": {"type": "static_select", "selected_option": element.get("initial_option")}}
+        elif field == "owner":
+            values[block_id] = {"v": {"type": "users_select", "selected_user": owners.get(number)}}
+        else:
+            values[block_id] = {"v": {"type": "datepicker", "selected_date": soon if kept else None}}
+    driver.view_submission(
+        user_id=lead,
+        view={
+            "callback_id": view["callback_id"],
+            "private_metadata": view["private_metadata"],
+            "state": {"values": values},
+        },
+    )
+    _wait_quiet(slack)
+    items = [v.item for v in PlanService(db).plan(TEAM_ID, CHANNEL).items]
+    for item in items[:2]:  # two owners finish theirs
+        driver.click(
+            user_id=item.owner_id,
+            channel_id=CHANNEL,
+            message_ts=summary_ts,
+            action_id="plan:status:done",
+            value=json.dumps({"i": item.id, "s": "done"}),
+        )
+        _wait_quiet(slack)
+    driver.slash("plan", user_id=lead, channel_id=CHANNEL)
+    _wait_quiet(slack)
+    channel = slack.transcript(CHANNEL, users=names, after_ts=summary_ts)
+    lines.append("--- the lead accepts three proposed roadmap items; two owners mark theirs done ---\n" + channel)
+    if slack.response_url_posts:
+        plan = slack.render_blocks(slack.response_url_posts[-1].get("blocks"), users=names)
+        lines.append(f"--- ephemeral to {names[lead]} after /maturity plan ---\n{plan}")
+    text = "\n".join(lines)
+    print(text + "\n")
+    return text
 
 
 QUARTER = timedelta(days=92, hours=1)  # holds one quarterly occurrence, wherever today falls
@@ -244,7 +339,8 @@ def _quarter_later(driver, slack, team, names: dict[str, str], framework: Framew
                 levels = " ".join(str(min(framework.scale.max, 2 + (i % 2))) for i, _ in enumerate(dimension.questions))
                 driver.reply(user_id=uid, channel_id=CHANNEL, thread_ts=threads[dimension.id], text=levels)
     _wait_quiet(slack)
-    clock.advance(opened_at + timedelta(hours=49) - clock.now())  # past the reminder delay
+    # past the reminder delay, at a time members are reminded: within 09:00-17:00 of their day
+    clock.advance(_working_hours(opened_at + timedelta(hours=49)) - clock.now())
     scheduler_posts(3 + len(framework.dimensions))
     clock.advance(opened_at + timedelta(days=7, hours=1) - clock.now())  # past the check-in window
     scheduler_posts(5 + len(framework.dimensions))

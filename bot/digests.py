@@ -6,18 +6,19 @@ from ``bot/templates/`` (changes.j2, digest.j2, reminder.j2, schedule.j2)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, PlainTextObject, SectionBlock
 
-from bot.messages import Message, clip, finalize, md
+from bot.messages import MAX_SECTION, Message, clip, finalize, md, target_body
 from bot.slack_io import post, slack_error
 from bot.templating import part
-from conversations.assessments import AssessmentService, Result
+from conversations.assessments import AssessmentService, DimensionLeft, Result
 from conversations.frameworks import Framework
+from conversations.plans import DigestPlan
 from conversations.schedules import ScheduleSnapshot, describe, format_when, hours_label
 from storage import schedules as store
 from storage.models import Assessment, utcnow
@@ -54,6 +55,14 @@ def days_since(then: datetime | None, now: datetime) -> int | None:
 # --- change summary -------------------------------------------------------------------------------
 
 
+def done_by_dimension(result: Result) -> dict[str, list[dict[str, str | None]]]:
+    """Roadmap items done since the previous assessment, per dimension (for the change summary)."""
+    out: dict[str, list[dict[str, str | None]]] = {}
+    for item in result.done_items:
+        out.setdefault(item.dimension_id, []).append({"title": item.title, "owner": item.owner_id})
+    return out
+
+
 def change_summary_message(result: Result) -> Message:
     """What changed since the team's previous assessment: overall and per-dimension deltas with
     arrows, level changes, the biggest gain and drop, and the roadmap step that applies now.
@@ -65,7 +74,7 @@ def change_summary_message(result: Result) -> Message:
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=clip(part("changes", "header", previous), 150))),
         SectionBlock(text=md(part("changes", "overall", result.framework, delta))),
-        SectionBlock(text=md(part("changes", "dimensions", delta))),
+        SectionBlock(text=md(clip(part("changes", "dimensions", delta, done_by_dimension(result)), MAX_SECTION))),
         SectionBlock(text=md(part("changes", "extremes", delta))),
     ]
     if delta.note:  # two framework versions: say what the delta leaves out
@@ -116,7 +125,28 @@ def post_change_summary(client: WebClient, service: AssessmentService, result: R
 # --- roadmap digest -------------------------------------------------------------------------------
 
 
-def digest_message(framework: Framework, latest_result: Result | None, now: datetime) -> Message:
+def user_names(client: WebClient, user_ids: Sequence[str]) -> dict[str, str]:
+    """Display names (users.info, best effort): the digest names owners it does not mention."""
+    names: dict[str, str] = {}
+    for user_id in dict.fromkeys(user_ids):
+        try:
+            user = client.users_info(user=user_id).get("user") or {}
+        except SlackApiError:
+            continue
+        profile = user.get("profile") or {}
+        name = profile.get("real_name") or user.get("real_name") or profile.get("display_name") or user.get("name")
+        if name:
+            names[user_id] = str(name)[:80]
+    return names
+
+
+def digest_message(
+    framework: Framework,
+    latest_result: Result | None,
+    now: datetime,
+    plan: DigestPlan | None = None,
+    owners: dict[str, str] | None = None,
+) -> Message:
     """The roadmap digest: current level, the roadmap to the next level (duration, cost, team), the
     three biggest weighted gaps with their dimensions' transformation opportunities, and the days
     since the last assessment."""
@@ -132,6 +162,8 @@ def digest_message(framework: Framework, latest_result: Result | None, now: date
     ]
     if result.framework.roadmaps:
         blocks.append(SectionBlock(text=md(part("digest", "roadmap", result.roadmap))))
+    if target := target_body(result):
+        blocks.append(SectionBlock(text=md(clip(target, MAX_SECTION))))
     gaps = result.score.weakest[:3]
     if gaps:
         blocks.append(DividerBlock())
@@ -141,8 +173,12 @@ def digest_message(framework: Framework, latest_result: Result | None, now: date
             dimension = known.get(weak.dimension_id)
             opportunities = dimension.opportunities if dimension is not None else ()
             blocks.append(SectionBlock(text=md(part("digest", "gap", number, weak, opportunities))))
+    if plan is not None and not plan.empty:
+        blocks.append(DividerBlock())
+        names = {d.id: d.name for d in framework.dimensions}
+        blocks.append(SectionBlock(text=md(clip(part("plan", "digest", plan, names, owners or {}), MAX_SECTION))))
     blocks.append(ContextBlock(elements=[md(part("digest", "context", framework))]))
-    return finalize(part("digest", "text", result, days), blocks)
+    return finalize(part("digest", "text", result, days, plan), blocks)
 
 
 # --- reminder -------------------------------------------------------------------------------------
@@ -152,15 +188,20 @@ def reminder_text(
     user_ids: Sequence[str],
     assessment: Assessment | int,
     framework: Framework,
+    left: Sequence[DimensionLeft] | None = None,
     *,
+    links: Mapping[str, str] | None = None,
     closes_at: datetime | None = None,
     timezone: str = "UTC",
 ) -> str:
-    """The reminder in the check-in's thread, @-mentioning exactly ``user_ids`` (never the channel)."""
+    """The reminder in the check-in's thread, @-mentioning exactly ``user_ids`` (never the channel),
+    naming the dimensions they have not answered (``left``; None: all of them), each linked to its
+    thread when ``links`` (dimension id -> permalink) has it."""
     assessment_id = assessment if isinstance(assessment, int) else assessment.id
-    questions = sum(len(d.questions) for d in framework.dimensions)
+    if left is None:
+        left = [DimensionLeft(d.id, d.name, None, len(d.questions), len(d.questions)) for d in framework.dimensions]
     closes = format_when(closes_at, timezone) if closes_at is not None else None
-    return part("reminder", "text", list(user_ids), assessment_id, framework, questions, closes)
+    return part("reminder", "text", list(user_ids), assessment_id, framework, list(left), dict(links or {}), closes)
 
 
 # --- schedule confirmation and status -------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -28,8 +29,9 @@ from slack_sdk.models.blocks import (
 from bot.caching import BoundedCache
 from bot.templating import esc as templating_esc
 from bot.templating import part
-from conversations.assessments import DimensionProgress, Result, Status, ThreadAnswer
+from conversations.assessments import DimensionProgress, Result, Status, TeamOverview, ThreadAnswer
 from conversations.frameworks import Dimension, Framework
+from conversations.targets import TargetChange, TeamTargets
 from conversations.text import clip as clip_text
 from storage.repo import MessageRevision
 
@@ -42,6 +44,7 @@ ANSWER_ACTION_PREFIX = "answer:"
 # (0–10 …) gets one menu instead: Slack fits at most 25 elements in an actions block, and a row of
 # more than about 6 buttons wraps badly.
 MAX_LEVEL_BUTTONS = 5
+REVIEW_ACTION = "plan:review"  # the summary's button: review the roadmap items proposed for the next level
 
 
 @dataclass(frozen=True)
@@ -296,7 +299,12 @@ def schedule_modal(channel_id: str, current: str | None) -> dict:
 
 
 def status_message(
-    status: Status, members: Iterable[str] | None, *, anonymous: bool = False, schedule: str | None = None
+    status: Status,
+    members: Iterable[str] | None,
+    *,
+    anonymous: bool = False,
+    schedule: str | None = None,
+    target: str | None = None,
 ) -> Message:
     fw, a = status.framework, status.assessment
     names = {d.id: d.name for d in fw.dimensions}
@@ -306,6 +314,8 @@ def status_message(
     answered = len(status.respondents)
     body = part("status", "body", a, fw, answered, lines, member_set, waiting, anonymous)
     blocks: list[Block] = [SectionBlock(text=md(body))]
+    if target:
+        blocks.append(SectionBlock(text=md(clip(target, MAX_SECTION))))
     if schedule:
         blocks.append(ContextBlock(elements=[md(schedule)]))
     return finalize(part("status", "text", a, fw, answered), blocks)
@@ -322,6 +332,8 @@ def summary_message(result: Result) -> Message:
     ]
     if sc.weakest:
         blocks.append(SectionBlock(text=md(part("summary", "weakest", sc.weakest[:3]))))
+    if target := target_body(result):
+        blocks.append(SectionBlock(text=md(clip(target, MAX_SECTION))))
     if sc.disagreements:
         prompts = {q.id: (d, i, q) for d in fw.dimensions for i, q in enumerate(d.questions, 1)}
         items = []
@@ -334,8 +346,61 @@ def summary_message(result: Result) -> Message:
     if result.framework.roadmaps:  # a framework without roadmaps shows none
         blocks.append(DividerBlock())
         blocks.append(SectionBlock(text=md(roadmap_text(result))))
+    if sc.weakest or (result.roadmap is not None and result.roadmap.next is not None):
+        blocks.append(
+            ActionsBlock(
+                block_id=f"plan:review:{result.assessment.id}",
+                elements=[
+                    ButtonElement(
+                        text=PlainTextObject(text=part("plan", "review_button")),
+                        action_id=REVIEW_ACTION,
+                        value=json.dumps({"a": result.assessment.id}),
+                    )
+                ],
+            )
+        )
     blocks.append(ContextBlock(elements=[md(part("summary", "context", result))]))
     return finalize(part("summary", "text", result), blocks)
+
+
+def target_body(result: Result) -> str:
+    """The team's target and where this result stands (gap per dimension, pace); "" when none is set."""
+    return part("target", "body", result.framework, result.targets, result.target)
+
+
+def target_line(result: Result) -> str:
+    return part("target", "line", result.framework, result.targets, result.target)
+
+
+def target_unmeasured(framework: Framework, targets: TeamTargets) -> str:
+    """A target set before any finished assessment of its framework."""
+    return part("target", "line", framework, targets, None)
+
+
+def target_message(change: TargetChange, result: Result | None) -> Message:
+    """The answer to ``/maturity target …``: what changed (or is set), then where the latest result
+    stands against it."""
+    text = part("target", "changed", change)
+    blocks: list[Block] = [SectionBlock(text=md(text))]
+    if result is not None and (body := target_body(result)):
+        blocks.append(SectionBlock(text=md(body)))
+    return finalize(text, blocks)
+
+
+def home_priorities(result: Result | None) -> str:
+    """App Home, per team: its target and its three top priorities; "" before a finished assessment."""
+    if result is None:
+        return ""
+    return part("home", "priorities", target_line(result), result.score.weakest[:3])
+
+
+def home_own_items(items: Sequence, today: date) -> str:
+    """App Home, per team: the member's own open roadmap items (at most 5), "" when none."""
+    return part("home", "own_items", list(items)[:5], len(items), today) if items else ""
+
+
+def target_problem(problem: str) -> str:
+    return part("target", "problem", problem)
 
 
 def roadmap_text(result: Result) -> str:
@@ -394,46 +459,103 @@ def settings_message(channel_name: str | None, anonymous: bool, changed: bool = 
 
 
 def home_view(
-    overviews: Sequence, frameworks: dict[str, Framework], extras: dict[str, str | None] | None = None
+    overviews: Sequence,
+    frameworks: dict[str, Framework],
+    extras: dict[str, str | None] | None = None,
+    more: Sequence[str] = (),
+    elsewhere: dict[str, Sequence] | None = None,
 ) -> dict:
-    """The App Home tab: the member's teams, their level, last and open assessments, a mini history."""
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="MLOps maturity"))]
-    if not overviews:
-        blocks.append(SectionBlock(text=md(part("home", "empty"))))
-    for team in overviews:
-        fw = frameworks.get(team.framework_id)
-        latest = team.recent[0] if team.recent else None
-        level_name = fw.level_name(latest.level) if fw and latest is not None and latest.level is not None else ""
-        history = [a.overall for a in reversed(team.recent)]
-        name = fw.name if fw else team.framework_id
-        blocks.append(DividerBlock())
-        blocks.append(SectionBlock(text=md(part("home", "team", team, name, latest, level_name, history))))
-        if extra := (extras or {}).get(team.channel_id):
-            blocks.append(SectionBlock(text=md(extra)))
-        buttons = []
-        if team.open is None:
-            buttons.append(
-                ButtonElement(
-                    text=PlainTextObject(text=part("home", "start_button")),
-                    action_id="home:assess",
-                    value=team.channel_id,
-                    style="primary",
-                )
-            )
-        buttons.append(
-            ButtonElement(
-                text=PlainTextObject(text=part("home", "schedule_button")),
-                action_id="home:schedule",
-                value=team.channel_id,
-            )
+    """The App Home tab: the member's teams, their level, last and open assessments, a mini history.
+
+    ``more``: the channels of the member's other teams, named in a closing line with how to see
+    them. A team is shown whole or not at all: one that does not fit in the view's limits (100
+    blocks, ~12k characters) joins ``more`` instead of being cut off. ``elsewhere``: the member's
+    own open roadmap items in channels not among those teams (at most five channels)."""
+    header = HeaderBlock(text=PlainTextObject(text="MLOps maturity"))
+    tail: list[Block] = []
+    for channel_id, items in list((elsewhere or {}).items())[:5]:
+        tail.append(DividerBlock())
+        tail.append(
+            SectionBlock(text=md(clip(part("home", "elsewhere", channel_id, list(items)[:5], len(items)), 3000)))
         )
-        buttons.append(
-            ButtonElement(
-                text=PlainTextObject(text=part("home", "anonymity_button", team.anonymous)),
-                action_id="home:anonymous",
-                value=json.dumps({"c": team.channel_id, "on": not team.anonymous}),
-            )
-        )
-        blocks.append(ActionsBlock(block_id=f"home:{team.channel_id}", elements=buttons))
-    message = finalize("MLOps maturity", blocks, max_blocks=MAX_VIEW_BLOCKS)
+    if not overviews and not more:
+        return _home(header, [SectionBlock(text=md(part("home", "empty"))), *tail])
+    groups = [_home_team(team, frameworks, extras or {}) for team in overviews]
+    shown: list[Block] = []
+    rest = list(more)
+    for i, group in enumerate(groups):
+        candidate = [*shown, *group]
+        others = [t.channel_id for t in overviews[i + 1 :]] + list(more)
+        note = _more_teams(others)
+        if not _fits([header, *candidate, *tail, *([note] if note else [])]):
+            rest = [t.channel_id for t in overviews[i:]] + list(more)
+            break
+        shown = candidate
+    note = _more_teams(rest)
+    return _home(header, [*shown, *tail, *([note] if note else [])])
+
+
+def _home(header: Block, blocks: Sequence[Block]) -> dict:
+    message = finalize("MLOps maturity", [header, *blocks], max_blocks=MAX_VIEW_BLOCKS)
     return {"type": "home", "blocks": message.blocks}
+
+
+def _fits(blocks: Sequence[Block]) -> bool:
+    """Within what ``finalize`` keeps whole for a view: its block count and block text."""
+    return len(blocks) < MAX_VIEW_BLOCKS and sum(len(json.dumps(b.to_dict())) for b in blocks) <= MAX_BLOCK_TEXT
+
+
+def _more_teams(channel_ids: Sequence[str]) -> ContextBlock | None:
+    """ "20 more teams: #a, #b, … and 5 others — run `/maturity status` in their channel": as many
+    channel links as fit in one text (3,000 characters)."""
+    if not channel_ids:
+        return None
+    links = list(channel_ids)
+    text = part("home", "more_teams", len(channel_ids), links)
+    while len(text) > MAX_SECTION and links:
+        # drop enough links at once for the text to fit (each link is "<#C…>, "), then check again
+        excess = len(text) - MAX_SECTION
+        drop = max(1, excess // (len(links[-1]) + 5) + 1)
+        links = links[: max(0, len(links) - drop)]
+        text = part("home", "more_teams", len(channel_ids), links)
+    return ContextBlock(elements=[md(text)])
+
+
+def _home_team(team: TeamOverview, frameworks: dict[str, Framework], extras: dict[str, str | None]) -> list[Block]:
+    fw = frameworks.get(team.framework_id)
+    latest = team.recent[0] if team.recent else None
+    level_name = fw.level_name(latest.level) if fw and latest is not None and latest.level is not None else ""
+    history = [a.overall for a in reversed(team.recent)]
+    name = fw.name if fw else team.framework_id
+    blocks: list[Block] = [
+        DividerBlock(),
+        SectionBlock(text=md(part("home", "team", team, name, latest, level_name, history))),
+    ]
+    if extra := extras.get(team.channel_id):
+        blocks.append(SectionBlock(text=md(extra)))
+    buttons = []
+    if team.open is None:
+        buttons.append(
+            ButtonElement(
+                text=PlainTextObject(text=part("home", "start_button")),
+                action_id="home:assess",
+                value=team.channel_id,
+                style="primary",
+            )
+        )
+    buttons.append(
+        ButtonElement(
+            text=PlainTextObject(text=part("home", "schedule_button")),
+            action_id="home:schedule",
+            value=team.channel_id,
+        )
+    )
+    buttons.append(
+        ButtonElement(
+            text=PlainTextObject(text=part("home", "anonymity_button", team.anonymous)),
+            action_id="home:anonymous",
+            value=json.dumps({"c": team.channel_id, "on": not team.anonymous}),
+        )
+    )
+    blocks.append(ActionsBlock(block_id=f"home:{team.channel_id}", elements=buttons))
+    return blocks

@@ -52,6 +52,7 @@ __all__ = [
     "cmd_report",
     "render_html",
     "render_markdown",
+    "items_csv",
     "responses_csv",
 ]
 
@@ -155,6 +156,21 @@ class ResponseRow:
 
 
 @dataclass(frozen=True)
+class ItemRow:
+    """A roadmap item. Its owner is shown even in anonymity mode: an assignment, not an answer."""
+
+    title: str
+    dimension: str
+    owner: str  # the owner's name, else their user id; "" for no owner
+    due_text: str  # YYYY-MM-DD or ""
+    status: str
+    overdue: bool
+    link: str
+    notes: str
+    changed_text: str  # who last changed it and when, e.g. "U0BEN status todo → done 2026-12-03"
+
+
+@dataclass(frozen=True)
 class Report:
     generated_at: datetime
     anonymous: bool
@@ -198,6 +214,8 @@ class Report:
     # The level the weakest dimensions are ranked against (None when nothing is scored).
     target_level: int | None = None
     target_level_name: str | None = None
+    items: tuple[ItemRow, ...] = ()  # the team's tracked roadmap
+    target_set_by: str = ""  # the name (or id) of who set the team's target
 
     @property
     def team_label(self) -> str:
@@ -236,7 +254,8 @@ def build_report(
 
     ``names`` maps user ids to the names shown with evidence and responses (ids are shown for users
     it lacks), or is a function from the set of user ids in the report to such a mapping — called
-    only for a report that is not anonymous. A report is anonymous when ``anonymous`` is true or
+    for the owners of roadmap items (shown even when anonymous: assignments, not answers), and for
+    the respondents only for a report that is not anonymous. A report is anonymous when ``anonymous`` is true or
     the team is in anonymity mode.
     """
     from conversations.business_case import BusinessService
@@ -256,6 +275,14 @@ def build_report(
         stored = list(repo.list_responses(s, workspace_id, result.assessment.id))
 
     comments = tuple(result.comments)
+    from conversations.plans import PlanService
+
+    plan = PlanService(db).plan(workspace_id, channel_id)
+    people = {v.item.owner_id for v in plan.items if v.item.owner_id}
+    people |= {v.last_change.user_id for v in plan.items if v.last_change is not None and v.last_change.user_id}
+    if result.targets is not None and result.targets.set_by:
+        people.add(result.targets.set_by)
+    owner_names = dict(names(people) if callable(names) else (names or {}))  # assignments: never anonymous
     if anonymous:
         result = dataclasses.replace(result, comments=())  # they carry user ids
         names = {}
@@ -451,7 +478,44 @@ def build_report(
         business_case=business.latest_business_case(workspace_id, channel_id),
         target_level=sc.target_level,
         target_level_name=_level_name(spec, sc.target_level),
+        items=tuple(_item_row(v, owner_names) for v in plan.items),
+        target_set_by=owner_names.get(result.targets.set_by, result.targets.set_by)
+        if result.targets is not None and result.targets.set_by
+        else "",
     )
+
+
+def _item_row(view: Any, names: Mapping[str, str]) -> ItemRow:
+    item, change = view.item, view.last_change
+    changed = ""
+    if change is not None:
+        who = names.get(change.user_id, change.user_id) if change.user_id else "the bot"
+        what = "added it" if change.field == "created" else f"{change.field} {change.old_value} → {change.new_value}"
+        changed = f"{who}: {what}, {format_date(change.changed_at)}"
+    return ItemRow(
+        title=item.title,
+        dimension=view.dimension_name,
+        owner=names.get(item.owner_id, item.owner_id) if item.owner_id else "",
+        due_text=item.due_on.isoformat() if item.due_on else "",
+        status=item.status,
+        overdue=view.overdue,
+        link=item.link or "",
+        notes=item.notes or "",
+        changed_text=changed,
+    )
+
+
+ITEM_CSV_COLUMNS = ("title", "dimension", "owner", "due_on", "status", "link", "notes", "last_change")
+
+
+def items_csv(report: Report) -> str:
+    """The team's roadmap items as CSV (owners included, even when anonymous: assignments, not answers)."""
+    out = io.StringIO()
+    writer = csv_writer(out, lineterminator="\n")  # formula-like cells neutralised
+    writer.writerow(ITEM_CSV_COLUMNS)
+    for i in report.items:
+        writer.writerow([i.title, i.dimension, i.owner, i.due_text, i.status, i.link, i.notes, i.changed_text])
+    return out.getvalue()
 
 
 def _dimension_of(spec: FrameworkSpec, question_id: str) -> str:

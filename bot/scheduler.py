@@ -9,9 +9,11 @@ anything missed while the process was down). Per team and pass, in this order:
 2. **check-in** at the latest cron occurrence that is due and after the schedule was set: opens an
    assessment of the team's framework (``trigger='scheduled'``); several missed occurrences
    coalesce into one; if an assessment is already open nothing is posted (``skipped-open``);
-3. **reminder** once per scheduled assessment open for ``reminder_after_hours``: one message in the
-   intro's thread @-mentioning only the channel members who have not answered (ephemeral notes
-   instead, in anonymity mode);
+3. **reminder** for a scheduled assessment open for ``reminder_after_hours``: each channel member
+   with a dimension left is reminded once, at the first pass within the schedule's reminder hours
+   (9-17 unless set) of their own day — their Slack timezone, with its daylight saving, else the
+   team's; those due in one pass share a message per set of dimensions left, in the intro's thread,
+   naming the dimensions with links to their threads (ephemeral notes instead, in anonymity mode);
 4. **digest** at the latest ``digest_cron`` occurrence: the roadmap digest.
 
 Exactly once across replicas: each job is first claimed in the database (``job_runs``, unique per
@@ -41,11 +43,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import flows
-from bot.digests import MENTIONS_PER_MESSAGE, digest_message, post_change_summary, reminder_text
+from bot.digests import MENTIONS_PER_MESSAGE, digest_message, post_change_summary, reminder_text, user_names
 from bot.services import ClientFactory, Services
-from bot.slack_io import channel_members, post, slack_error
-from conversations.assessments import AssessmentAlreadyOpen, AssessmentService, NoOpenAssessment
+from bot.slack_io import channel_members, member_timezone, post, slack_error
+from conversations.assessments import AssessmentAlreadyOpen, AssessmentService, DimensionLeft, NoOpenAssessment
 from conversations.frameworks import get_framework
+from conversations.plans import PlanService
 from conversations.schedules import ScheduleError as _ScheduleError
 from conversations.schedules import ScheduleSnapshot, latest_fire, period_key, validate_timezone
 from storage import clock, repo
@@ -73,6 +76,10 @@ PAUSE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 # A check-in claimed this recently and not finished is still being posted: its assessment gets no
 # reminder or close yet (older unfinished claims are from a process that died mid-way).
 CHECKIN_IN_FLIGHT = timedelta(hours=1)
+
+# While a check-in's reminders are due, every pass looks for members to remind: a channel's member
+# list fetched this many seconds ago is good enough (a member who joins is reminded a little later).
+REMINDER_MEMBERS_MAX_AGE = 300.0
 
 # workspace id -> a WebClient with that workspace's bot token (None: not installed there).
 
@@ -141,6 +148,7 @@ class TickReport:
 
     @property
     def reminders(self) -> int:
+        """Members reminded (a reminder job is one member's, once per check-in)."""
         return self.count("reminder", "posted")
 
     @property
@@ -328,7 +336,7 @@ class CheckInScheduler:
                 and snap.reminder_enabled
                 and open_one.opened_at + timedelta(hours=snap.reminder_after_hours) <= tick.now
             ):
-                self._job(tick, snap, "reminder", str(open_one.id), lambda: self._remind(client(), snap, open_one))
+                self._remind_due(tick, snap, open_one, client)
             if snap.digest_cron is not None:
                 fire = latest_fire(snap.digest_cron, snap.timezone, tick.now, self._not_before(tick, snap))
                 if fire is not None:
@@ -491,47 +499,146 @@ class CheckInScheduler:
             post_change_summary(client, self.service, result, snap.channel_id)  # once, whoever calls it
         return "closed"
 
-    def _remind(self, client: WebClient, snap: ScheduleSnapshot, open_one: _OpenAssessment) -> str:
+    def _remind_due(
+        self, tick: _Tick, snap: ScheduleSnapshot, open_one: _OpenAssessment, client: Callable[[], WebClient]
+    ) -> None:
+        """The reminder, member by member: each channel member with a dimension left is reminded
+        once per check-in (a claim per member, ``<assessment id>:<user id>``), at the first pass
+        within the reminder hours of their own day (their Slack timezone, else the team's). Raises
+        _Paused after pausing on a channel/auth error."""
+        if snap.workspace_id in tick.gone:
+            raise _Paused()
+        try:
+            self._remind(client(), tick, snap, open_one)
+        except _Paused:
+            raise
+        except Exception as exc:
+            error = _slack_error_code(exc)
+            if error not in PAUSE_ERRORS:
+                raise
+            self._pause(tick, snap, error, "reminder")
+            raise _Paused(error) from exc
+
+    def _remind(self, client: WebClient, tick: _Tick, snap: ScheduleSnapshot, open_one: _OpenAssessment) -> None:
         try:
             status = self.service.status(snap.workspace_id, snap.channel_id)
         except NoOpenAssessment:
-            return "already-closed"
+            return
         if status.assessment.id != open_one.id:
-            return "already-closed"
-        members = channel_members(client, snap.channel_id, self._bot_user_id(snap.workspace_id, client))
+            return
+        bot_user = self._bot_user_id(snap.workspace_id, client)
+        members = channel_members(client, snap.channel_id, bot_user, max_age=REMINDER_MEMBERS_MAX_AGE)
         if members is None:
-            return "no-members"
-        waiting = sorted(set(members) - status.respondents)
+            return
+        # Everyone with a dimension left, not only those who answered nothing: each is told which.
+        waiting = self.service.unanswered(snap.workspace_id, open_one.id, sorted(set(members)))
         if not waiting:
-            return "nobody"
+            return
+        with self.db.session() as s:
+            if store.get_job(s, snap.workspace_id, snap.team_id, "reminder", str(open_one.id)) is not None:
+                return  # reminded as a whole by a release before reminders were per member
+            done = store.reminded_members(s, snap.workspace_id, snap.team_id, open_one.id)
+        due = {
+            user: left
+            for user, left in waiting.items()
+            if user not in done and snap.in_reminder_hours(tick.now, member_timezone(client, user))
+        }
+        if not due:
+            return
+        with self.db.session() as s:
+            claimed = {
+                user: left
+                for user, left in due.items()
+                if store.claim_job(
+                    s,
+                    snap.workspace_id,
+                    snap.team_id,
+                    "reminder",
+                    f"{open_one.id}:{user}",
+                    process_id=self.process_id,
+                    now=tick.now,
+                )
+            }
+        if not claimed:
+            return
+        outcomes = dict.fromkeys(claimed, "error")
+        paused: str | None = None
+        try:
+            self._post_reminders(client, snap, open_one, claimed, outcomes)
+        except Exception as exc:
+            error = _slack_error_code(exc)
+            if error in PAUSE_ERRORS:
+                paused = error
+                outcomes.update({u: "paused" for u, o in outcomes.items() if o == "error"})
+            else:
+                log.error(
+                    "scheduled reminder failed",
+                    exc_info=exc,
+                    extra={"workspace": snap.workspace_id, "channel": snap.channel_id, "error": error},
+                )
+        finally:
+            with self.db.session() as s:
+                for user, outcome in outcomes.items():
+                    key = f"{open_one.id}:{user}"
+                    store.finish_job(s, snap.workspace_id, snap.team_id, "reminder", key, outcome, now=tick.now)
+            for user, outcome in outcomes.items():
+                key = f"{open_one.id}:{user}"
+                tick.report.add(JobOutcome(snap.workspace_id, snap.channel_id, "reminder", key, outcome))
+        if paused is not None:
+            self._pause(tick, snap, paused, "reminder")
+            raise _Paused(paused)
+
+    def _post_reminders(
+        self,
+        client: WebClient,
+        snap: ScheduleSnapshot,
+        open_one: _OpenAssessment,
+        due: dict[str, tuple[DimensionLeft, ...]],
+        outcomes: dict[str, str],
+    ) -> None:
+        """Post the reminders of ``due`` (member -> dimensions left), marking each member's outcome
+        ``posted`` as their message goes."""
         framework = get_framework(open_one.framework_id)
         closes_at = open_one.opened_at + timedelta(hours=snap.close_after_hours)
+        links = _thread_links(client, snap.channel_id, {d for left in due.values() for d in left})
         with self.db.session() as s:
             team = repo.get_team(s, snap.workspace_id, snap.channel_id)
             anonymous = bool(getattr(team, "anonymous", False))
-        if anonymous:  # naming who has not answered would tell the channel who has
-            for user in waiting:
-                client.chat_postEphemeral(
-                    channel=snap.channel_id,
-                    user=user,
-                    thread_ts=open_one.intro_ts,
-                    text=reminder_text([user], open_one.id, framework, closes_at=closes_at, timezone=snap.timezone),
-                )
-            return "posted"
-        for start in range(0, len(waiting), MENTIONS_PER_MESSAGE):
-            chunk = waiting[start : start + MENTIONS_PER_MESSAGE]
-            client.chat_postMessage(
-                channel=snap.channel_id,
-                thread_ts=open_one.intro_ts,
-                text=reminder_text(chunk, open_one.id, framework, closes_at=closes_at, timezone=snap.timezone),
+
+        def text(users: list[str], left: tuple[DimensionLeft, ...]) -> str:
+            return reminder_text(
+                users, open_one.id, framework, left, links=links, closes_at=closes_at, timezone=snap.timezone
             )
-        return "posted"
+
+        if anonymous:  # naming who has not answered would tell the channel who has
+            for user, left in due.items():
+                client.chat_postEphemeral(
+                    channel=snap.channel_id, user=user, thread_ts=open_one.intro_ts, text=text([user], left)
+                )
+                outcomes[user] = "posted"
+            return
+        # One message per set of dimensions left, mentioning the members who have left exactly those.
+        groups: dict[tuple[DimensionLeft, ...], list[str]] = {}
+        for user, left in due.items():
+            groups.setdefault(left, []).append(user)
+        for left, users in groups.items():
+            for start in range(0, len(users), MENTIONS_PER_MESSAGE):
+                chunk = users[start : start + MENTIONS_PER_MESSAGE]
+                client.chat_postMessage(channel=snap.channel_id, thread_ts=open_one.intro_ts, text=text(chunk, left))
+                outcomes.update(dict.fromkeys(chunk, "posted"))
 
     def _digest(self, client: WebClient, snap: ScheduleSnapshot, now: datetime) -> str:
         result = self.service.latest_result(snap.workspace_id, snap.channel_id)
         if result is None:
             return "skipped-no-result"
-        post(client, snap.channel_id, digest_message(result.framework, result, now))
+        planner = PlanService(self.db)
+        plan = planner.digest(snap.workspace_id, snap.channel_id, now)
+        owners: dict[str, str] = {}
+        if plan is not None:
+            owners = user_names(client, [v.item.owner_id for v in plan.open + plan.done_since if v.item.owner_id])
+        post(client, snap.channel_id, digest_message(result.framework, result, now, plan, owners))
+        if plan is not None:
+            planner.mark_mentioned(snap.workspace_id, sorted(plan.mention))  # each overdue owner mentioned once
         return "posted"
 
 
@@ -546,6 +653,23 @@ def start_scheduler(services: Services) -> CheckInScheduler | None:
     )
     scheduler.start()
     return scheduler
+
+
+def _thread_links(client: WebClient, channel_id: str, dimensions: set[DimensionLeft]) -> dict[str, str]:
+    """Dimension id -> the permalink of its thread (``chat.getPermalink``, once per dimension); a
+    dimension Slack gives no link for is named without one."""
+    links: dict[str, str] = {}
+    for ts, dimension_id in sorted({(d.message_ts, d.dimension_id) for d in dimensions if d.message_ts}):
+        try:
+            link = client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink")
+        except SlackApiError as exc:
+            if slack_error(exc) in PAUSE_ERRORS:
+                raise
+            log.info("chat.getPermalink failed", extra={"error": slack_error(exc), "channel": channel_id})
+            continue
+        if link:
+            links[dimension_id] = str(link)
+    return links
 
 
 def _slack_error_code(exc: BaseException) -> str | None:

@@ -106,20 +106,25 @@ def channel_members(
 
 
 # users.info answers per (API, token, user): whether the user is a person on the team (not another
-# app's bot, not deactivated). An entry is ~200 bytes: 20,000 people (a large enterprise's ML
-# staff across its workspaces) is ~4 MB. An answer is trusted for PERSON_TTL seconds, so that a
-# deactivated account stops counting within the hour.
+# app's bot, not deactivated) and their timezone. An entry is ~250 bytes: 20,000 people (a large
+# enterprise's ML staff across its workspaces) is ~5 MB. An answer is trusted for PERSON_TTL
+# seconds, so that a deactivated account stops counting, and a moved member's zone is seen, within
+# the hour.
 PEOPLE_MAX = 20_000
 PERSON_TTL = 3600.0
-_PEOPLE: BoundedCache[tuple[str, str | None, str], bool] = BoundedCache(PEOPLE_MAX, ttl=PERSON_TTL)
 
 
-def is_person(client: WebClient, user_id: str) -> bool:
-    """Whether ``user_id`` is a person on the team: ``conversations.members`` also lists other apps'
-    bots and deactivated accounts, which are no team members for status, reminders or the response
-    rate. Asks ``users.info`` (cached); when Slack won't say, the user counts as a person."""
-    if user_id == "USLACKBOT":
-        return False
+@dataclass(frozen=True)
+class _Person:
+    person: bool
+    tz: str | None  # the IANA zone of their Slack profile
+
+
+_PEOPLE: BoundedCache[tuple[str, str | None, str], _Person] = BoundedCache(PEOPLE_MAX, ttl=PERSON_TTL)
+
+
+def _person(client: WebClient, user_id: str) -> _Person | None:
+    """users.info, cached; None when Slack won't say (not remembered: asked again next time)."""
     key = (client.base_url, client.token, user_id)
     cached = _PEOPLE.get(key)
     if cached is not None:
@@ -128,10 +133,30 @@ def is_person(client: WebClient, user_id: str) -> bool:
         user = client.users_info(user=user_id).get("user") or {}
     except BEST_EFFORT_ERRORS as exc:
         log_failure("users.info", exc, user=user_id)
-        return True  # not remembered: asked again next time
-    person = not (user.get("is_bot") or user.get("deleted") or user.get("is_app_user"))
-    _PEOPLE.put(key, person)
-    return person
+        return None
+    found = _Person(
+        person=not (user.get("is_bot") or user.get("deleted") or user.get("is_app_user")),
+        tz=str(user["tz"]) if user.get("tz") else None,
+    )
+    _PEOPLE.put(key, found)
+    return found
+
+
+def is_person(client: WebClient, user_id: str) -> bool:
+    """Whether ``user_id`` is a person on the team: ``conversations.members`` also lists other apps'
+    bots and deactivated accounts, which are no team members for status, reminders or the response
+    rate. Asks ``users.info`` (cached); when Slack won't say, the user counts as a person."""
+    if user_id == "USLACKBOT":
+        return False
+    found = _person(client, user_id)
+    return True if found is None else found.person
+
+
+def member_timezone(client: WebClient, user_id: str) -> str | None:
+    """The IANA zone of a member's Slack profile (``users.info``, cached as for ``is_person``);
+    None when Slack won't say."""
+    found = _person(client, user_id)
+    return found.tz if found is not None else None
 
 
 def cached_channel_members(

@@ -23,7 +23,15 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from scoring import arrow, format_score
-from scoring.formatting import MISSING, format_duration, format_money, format_number, format_percent, format_signed
+from scoring.formatting import (
+    MISSING,
+    format_count,
+    format_duration,
+    format_money,
+    format_number,
+    format_percent,
+    format_signed,
+)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 AUTOESCAPED = ("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2")  # the file name's ending
@@ -80,6 +88,7 @@ FILTERS: dict[str, Any] = {
     "money": format_money,
     "duration": format_duration,
     "number": format_number,
+    "count": format_count,
 }
 
 

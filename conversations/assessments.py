@@ -16,8 +16,10 @@ from functools import lru_cache
 from sqlalchemy.exc import IntegrityError
 
 from conversations.frameworks import Dimension, Framework, default_framework, framework_versions, get_framework
+from conversations.plans import done_between
 from conversations.replies import ParsedReply, ReplyError, parse_reply
 from conversations.schedules import ScheduleSnapshot
+from conversations.targets import TeamTargets, progress_for
 from scoring import (
     AssessmentScore,
     Comparability,
@@ -26,13 +28,15 @@ from scoring import (
     compare,
     compare_versions,
     reference_level,
+    retarget,
     score,
     select_roadmap,
 )
+from scoring.targets import TargetProgress
 from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale, VersionMap
 from storage import repo
 from storage.db import Database
-from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment, utcnow
+from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment, RoadmapItem, utcnow
 from storage.repo import AssessmentAlreadyOpen
 
 __all__ = [
@@ -224,6 +228,14 @@ class Result:
     previous: AssessmentScore | None = None
     previous_assessment: Assessment | None = None
     comments: tuple[Comment, ...] = field(default_factory=tuple)
+    targets: TeamTargets | None = None  # what the team set with /maturity target (None: nothing)
+    target: TargetProgress | None = None  # gap, pace needed and pace achieved against the target
+    # Roadmap items done since the previous assessment closed (until this one closed), oldest first.
+    done_items: tuple[RoadmapItem, ...] = field(default_factory=tuple)
+
+    def done_in(self, dimension_id: str) -> tuple[RoadmapItem, ...]:
+        return tuple(i for i in self.done_items if i.dimension_id == dimension_id)
+
     # What of the previous assessment's version is comparable with this one's (None: no previous).
     comparison: Comparability | None = None
 
@@ -244,6 +256,27 @@ class TeamOverview:
     anonymous: bool
     recent: tuple[Assessment, ...]  # closed, newest first
     open: Assessment | None
+
+
+@dataclass(frozen=True)
+class DimensionLeft:
+    """A dimension a member has not answered in full: ``left`` of its ``total`` questions have no
+    answer of theirs ("don't know" is an answer)."""
+
+    dimension_id: str
+    name: str
+    message_ts: str | None  # the dimension's thread
+    left: int
+    total: int
+
+
+HOME_TEAMS = 10  # teams shown in full on App Home; the rest are named by channel
+
+
+@dataclass(frozen=True)
+class MemberTeams:
+    shown: tuple[TeamOverview, ...]  # most recently active first, with their results
+    more: tuple[str, ...]  # the channel ids of the member's other teams, in the same order
 
 
 def _read_reply(target: repo.AnswerTarget, text: str) -> tuple[DimensionSpec, ParsedReply | None, ReplyError | None]:
@@ -607,6 +640,32 @@ class AssessmentService:
         )
         return status, snapshot
 
+    def unanswered(
+        self, workspace_id: str, assessment_id: int, members: Collection[str]
+    ) -> dict[str, tuple[DimensionLeft, ...]]:
+        """Per member, the dimensions they have not answered in full, in the framework's order, with
+        the questions of the assessment as opened; members who answered everything are left out."""
+        with self.db.session() as s:
+            assessment = repo.get_assessment(s, workspace_id, assessment_id)
+            if assessment is None:
+                return {}
+            spec = spec_from_json(assessment.spec_json)
+            threads = {t.dimension_id: t.message_ts for t in assessment.threads}
+            answered: dict[str, set[str]] = {}
+            for response in repo.list_responses(s, workspace_id, assessment_id):
+                answered.setdefault(response.user_id, set()).add(response.question_id)
+        out: dict[str, tuple[DimensionLeft, ...]] = {}
+        for member in members:
+            mine = answered.get(member, set())
+            left = tuple(
+                DimensionLeft(d.id, d.name, threads.get(d.id), missing, len(d.question_ids))
+                for d in spec.dimensions
+                if (missing := sum(1 for q in d.question_ids if q not in mine))
+            )
+            if left:
+                out[member] = left
+        return out
+
     def open_assessment(self, workspace_id: str, channel_id: str) -> Assessment | None:
         with self.db.session() as s:
             return repo.get_open_assessment(s, workspace_id, channel_id)
@@ -691,11 +750,13 @@ class AssessmentService:
                 )
             team.anonymous = anonymous
 
-    def teams_of_user(self, workspace_id: str, user_id: str) -> list[TeamOverview]:
-        """The teams (channels) a member has taken part in, with their latest results, newest first."""
+    def teams_of_user(self, workspace_id: str, user_id: str, limit: int = HOME_TEAMS) -> MemberTeams:
+        """The teams (channels) a member has taken part in, most recently active first: the first
+        ``limit`` with their latest results, and the channels of the rest."""
         with self.db.session() as s:
             overviews = []
-            for team in repo.teams_of_user(s, workspace_id, user_id):
+            teams = repo.teams_of_user(s, workspace_id, user_id, limit=None)
+            for team in teams[:limit]:
                 closed = repo.closed_assessments(s, workspace_id, team.id, 6)
                 open_one = repo.get_open_assessment(s, workspace_id, team.channel_id)
                 overviews.append(
@@ -703,7 +764,7 @@ class AssessmentService:
                         team.channel_id, team.channel_name, team.framework_id, team.anonymous, tuple(closed), open_one
                     )
                 )
-            return overviews
+            return MemberTeams(tuple(overviews), tuple(team.channel_id for team in teams[limit:]))
 
     # -- history -----------------------------------------------------------------------------------
 
@@ -713,6 +774,13 @@ class AssessmentService:
             if team is None:
                 return []
             return repo.closed_assessments(s, workspace_id, team.id, limit)
+
+    def result_of(self, workspace_id: str, assessment_id: int) -> Result:
+        """A closed assessment's result (scored now, with the team's targets). Raises NoOpenAssessment
+        for an unknown id."""
+        with self.db.session() as s:
+            assessment = self._get(s, workspace_id, assessment_id)
+            return self._result(s, assessment, assessment.member_count)
 
     def latest_result(self, workspace_id: str, channel_id: str) -> Result | None:
         with self.db.session() as s:
@@ -744,17 +812,30 @@ class AssessmentService:
         from conversations.frameworks import get_roadmaps
 
         spec = spec_from_json(assessment.spec_json)
-        current = self._score(s, assessment, member_count)
-        roadmap = None
         framework = get_framework(assessment.framework_id, assessment.framework_version)
+        current = self._score(s, assessment, member_count)
+        targets, target = progress_for(s, assessment, current, framework)
+        if targets is not None and targets.level is not None:
+            current = retarget(current, targets.level)  # the weakest ranked against the level the team set
+        roadmap = None
         if current.level is not None and framework.roadmaps:  # a framework without roadmaps shows none
             roadmap = select_roadmap(get_roadmaps(), reference_level(spec, current.level))
         previous_assessment = repo.previous_closed_assessment(s, assessment)
         previous = None
         comparison = None
+        done: tuple[RoadmapItem, ...] = ()
         if previous_assessment is not None:
             previous = self._score(s, previous_assessment, previous_assessment.member_count)
             comparison = comparable(spec_from_json(previous_assessment.spec_json), spec)
+            done = tuple(
+                done_between(
+                    s,
+                    assessment.workspace_id,
+                    assessment.team_id,
+                    previous_assessment.closed_at,
+                    assessment.closed_at or utcnow(),
+                )
+            )
         return Result(
             assessment=assessment,
             framework=framework,
@@ -765,6 +846,9 @@ class AssessmentService:
             previous_assessment=previous_assessment,
             comments=tuple(repo.list_comments(s, assessment.workspace_id, assessment.id)),
             comparison=comparison,
+            targets=targets,
+            target=target,
+            done_items=done,
         )
 
 

@@ -93,3 +93,12 @@ def schedule_arguments(name: str, args: tuple[str, ...]) -> tuple[str, ...]:
     except ScheduleError as exc:
         raise CommandError(str(exc).strip("'\"")) from None
     return args
+
+
+def plan_arguments(name: str, args: tuple[str, ...]) -> tuple[str, ...]:
+    """Nothing (show the plan) or ``mentions on|off`` (whether digests mention owners of overdue items)."""
+    if not args:
+        return ()
+    if len(args) != 2 or args[0].lower() not in ("mentions", "mention") or args[1].lower() not in ON_OFF:
+        raise CommandError(f"`{name}` takes nothing, or `mentions on` / `mentions off`.")
+    return ("mentions", "on" if ON_OFF[args[1].lower()] else "off")

@@ -8,9 +8,11 @@ arithmetic in a team's timezone, and the schedule service the listener and the s
     tz Europe/Berlin                                      the timezone the cron is read in
     reminders off | on | 48h | 2d                         the reminder to members who have not answered
     close 7d | 72h                                        how long a check-in stays open
+    hours 8-16                                            the reminder's working hours (default 9-17),
+                                                          in each member's own Slack timezone
     resume                                                un-pause (any change above also resumes)
 
-and ``tz=…``, ``remind=…``, ``close=…``, ``digest=quarterly|monthly|weekly|off`` may follow any form,
+and ``tz=…``, ``remind=…``, ``close=…``, ``hours=…``, ``digest=quarterly|monthly|weekly|off`` may follow any form,
 e.g. ``/maturity schedule monthly tz=America/New_York remind=24h close=3d``.
 
 Cron expressions are standard crontab (minute hour day-of-month month weekday; weekday 0 or 7 =
@@ -47,6 +49,7 @@ __all__ = [
     "DEFAULT_CLOSE_AFTER_HOURS",
     "DEFAULT_DIGEST_CRON",
     "DEFAULT_REMINDER_AFTER_HOURS",
+    "DEFAULT_REMINDER_HOURS",
     "DEFAULT_TIMEZONE",
     "PRESETS",
     "Cadence",
@@ -64,6 +67,7 @@ __all__ = [
     "next_fire",
     "parse_cadence",
     "parse_hours",
+    "parse_working_hours",
     "parse_schedule_args",
     "pause_workspace",
     "period_key",
@@ -84,6 +88,7 @@ DEFAULT_REMINDER_AFTER_HOURS = 48
 DEFAULT_CLOSE_AFTER_HOURS = 168
 MAX_REMINDER_HOURS = 30 * 24
 MAX_CLOSE_HOURS = 90 * 24
+DEFAULT_REMINDER_HOURS = (9, 17)  # a member's working hours, in their own timezone: 09:00 to 17:00
 # How far back latest_fire looks for a missed occurrence when not told where to stop.
 MAX_LOOKBACK = timedelta(days=8 * 366)
 
@@ -302,6 +307,25 @@ def parse_hours(text: str, what: str, maximum: int) -> int:
     return hours
 
 
+def parse_working_hours(text: str) -> tuple[int, int]:
+    """``8-16`` (also ``8:00-16:00``, ``08–16``) -> (8, 16): whole hours, start before end, 0-24."""
+    match = re.fullmatch(r"(\d{1,2})(?::00)?\s*[-–]\s*(\d{1,2})(?::00)?", text.strip())
+    if match is None:
+        raise ScheduleError(
+            f"`{clip(text.strip())}` is not a span of hours: use whole hours from start to end, e.g. `hours 8-16`."
+        )
+    start, end = int(match.group(1)), int(match.group(2))
+    if not (0 <= start < end <= 24):
+        raise ScheduleError(
+            f"The reminder hours must start before they end, between 0 and 24 (got {start}-{end}), e.g. `hours 8-16`."
+        )
+    return start, end
+
+
+def working_hours_label(start: int, end: int) -> str:
+    return f"{start:02d}:00–{end:02d}:00"
+
+
 def hours_label(hours: int) -> str:
     if hours % 24 == 0:
         days = hours // 24
@@ -319,6 +343,7 @@ class ScheduleRequest:
     reminder_enabled: bool | None = None
     reminder_after_hours: int | None = None
     close_after_hours: int | None = None
+    reminder_hours: tuple[int, int] | None = None
     resume: bool = False
 
 
@@ -332,6 +357,7 @@ _OPTION_KEYS = {
     "closes": "close",
     "digest": "digest",
     "digests": "digest",
+    "hours": "hours",
 }
 
 
@@ -358,12 +384,12 @@ def parse_schedule_args(args: str | Sequence[str]) -> ScheduleRequest:
             continue
         option = _OPTION_KEYS.get(key.lower())
         if option is None or not value:
-            raise ScheduleError(f"`{clip(token)}`: options are `tz=`, `remind=`, `close=` and `digest=`.")
+            raise ScheduleError(f"`{clip(token)}`: options are `tz=`, `remind=`, `close=`, `hours=` and `digest=`.")
         _apply_option(fields, option, value)
     if rest:
         head = rest[0].lower()
         option = _OPTION_KEYS.get(head)
-        if option in ("tz", "remind", "close"):
+        if option in ("tz", "remind", "close", "hours"):
             if len(rest) != 2:
                 raise ScheduleError(f"`schedule {clip(head)}` takes one value, e.g. {_OPTION_EXAMPLES[option]}.")
             _apply_option(fields, option, rest[1])
@@ -380,6 +406,7 @@ _OPTION_EXAMPLES = {
     "tz": "`/maturity schedule tz Europe/Berlin`",
     "remind": "`/maturity schedule reminders 24h` or `reminders off`",
     "close": "`/maturity schedule close 7d`",
+    "hours": "`/maturity schedule hours 8-16`",
 }
 
 
@@ -393,6 +420,8 @@ def _apply_option(fields: dict[str, object], option: str, value: str) -> None:
             fields["reminder_after_hours"] = hours
     elif option == "close":
         fields["close_after_hours"] = parse_hours(value, "the check-in window", MAX_CLOSE_HOURS)
+    elif option == "hours":
+        fields["reminder_hours"] = parse_working_hours(value)
     elif option == "digest":
         if value.lower() not in PRESETS and value.lower() not in OFF_WORDS:
             raise ScheduleError(
@@ -421,6 +450,8 @@ class ScheduleSnapshot:
     reminder_enabled: bool
     reminder_after_hours: int
     close_after_hours: int
+    reminder_hours_start: int
+    reminder_hours_end: int
     paused: bool
     paused_reason: str | None
     created_by: str | None
@@ -442,6 +473,8 @@ class ScheduleSnapshot:
             reminder_enabled=schedule.reminder_enabled,
             reminder_after_hours=schedule.reminder_after_hours,
             close_after_hours=schedule.close_after_hours,
+            reminder_hours_start=schedule.reminder_hours_start,
+            reminder_hours_end=schedule.reminder_hours_end,
             paused=schedule.paused,
             paused_reason=schedule.paused_reason,
             created_by=schedule.created_by,
@@ -452,6 +485,17 @@ class ScheduleSnapshot:
     def of_row(cls, row: Mapping[str, Any]) -> ScheduleSnapshot:
         """From ``storage.schedules.schedule_row_for_channel``'s plain values."""
         return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
+
+    def in_reminder_hours(self, now: datetime, tz: str | None) -> bool:
+        """Whether ``now`` is within the reminder hours in zone ``tz`` (a member's; None: the
+        team's), read with that zone's offset at ``now`` (daylight saving included)."""
+        try:
+            zone = ZoneInfo(tz or self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo(self.timezone)
+        local = now.astimezone(zone)
+        hour = local.hour + local.minute / 60 + local.second / 3600
+        return self.reminder_hours_start <= hour < self.reminder_hours_end
 
     @property
     def digest_label(self) -> str:
@@ -487,7 +531,9 @@ def describe(snapshot: ScheduleSnapshot, now: datetime) -> str:
             f", next {format_when(nxt, tz)}." if nxt else ", no further occurrence."
         )
         reminder = (
-            f"Members who have not answered get one reminder after {hours_label(snapshot.reminder_after_hours)}"
+            f"Members who have not answered get one reminder after {hours_label(snapshot.reminder_after_hours)}, "
+            f"within {working_hours_label(snapshot.reminder_hours_start, snapshot.reminder_hours_end)} "
+            "in their own timezone"
             if snapshot.reminder_enabled
             else "No reminders"
         )
@@ -569,6 +615,8 @@ def set_schedule(
             value = getattr(request, name)
             if value is not None:
                 changes[name] = value
+        if request.reminder_hours is not None:
+            changes["reminder_hours_start"], changes["reminder_hours_end"] = request.reminder_hours
         reminder_on = changes.get("reminder_enabled", existing.reminder_enabled if existing else True)
         remind_after = changes.get(
             "reminder_after_hours", existing.reminder_after_hours if existing else DEFAULT_REMINDER_AFTER_HOURS

@@ -3,10 +3,11 @@ query can be scoped by it (tenant isolation is a WHERE clause, never an aftertho
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -102,6 +104,8 @@ class Team(Base):
     # Anonymity mode: summaries, digests and exports show aggregates only, and the bot never says
     # who answered what.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The roadmap digest mentions the owners of overdue items (once per item); off: names without a ping.
+    plan_mentions: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -235,6 +239,10 @@ class Schedule(Base):
     reminder_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     reminder_after_hours: Mapped[int] = mapped_column(Integer, default=48)
     close_after_hours: Mapped[int] = mapped_column(Integer, default=168)
+    # Each member is reminded within these hours of their own day (their Slack timezone): from
+    # ``reminder_hours_start`` (inclusive) to ``reminder_hours_end`` (exclusive), whole hours 0-24.
+    reminder_hours_start: Mapped[int] = mapped_column(Integer, default=9, server_default="9")
+    reminder_hours_end: Mapped[int] = mapped_column(Integer, default=17, server_default="17")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_reason: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str | None] = mapped_column(String(32))
@@ -267,3 +275,76 @@ class JobRun(Base):
     claimed_by: Mapped[str] = mapped_column(String(128))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(String(32))
+
+
+# --- targets (issue 15 item 2) --------------------------------------------------------------------
+
+
+class Target(Base):
+    """A team's target level for one framework: overall (``dimension_id`` "") or for one dimension.
+    ``due_on`` (overall only) is the date the team means to be there by."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        UniqueConstraint("team_id", "framework_id", "dimension_id"),
+        Index("ix_targets_workspace_team", "workspace_id", "team_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    framework_id: Mapped[str] = mapped_column(String(64))
+    dimension_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    level: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    set_by: Mapped[str | None] = mapped_column(String(32))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- the tracked roadmap (issue 15 item 3) --------------------------------------------------------
+
+ITEM_STATUSES = ("todo", "doing", "done", "dropped")
+
+
+class RoadmapItem(Base):
+    """One step of a team's roadmap that someone owns: what, which dimension it should move, who, by
+    when, and where it stands. ``assessment_id`` is the assessment it was proposed after (None for
+    an item added by hand)."""
+
+    __tablename__ = "roadmap_items"
+    __table_args__ = (Index("ix_roadmap_items_workspace_team", "workspace_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    framework_id: Mapped[str] = mapped_column(String(64))
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"))
+    dimension_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[str | None] = mapped_column(String(32))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="todo")
+    link: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # its owner was mentioned
+
+
+class RoadmapItemChange(Base):
+    """Who changed what of an item, and when (status moves, edits): everyone sees the log."""
+
+    __tablename__ = "roadmap_item_changes"
+    __table_args__ = (Index("ix_roadmap_item_changes_workspace_item", "workspace_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("roadmap_items.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(16))  # created | status | owner | due_on | title | link | notes
+    old_value: Mapped[str | None] = mapped_column(String(500))
+    new_value: Mapped[str | None] = mapped_column(String(500))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -155,8 +155,9 @@ def ensure_team(
     return team
 
 
-def teams_of_user(session: Session, workspace_id: str, user_id: str, limit: int = 10) -> Sequence[Team]:
-    """Teams where the member answered or opened an assessment, most recently active first."""
+def teams_of_user(session: Session, workspace_id: str, user_id: str, limit: int | None = 10) -> Sequence[Team]:
+    """Teams where the member answered or opened an assessment, most recently active first (``limit``
+    None: all of them)."""
     answered = (
         select(Assessment.team_id)
         .join(Response, Response.assessment_id == Assessment.id)
@@ -173,7 +174,7 @@ def teams_of_user(session: Session, workspace_id: str, user_id: str, limit: int 
         select(Team)
         .join(last_activity, last_activity.c.team_id == Team.id)
         .where(Team.workspace_id == workspace_id, Team.id.in_(answered.union(opened)))
-        .order_by(last_activity.c.last.desc())
+        .order_by(last_activity.c.last.desc(), Team.id.desc())
         .limit(limit)
     ).all()
 

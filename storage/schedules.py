@@ -51,6 +51,8 @@ SCHEDULE_FIELDS = frozenset(
         "reminder_enabled",
         "reminder_after_hours",
         "close_after_hours",
+        "reminder_hours_start",
+        "reminder_hours_end",
         "paused",
         "paused_reason",
         "created_by",
@@ -107,6 +109,8 @@ def upsert_schedule(session: Session, team: Team, *, now: datetime | None = None
         reminder_enabled=True,
         reminder_after_hours=48,
         close_after_hours=168,
+        reminder_hours_start=9,
+        reminder_hours_end=17,
         paused=False,
         paused_reason=None,
         created_by=fields.get("created_by"),
@@ -163,6 +167,21 @@ def pause_workspace_schedules(session: Session, workspace_id: str, reason: str, 
 
 
 # --- job claims -----------------------------------------------------------------------------------
+
+
+def reminded_members(session: Session, workspace_id: str, team_id: int, assessment_id: int) -> set[str]:
+    """The members a check-in's reminder has been claimed for: its ``reminder`` jobs are one per
+    member, keyed ``<assessment id>:<user id>``."""
+    prefix = f"{assessment_id}:"
+    keys = session.scalars(
+        select(JobRun.period_key).where(
+            JobRun.workspace_id == workspace_id,
+            JobRun.team_id == team_id,
+            JobRun.job == "reminder",
+            JobRun.period_key.startswith(prefix, autoescape=True),
+        )
+    ).all()
+    return {key[len(prefix) :] for key in keys}
 
 
 def claim_job(

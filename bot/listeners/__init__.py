@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.listeners import actions, commands, events, home, lifecycle, views
+from bot.listeners import actions, commands, events, home, lifecycle, plan, views
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -22,3 +22,4 @@ def register_listeners(app: App, services: Services) -> None:
     commands.register(app, services)
     lifecycle.register(app, services)
     home.register(app, services)
+    plan.register(app, services)  # the tracked roadmap's clicks and modals

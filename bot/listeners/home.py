@@ -31,23 +31,30 @@ log = logging.getLogger("maturity.home")
 def publish_home(client: WebClient, services: Services, workspace_id: str, user_id: str) -> None:
     from bot.listeners.views import business_home_text
     from conversations.business_case import BusinessService
+    from conversations.plans import PlanService
 
-    overviews = services.assessments.teams_of_user(workspace_id, user_id)
+    teams = services.assessments.teams_of_user(workspace_id, user_id)
     business = BusinessService(services.db, services.assessments)
     now = clock.now()
+    own = PlanService(services.db).open_items_of(workspace_id, user_id)
     extras = {
         t.channel_id: "\n".join(
             line
             for line in (
+                messages.home_priorities(services.assessments.latest_result(workspace_id, t.channel_id)),
+                messages.home_own_items(own.get(t.channel_id, ()), now.date()),
                 next_run_line(get_schedule(services.db, workspace_id, t.channel_id), now),
                 business_home_text(business, workspace_id, t.channel_id),
             )
             if line
         )
-        for t in overviews
+        for t in teams.shown
     }
+    listed = {t.channel_id for t in teams.shown} | set(teams.more)
+    elsewhere = {channel: items for channel, items in own.items() if channel not in listed}
+    view = messages.home_view(teams.shown, get_frameworks(), extras, teams.more, elsewhere)
     try:
-        client.views_publish(user_id=user_id, view=messages.home_view(overviews, get_frameworks(), extras))
+        client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
         log.warning("views.publish failed", extra={"error": slack_error(exc)})
 

@@ -68,3 +68,32 @@ def test_the_demo_shows_the_quarterly_cycle_run_by_the_scheduler(tmp_path: Path)
     assert "@Chen Wei @Dana Cruz" in reminder_line and "Ana Lima" not in reminder_line
     assert "2 of 4 members answered" in cycle
     assert "the clock moves a quarter ahead" in (out / "transcript.txt").read_text()
+
+
+def test_the_demo_sets_a_target_tracks_items_and_relates_them_to_the_change(tmp_path: Path) -> None:
+    """Issue 15: after the first summary the lead sets a target and accepts proposed roadmap items,
+    two owners mark theirs done, and the change summary a quarter later names them beside their
+    dimensions' deltas."""
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--out", str(out), "--members", "4"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env=child_env(),
+    )
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    target = text.index("Target set: Level 3 (Automated Deployment) by ")
+    accepted = text.index("@Ana Lima accepted 3 roadmap items")
+    done = [text.index(f"@{who} moved the roadmap item") for who in ("Ben Okafor", "Chen Wei")]
+    change = text.index("Maturity change since assessment #1")
+    assert target < accepted < min(done) and max(done) < change
+    assert "pace so far not enough history" in text
+    assert "Roadmap of #ml-platform: 1 open item, 2 done." in text
+    change_line = text[change:].splitlines()[0]
+    assert change_line.count("— done: ") >= 1 and "(@Ben Okafor)" in change_line and "(@Chen Wei)" in change_line
+    assert "accepted 3 roadmap items" in (out / "transcript.txt").read_text()
+    report = (out / "report.md").read_text()
+    assert "## Target" in report and "## Roadmap items" in report

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
+import bot.messages as messages
+from conversations.assessments import TeamOverview
+from conversations.frameworks import get_frameworks
 from storage import repo
 from tests.bot.test_assessment_flow import _assess, _threads, _wait_for_response_url
 from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
@@ -93,6 +97,56 @@ def test_a_member_who_never_answered_sees_no_teams(running: Running) -> None:
     _assess(r, user=ANA)
     view = _home(r, DAN, 1)
     assert "not taken part" in json.dumps(view)
+
+
+def _home_channels(view: dict) -> tuple[list[str], str]:
+    """The channels shown in full (their buttons' block ids) and the closing context line."""
+    shown = [b["block_id"].removeprefix("home:") for b in view["blocks"] if b["type"] == "actions"]
+    contexts = [e["text"] for b in view["blocks"] if b["type"] == "context" for e in b["elements"]]
+    return shown, " ".join(contexts)
+
+
+def test_app_home_names_the_teams_it_has_no_room_for(running: Running) -> None:
+    """A member of 30 teams sees 10 in full and is told of the other 20, each linked, and where to
+    see them — not 10 with no word about the rest."""
+    r = running
+    channels = [f"C0MANY{i:03d}" for i in range(30)]
+    for channel in channels:
+        r.services.assessments.open(workspace_id=TEAM, channel_id=channel, channel_name=None, user_id=ANA)
+    for channel in channels[:5]:
+        r.services.assessments.finish(workspace_id=TEAM, channel_id=channel, user_id=ANA, member_count=4)
+    view = _home(r, ANA, 1)
+    shown, note = _home_channels(view)
+    assert len(shown) == 10
+    assert "20 more teams: " in note and "run `/maturity status` in their channel" in note
+    linked = re.findall(r"<#(C0MANY\d{3})>", note)
+    assert len(linked) == 20 and sorted(shown + linked) == channels  # every team, once
+    assert len(view["blocks"]) <= 100
+    assert all(len(e["text"]) <= 3000 for b in view["blocks"] if b["type"] == "context" for e in b["elements"])
+
+
+def test_app_home_keeps_slack_limits_for_hundreds_of_teams() -> None:
+    """Hundreds of other teams: as many links as fit in one text (3,000 characters), then how many
+    others; a team whose blocks do not fit the view joins them instead of being cut mid-way."""
+    frameworks = get_frameworks()
+    overviews = [TeamOverview(f"C0SHOWN{i:02d}", None, "maturity-levels", False, (), None) for i in range(10)]
+    more = [f"C0MORE{i:04d}" for i in range(500)]
+    long_extra = {t.channel_id: "x" * 2900 for t in overviews}
+    view = messages.home_view(overviews, frameworks, long_extra, more)
+    shown, note = _home_channels(view)
+    assert 0 < len(shown) < 10  # whole teams only: ~3 kB each, within ~12k characters
+    assert all(b["type"] != "actions" or b["elements"] for b in view["blocks"])
+    texts = [e["text"] for b in view["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert len(texts) == 1 and len(texts[0]) <= 3000 and "more in the full report" not in note
+    total = 500 + 10 - len(shown)
+    linked = re.findall(r"<#(C0\w+)>", note)
+    assert note.startswith(f"{total} more teams: ") and f" and {total - len(linked)} others — run" in note
+    assert linked == [t.channel_id for t in overviews[len(shown) :]] + more[: len(linked) - 10 + len(shown)]
+    assert len(view["blocks"]) <= 100 and len(json.dumps(view["blocks"])) <= 13_000
+
+    one = messages.home_view(overviews[:1], frameworks, None, ["C0OTHER01"])
+    assert _home_channels(one)[1] == "1 more team: <#C0OTHER01> — run `/maturity status` in their channel to see them."
+    assert _home_channels(messages.home_view(overviews, frameworks))[1] == ""
 
 
 def _schedule_submission(cadence: str, cron: str = "", tz: str = "") -> dict:

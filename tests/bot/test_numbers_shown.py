@@ -34,7 +34,9 @@ def _texts(blocks: list[dict]) -> str:
     for block in blocks:
         if isinstance(block.get("text"), dict):
             out.append(block["text"]["text"])
-        out.extend(e.get("text", "") for e in block.get("elements", ()) if isinstance(e, dict))
+        for e in block.get("elements", ()):
+            text = e.get("text", "") if isinstance(e, dict) else ""
+            out.append(text.get("text", "") if isinstance(text, dict) else text)  # a button's label is an object
     return "\n".join(out)
 
 

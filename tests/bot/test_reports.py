@@ -163,8 +163,8 @@ def test_report_of_two_real_assessments(running: Running, tmp_path: Path) -> Non
     assert f"{level}</div>" in html
     for name, value in scores.items():
         assert re.search(
-            rf"<td>{re.escape(str(escape(name)))}</td>\s*<td class=\"num\">[^<]*</td>\s*"
-            rf"<td class=\"num\">{value}</td>",
+            rf"<td[^>]*>{re.escape(str(escape(name)))}</td>\s*<td[^>]*>[^<]*</td>\s*"
+            rf"<td data-label=\"Score\" class=\"num\">{value}</td>",
             html,
         ), name
     assert f"{since[3]} {since[4]}" in html
@@ -376,3 +376,71 @@ def test_html_report_renders_in_headless_chromium(running: Running, tmp_path: Pa
     assert len(colours) > 50, "the screenshot is blank"
     # The images were decoded and drawn: the trend chart's level-2 band (#fdf6c8) is on the page.
     assert np.count_nonzero(np.all(np.abs(rgb.astype(int) - [0xFD, 0xF6, 0xC8]) <= 3, axis=1)) > 1000
+
+
+# Measures the laid-out page in the browser: the viewport, the document's scroll width, every
+# element reaching past the viewport's edges (and whether a scrolling container holds it), and each
+# table's width against its container's. The report's CSP allows no script: the measured copy drops it.
+MEASURE = """<script>
+const w = window.innerWidth, over = [];
+for (const el of document.body.querySelectorAll("*")) {
+  const box = el.getBoundingClientRect();
+  if (box.width === 0 && box.height === 0) continue;
+  let p = el.parentElement, held = false;
+  for (; p; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowX;
+    if (o === "auto" || o === "scroll" || o === "hidden") { held = true; break; }
+  }
+  if (box.right > w + 0.5 || box.left < -0.5) over.push([el.tagName, el.className, Math.round(box.right), held]);
+}
+const tables = [...document.querySelectorAll("table")].map(t => [t.scrollWidth, t.parentElement.clientWidth]);
+parent.postMessage(JSON.stringify({w, sw: document.documentElement.scrollWidth, over, tables}), "*");
+</script>"""
+# Headless Chromium's window is at least 500 px wide: the report is laid out in a frame of the width
+# under test (its own viewport: media queries and innerWidth are the frame's), which reports back.
+FRAME = """<!DOCTYPE html><html><body style="margin:0">
+<script>addEventListener("message", e => document.body.setAttribute("data-measure", e.data));</script>
+<iframe src="measured.html" style="border:0;width:{width}px;height:3000px"></iframe></body></html>"""
+NARROW = {
+    **SECOND,
+    DAN: {
+        "monitoring-operations": "1 1 0 0 1 runbook at https://wiki.example.com/ml-platform/monitoring/"
+        "runbooks/model-serving-latency-and-drift-alerts-for-the-recommendation-service-v2",
+    },
+}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (apt-get install -y chromium)")
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_html_report_reads_on_a_narrow_screen(running: Running, tmp_path: Path) -> None:
+    """At 400 px wide (a phone) as at 1200 px, nothing reaches past the viewport: the page never
+    scrolls sideways, and every table fits its column (no right-hand column cut off or hidden)."""
+    run_assessment(running, FIRST, posted_before=0, reacted_before=0)
+    run_assessment(running, NARROW, posted_before=6, reacted_before=sum(map(len, FIRST.values())))
+    report = build_report(running.db, TEAM, CHANNEL, names=NAMES)
+    assert report is not None and report.weakest and report.disagreements and report.roadmap
+    html = render_html(report)
+    assert "runbooks/model-serving-latency" in html
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy"[^>]*>', html)
+    assert csp is not None
+    page = tmp_path / "measured.html"
+    page.write_text(html.replace(csp[0], "").replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    for width in (400, 1200):
+        frame = tmp_path / f"frame-{width}.html"
+        frame.write_text(FRAME.replace("{width}", str(width)), encoding="utf-8")
+        dom = run_chromium(
+            "--window-size=1400,3000",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            frame.as_uri(),
+            profile=tmp_path / f"profile-{width}",
+        )
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        found = re.search(r'data-measure="([^"]*)"', dom.stdout)
+        assert found is not None, dom.stdout[-2000:]
+        measured = json.loads(found[1].replace("&quot;", '"').replace("&amp;", "&"))
+        assert measured["w"] == width
+        assert measured["sw"] <= width, measured
+        assert measured["over"] == [], measured
+        assert all(inner <= outer for inner, outer in measured["tables"]), measured

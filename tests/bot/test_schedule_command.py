@@ -33,6 +33,22 @@ def test_a_schedule_that_cannot_be_read_changes_nothing(running: Running) -> Non
     assert get_schedule(r.db, TEAM, CHANNEL) is None
 
 
+def test_schedule_hours_sets_the_reminder_window_and_a_bad_one_changes_nothing(running: Running) -> None:
+    r = running
+    assert r.driver.slash("schedule weekly", user_id=ANA, channel_id=CHANNEL).status == 200
+    _wait_for_response_url(r)
+    body = r.driver.slash("schedule hours 17-9", user_id=ANA, channel_id=CHANNEL).json()
+    assert "The reminder hours must start before they end" in body["text"]
+    snapshot = get_schedule(r.db, TEAM, CHANNEL)
+    assert snapshot is not None and (snapshot.reminder_hours_start, snapshot.reminder_hours_end) == (9, 17)
+    assert r.driver.slash("schedule hours 8-16", user_id=ANA, channel_id=CHANNEL).status == 200
+    confirmation = json.dumps(_wait_for_response_url(r, 2), ensure_ascii=False)
+    assert "within 08:00–16:00 in their own timezone" in confirmation
+    snapshot = get_schedule(r.db, TEAM, CHANNEL)
+    assert snapshot is not None and (snapshot.reminder_hours_start, snapshot.reminder_hours_end) == (8, 16)
+    assert snapshot.checkin_label == "weekly"
+
+
 def test_uninstalling_pauses_the_workspaces_schedules(running: Running) -> None:
     import time
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,6 +36,8 @@ FW = get_framework("maturity-levels")
 DIMS = [d.id for d in FW.dimensions]  # people-process, model-development, deployment-serving, monitoring-operations
 T0 = datetime(2030, 12, 20, 12, tzinfo=UTC)  # when the schedules are set (a Friday)
 JAN1 = datetime(2031, 1, 1, 8, tzinfo=UTC)  # 09:00 in Europe/Berlin (CET)
+# The stand-in's members live in America/New_York (UTC−5 in winter): reminded within 09:00–17:00 there.
+REMIND = JAN1 + timedelta(hours=54)  # Fri 2031-01-03 14:00 UTC, 09:00 in New York: 48 h and more after JAN1
 
 
 class Clock:
@@ -161,33 +164,55 @@ def _checked_in(db: Database, slack: StandInSlack, arg: str = "quarterly") -> tu
     return scheduler, _open_assessment(db)
 
 
+def _reminders(slack: StandInSlack) -> list[Any]:
+    return [c for c in _posts(slack, CHANNEL) if c.params.get("thread_ts")]
+
+
 def test_the_reminder_mentions_only_members_who_have_not_answered_once(db: Database, slack: StandInSlack) -> None:
+    """Each member with a dimension left is reminded once, of exactly the dimensions they left, each
+    linked to its thread: answering one dimension of four is not answering the check-in."""
     scheduler, assessment = _checked_in(db, slack)
     _answer(db, assessment.id, {"people-process": 2}, (ANA,))
-    _answer(db, assessment.id, {"monitoring-operations": 1}, (BEN,))
+    _answer(db, assessment.id, {"monitoring-operations": 1, "people-process": 1, "deployment-serving": 1}, (BEN,))
+    with db.session() as s:  # and one question of four of Model Development
+        opened = repo.get_assessment(s, TEAM, assessment.id)
+        assert opened is not None
+        repo.upsert_responses(s, opened, user_id=BEN, answers={FW.dimensions[1].questions[0].id: 2}, source="button")
     assert scheduler.run_due(JAN1 + timedelta(hours=47, minutes=59)).reminders == 0
 
-    report = scheduler.run_due(JAN1 + timedelta(hours=48))
-    assert report.reminders == 1
-    (reminder,) = [c for c in _posts(slack, CHANNEL) if c.params.get("thread_ts")]
-    assert reminder.params["thread_ts"] == assessment.intro_ts  # in the check-in's thread
-    text = reminder.params["text"]
-    assert f"<@{CAT}>" in text and f"<@{DAN}>" in text
-    assert ANA not in text and BEN not in text and slack.bot_user_id not in text
-    assert "<!channel>" not in text and "<!here>" not in text and "<!everyone>" not in text
-    assert f"check-in #{assessment.id}" in text and "It closes Wed 2031-01-08 09:00 CET." in text
+    assert scheduler.run_due(REMIND - timedelta(minutes=1)).reminders == 0  # 08:59 in New York: not yet
+    report = scheduler.run_due(REMIND)
+    assert report.reminders == 4 and report.errors == 0  # each member, once
+    reminders = _reminders(slack)
+    assert all(c.params["thread_ts"] == assessment.intro_ts for c in reminders)  # in the check-in's thread
+    by_mentions = {tuple(sorted(re.findall(r"<@(\w+)>", c.params["text"]))): c.params["text"] for c in reminders}
+    assert sorted(by_mentions) == [(ANA,), (BEN,), (CAT, DAN)]  # one message per set of dimensions left
+    for text in by_mentions.values():
+        assert slack.bot_user_id not in text
+        assert "<!channel>" not in text and "<!here>" not in text and "<!everyone>" not in text
+        assert f"check-in #{assessment.id}" in text and "It closes Wed 2031-01-08 09:00 CET." in text
+    links = {
+        t.dimension_id: f"https://{slack.team_domain}.slack.com/archives/{CHANNEL}/p{t.message_ts.replace('.', '')}"
+        for t in assessment.threads
+    }
+    people, model, deploy, monitor = (f"<{links[d.id]}|{esc(d.name)}>" for d in FW.dimensions)
+    assert f"your answers on 4 dimensions: {people}, {model}, {deploy}, {monitor}." in by_mentions[(CAT, DAN)]
+    assert f"your answers on 3 of 4 dimensions: {model}, {deploy}, {monitor}." in by_mentions[(ANA,)]
+    assert f"your answers on 1 of 4 dimensions: {model} (3 of 4 questions left)." in by_mentions[(BEN,)]
+    assert "a reply like `1 1 1 1`" in by_mentions[(BEN,)]
 
-    assert scheduler.run_due(JAN1 + timedelta(hours=60)).outcomes == []  # once per assessment
-    assert len([c for c in _posts(slack, CHANNEL) if c.params.get("thread_ts")]) == 1
+    assert scheduler.run_due(REMIND + timedelta(hours=6)).outcomes == []  # once per assessment
+    assert scheduler.run_due(REMIND + timedelta(hours=24)).outcomes == []  # the next day too
+    assert len(_reminders(slack)) == 3
 
 
 @pytest.mark.parametrize("case", ["everyone-answered", "reminders-off"])
 def test_no_reminder_when_nobody_is_missing_or_reminders_are_off(db: Database, slack: StandInSlack, case: str) -> None:
     scheduler, assessment = _checked_in(db, slack, "quarterly remind=off" if case == "reminders-off" else "quarterly")
     if case == "everyone-answered":
-        _answer(db, assessment.id, {"people-process": 1}, tuple(MEMBERS))
-    report = scheduler.run_due(JAN1 + timedelta(hours=50))
-    assert [o.outcome for o in report.outcomes] == (["nobody"] if case == "everyone-answered" else [])
+        _answer(db, assessment.id, dict.fromkeys(DIMS, 1), tuple(MEMBERS))
+    report = scheduler.run_due(REMIND)
+    assert report.outcomes == []
     assert [c for c in _posts(slack, CHANNEL) if c.params.get("thread_ts")] == []
 
 
@@ -195,12 +220,14 @@ def test_anonymous_teams_get_private_reminders(db: Database, slack: StandInSlack
     scheduler, assessment = _checked_in(db, slack)
     with db.session() as s:
         s.execute(update(Team).where(Team.id == assessment.team_id).values(anonymous=True))
-    _answer(db, assessment.id, {"people-process": 2}, (ANA, BEN))
-    assert scheduler.run_due(JAN1 + timedelta(hours=48)).reminders == 1
+    _answer(db, assessment.id, dict.fromkeys(DIMS, 2), (ANA,))
+    _answer(db, assessment.id, {"people-process": 2}, (BEN,))
+    assert scheduler.run_due(REMIND).reminders == 3
     assert [c for c in _posts(slack, CHANNEL) if c.params.get("thread_ts")] == []  # nothing public
-    notes = slack.calls_to("chat.postEphemeral")
-    assert sorted(c.params["user"] for c in notes) == [CAT, DAN]
-    assert all(c.params["text"].count("<@") == 1 for c in notes)
+    notes = {c.params["user"]: c.params["text"] for c in slack.calls_to("chat.postEphemeral")}
+    assert sorted(notes) == [BEN, CAT, DAN]  # Ana answered everything; Ben has three dimensions left
+    assert all(text.count("<@") == 1 for text in notes.values())
+    assert "on 3 of 4 dimensions" in notes[BEN] and "on 4 dimensions" in notes[CAT]
 
 
 def test_auto_close_posts_the_summary_and_the_change_summary(db: Database, slack: StandInSlack) -> None:
@@ -332,15 +359,16 @@ def test_two_schedulers_on_one_postgresql_post_everything_once(db: Database, sla
             assert len(_intros(slack, channel)) == 1
             assert len(_digests(slack, channel)) == 1
 
-        clock.now += timedelta(hours=48)
+        clock.now += timedelta(hours=53)  # 14:00 UTC: 09:00 in New York, where the members are
         reports = together()
-        assert sum(r.reminders for r in reports) == len(channels), [[o.outcome for o in r.outcomes] for r in reports]
+        outcomes = [[o.outcome for o in r.outcomes] for r in reports]
+        assert sum(r.reminders for r in reports) == len(channels) * len(MEMBERS), outcomes
         for channel in channels:
             assert len([c for c in _posts(slack, channel) if c.params.get("thread_ts")]) == 1
         with db.session() as s:
             team = repo.get_team(s, TEAM, CHANNEL)
             assert team is not None
-            assert len(store.jobs_of_team(s, TEAM, team.id)) == 3  # check-in, digest, reminder
+            assert len(store.jobs_of_team(s, TEAM, team.id)) == 2 + len(MEMBERS)  # check-in, digest, a reminder each
     finally:
         other_db.dispose()
 
@@ -477,3 +505,88 @@ def test_user_timezone_and_status_lines(db: Database, slack: StandInSlack) -> No
     assert message.text.startswith("Schedule set for #ml-platform: Check-ins: weekly (`0 9 * * mon`) in Europe/Berlin")
     assert message.blocks and len(message.text) < 3900
     assert next_run_line(None, T0).startswith("No recurring check-ins")
+
+
+# --- reminders in each member's working hours, across daylight saving ---------------------------
+
+
+def _reminded_when(scheduler: CheckInScheduler, slack: StandInSlack, start: datetime, end: datetime) -> dict:
+    """Run the scheduler every 15 minutes from ``start`` to ``end``: member -> the instants their
+    reminders were posted at."""
+    when: dict[str, list[datetime]] = {}
+    now = start
+    while now <= end:
+        before = len(_reminders(slack))
+        report = scheduler.run_due(now)
+        assert report.errors == 0, report.outcomes
+        for call in _reminders(slack)[before:]:
+            for user in re.findall(r"<@(\w+)>", call.params["text"]):
+                when.setdefault(user, []).append(now)
+        now += timedelta(minutes=15)
+    return when
+
+
+def test_each_member_is_reminded_within_their_own_hours_across_a_dst_switch(db: Database, slack: StandInSlack) -> None:
+    """A team in Berlin with members in Berlin, New York and Tokyo (and one whose zone Slack does not
+    say: the team's), reminder hours 10-17: each is reminded once, at the first pass inside 10:00-17:00
+    of their own day — before and after Berlin's clocks go forward (30 March 2031), and while New York
+    is already on summer time (since 9 March) — and the weekly check-in stays at 09:00 Berlin time."""
+    for user, name, tz in [(ANA, "ana", "Europe/Berlin"), (BEN, "ben", "America/New_York"), (CAT, "cat", "Asia/Tokyo")]:
+        slack.add_user(user, name, name.title(), tz=tz)
+    slack.add_user(DAN, "dan", "Dan", tz="")
+    set_at = datetime(2031, 3, 20, 12, tzinfo=UTC)
+    set_schedule(db, TEAM, CHANNEL, "ml-platform", ANA, "0 9 * * mon hours=10-17 remind=1d close=3d digest=off",
+                 "Europe/Berlin", now=set_at)  # fmt: skip
+    scheduler = _scheduler(db, slack, Clock(set_at))
+
+    # Week 1, CET (UTC+1): the check-in at Mon 24 March 08:00 UTC, reminders due from Tue 08:00 UTC.
+    assert scheduler.run_due(datetime(2031, 3, 24, 7, 59, tzinfo=UTC)).outcomes == []
+    assert scheduler.run_due(datetime(2031, 3, 24, 8, tzinfo=UTC)).checkins == 1
+    first = _open_assessment(db)
+    when = _reminded_when(scheduler, slack, datetime(2031, 3, 25, 7, tzinfo=UTC), datetime(2031, 3, 26, 9, tzinfo=UTC))
+    assert when == {
+        ANA: [datetime(2031, 3, 25, 9, tzinfo=UTC)],  # 10:00 CET
+        DAN: [datetime(2031, 3, 25, 9, tzinfo=UTC)],  # the team's zone: 10:00 CET
+        BEN: [datetime(2031, 3, 25, 14, tzinfo=UTC)],  # 10:00 EDT (UTC−4 since 9 March), not 15:00
+        CAT: [datetime(2031, 3, 26, 1, tzinfo=UTC)],  # 10:00 JST the next day (17:00 is past the hours)
+    }
+    assert len(_reminders(slack)) == 3  # Ana and Dan in one message: due in the same pass
+    assert scheduler.run_due(datetime(2031, 3, 27, 8, tzinfo=UTC)).closes == 1
+
+    # Berlin's clocks go forward on Sunday 30 March: 09:00 CEST is 07:00 UTC.
+    assert scheduler.run_due(datetime(2031, 3, 31, 6, 59, tzinfo=UTC)).outcomes == []
+    assert scheduler.run_due(datetime(2031, 3, 31, 7, tzinfo=UTC)).checkins == 1
+    second = _open_assessment(db)
+    assert second.id != first.id and second.opened_at == datetime(2031, 3, 31, 7, tzinfo=UTC)
+    before = len(_reminders(slack))
+    when = _reminded_when(scheduler, slack, datetime(2031, 4, 1, 6, tzinfo=UTC), datetime(2031, 4, 2, 9, tzinfo=UTC))
+    assert when == {
+        ANA: [datetime(2031, 4, 1, 8, tzinfo=UTC)],  # 10:00 CEST, an hour earlier in UTC than last week
+        DAN: [datetime(2031, 4, 1, 8, tzinfo=UTC)],
+        BEN: [datetime(2031, 4, 1, 14, tzinfo=UTC)],  # New York has not moved
+        CAT: [datetime(2031, 4, 1, 7, tzinfo=UTC)],  # due at 16:00 JST: inside the hours this time
+    }
+    assert all(f"check-in #{second.id}" in c.params["text"] for c in _reminders(slack)[before:])
+    assert "It closes Thu 2031-04-03 09:00 CEST." in _reminders(slack)[-1].params["text"]
+
+
+def test_the_reminder_hours_are_set_with_the_schedule_command(db: Database, slack: StandInSlack) -> None:
+    snapshot, _ = set_schedule(db, TEAM, CHANNEL, "ml-platform", ANA, "weekly", "Europe/Berlin", now=T0)
+    assert (snapshot.reminder_hours_start, snapshot.reminder_hours_end) == (9, 17)  # the default
+    assert "within 09:00–17:00 in their own timezone" in schedule_confirmation(snapshot, T0).text
+    snapshot, _ = set_schedule(db, TEAM, CHANNEL, "ml-platform", ANA, "hours 8-16", None, now=T0)
+    assert (snapshot.reminder_hours_start, snapshot.reminder_hours_end) == (8, 16)
+    assert snapshot.checkin_label == "weekly" and snapshot.timezone == "Europe/Berlin"  # the rest is kept
+    assert "within 08:00–16:00 in their own timezone" in schedule_confirmation(snapshot, T0).text
+
+
+def test_a_check_in_reminded_as_a_whole_by_an_earlier_release_is_not_reminded_again(
+    db: Database, slack: StandInSlack
+) -> None:
+    """Before reminders were per member, one claim keyed by the assessment id stood for everyone: a
+    check-in open across the upgrade is not reminded a second time."""
+    scheduler, assessment = _checked_in(db, slack)
+    with db.session() as s:
+        assert store.claim_job(s, TEAM, assessment.team_id, "reminder", str(assessment.id), process_id="old")
+    assert scheduler.run_due(REMIND).outcomes == []
+    assert _reminders(slack) == []

@@ -14,7 +14,7 @@ import bot.messages as messages
 import bot.templating as templating
 from bot.listeners.commands import registry
 from bot.templating import environment, message_templates
-from conversations.assessments import DimensionProgress, Result, Status, TeamOverview, ThreadAnswer
+from conversations.assessments import DimensionLeft, DimensionProgress, Result, Status, TeamOverview, ThreadAnswer
 from conversations.business_case import (
     DISCOVERY_FRAMEWORK,
     BusinessCaseView,
@@ -86,6 +86,7 @@ def render_everything() -> list[messages.Message | dict | str]:
         out.append(messages.home_view([overview], get_frameworks()))
     out.append(messages.history_message([], get_frameworks()))
     out.append(messages.home_view([], get_frameworks()))
+    out.append(messages.home_view([], get_frameworks(), None, ["C2", "C3"]))
     out.append(messages.help_message(registry.usage_lines(), get_frameworks().values()))
     out.append(messages.usage_message("Tell me what to do.", registry.usage_lines()))
     for anonymous in (False, True):
@@ -124,6 +125,8 @@ def _schedule(**changes: object) -> ScheduleSnapshot:
         "reminder_enabled": True,
         "reminder_after_hours": 48,
         "close_after_hours": 168,
+        "reminder_hours_start": 9,
+        "reminder_hours_end": 17,
         "paused": False,
         "paused_reason": None,
         "created_by": "U1",
@@ -144,6 +147,8 @@ def render_scheduled() -> list[messages.Message | str]:
         out.append(digests.digest_message(fw, None, WHEN))
         out.append(digests.reminder_text(["U1", "U2"], 7, fw, closes_at=WHEN, timezone="Europe/Berlin"))
         out.append(digests.reminder_text(["U1"], SimpleNamespace(id=7), fw))  # type: ignore[arg-type]
+        left = [DimensionLeft(d.id, d.name, "1.1", 1, len(d.questions)) for d in fw.dimensions[:2]]
+        out.append(digests.reminder_text(["U1"], 7, fw, left, links={fw.dimensions[0].id: "https://x.slack.com/a"}))
     for changes in (
         {},
         {"channel_name": None, "checkin_cron": "0 9 * * mon", "checkin_label": "cron", "reminder_enabled": False},

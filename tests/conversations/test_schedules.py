@@ -99,6 +99,9 @@ def test_options_and_keyword_forms() -> None:
     assert parse_schedule_args("tz America/New_York").timezone == "America/New_York"
     assert parse_schedule_args("close 1w").close_after_hours == 168
     assert parse_schedule_args("resume").resume is True
+    assert parse_schedule_args("hours 8-16").reminder_hours == (8, 16)
+    assert parse_schedule_args("weekly hours=7:00-15:00").reminder_hours == (7, 15)
+    assert parse_schedule_args("hours 0-24").reminder_hours == (0, 24)
 
 
 @pytest.mark.parametrize(
@@ -110,7 +113,11 @@ def test_options_and_keyword_forms() -> None:
         ("remind=0h", "The reminder delay must be between 1 hour and 30 days"),
         ("close=100d", "The check-in window must be between 1 hour and 90 days"),
         ("close=soon", "`soon` is not a duration"),
-        ("colour=blue", "options are `tz=`, `remind=`, `close=` and `digest=`"),
+        ("colour=blue", "options are `tz=`, `remind=`, `close=`, `hours=` and `digest=`"),
+        ("hours 17-9", "The reminder hours must start before they end, between 0 and 24 (got 17-9)"),
+        ("hours=9-25", "(got 9-25)"),
+        ("hours 9", "`9` is not a span of hours: use whole hours from start to end, e.g. `hours 8-16`"),
+        ("hours", "`schedule hours` takes one value, e.g. `/maturity schedule hours 8-16`"),
         ("digest=0_9_*_*_*", "for a cron expression use `/maturity schedule digest <cron>`"),
         ("tz", "`schedule tz` takes one value"),
     ],

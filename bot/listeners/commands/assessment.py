@@ -9,6 +9,7 @@ from bot.digests import next_run_line
 from bot.listeners.commands.context import Answer, CommandContext
 from bot.slack_io import cached_channel_members, channel_members
 from conversations.assessments import AssessmentAlreadyOpen, NoOpenAssessment
+from conversations.targets import TargetService
 from storage import clock
 
 # /maturity status lists who has not answered; a channel's member list up to this old will do.
@@ -59,9 +60,22 @@ def status_message(ctx: CommandContext, members: Callable[[], list[str] | None])
     """What ``/maturity status`` answers; ``members`` is asked only when an assessment is open."""
     status, snapshot = ctx.assessments.status_and_schedule(ctx.workspace_id, ctx.channel_id)
     schedule = next_run_line(snapshot, clock.now())
+    target = target_text(ctx)
     if status is None:
-        return messages.Message(text=f"{messages.reply('no_open')} {schedule}", blocks=None)  # type: ignore[arg-type]
-    return messages.status_message(status, members(), anonymous=status.anonymous, schedule=schedule)
+        text = f"{messages.reply('no_open')} {schedule}"
+        return messages.Message(text=f"{text}\n{target}" if target else text, blocks=None)  # type: ignore[arg-type]
+    return messages.status_message(status, members(), anonymous=status.anonymous, schedule=schedule, target=target)
+
+
+def target_text(ctx: CommandContext) -> str:
+    """The team's target and where its latest result stands against it; "" when none is set."""
+    framework, targets = TargetService(ctx.assessments.db).current(ctx.workspace_id, ctx.channel_id)
+    if targets is None:
+        return ""
+    result = ctx.assessments.latest_result(ctx.workspace_id, ctx.channel_id)
+    if result is not None and result.framework.id == framework.id:
+        return messages.target_body(result)
+    return messages.target_unmeasured(framework, targets)
 
 
 def finish(ctx: CommandContext) -> None:

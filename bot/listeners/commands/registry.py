@@ -11,7 +11,7 @@ here, its handler in one module of this package, its template and its test; e.g.
 from __future__ import annotations
 
 from bot import messages
-from bot.listeners.commands import assessment, business_case, channel, results
+from bot.listeners.commands import assessment, business_case, channel, plan, results, targets
 from bot.listeners.commands.context import Answer, CommandContext, Subcommand
 from conversations.business_case import SESSION_KINDS
 from conversations.commands import (
@@ -19,6 +19,7 @@ from conversations.commands import (
     any_arguments,
     framework_argument,
     parse_command,
+    plan_arguments,
     schedule_arguments,
     settings_arguments,
 )
@@ -49,9 +50,24 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("history", "history", "this channel's past assessments", handler=results.history),
     Subcommand("roadmap", "roadmap", "the roadmap for the next level", handler=results.roadmap),
     Subcommand(
+        "target",
+        "target <level> [by YYYY-MM-DD] | <dimension-id> <level> | off",
+        "the team's target: gap per dimension and the pace needed",
+        handler=targets.target,
+        args=any_arguments,
+    ),
+    Subcommand(
+        "plan",
+        "plan [mentions on|off]",
+        "the team's roadmap items: owners, due dates, status (mentions: digests ping owners of overdue items)",
+        handler=plan.plan,
+        args=plan_arguments,
+    ),
+    Subcommand(
         "schedule",
         "schedule quarterly|monthly|weekly|off|<cron>",
-        "recurring check-ins (also `digest …`, `tz <Zone>`, `reminders on|off|24h`, `close 7d`, `resume`)",
+        "recurring check-ins (also `digest …`, `tz <Zone>`, `reminders on|off|24h`, `hours 8-16`, `close 7d`, "
+        "`resume`)",
         handler=channel.schedule,
         args=schedule_arguments,
     ),

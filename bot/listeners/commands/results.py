@@ -23,7 +23,7 @@ def roadmap(ctx: CommandContext) -> None:
 
 
 def export(ctx: CommandContext) -> None:
-    from bot.reports import build_report, render_markdown, responses_csv
+    from bot.reports import build_report, items_csv, render_markdown, responses_csv
 
     report = build_report(ctx.assessments.db, ctx.workspace_id, ctx.channel_id)
     if report is None:
@@ -31,23 +31,32 @@ def export(ctx: CommandContext) -> None:
         return
     stem = f"maturity-{report.channel_name or ctx.channel_id}-{report.date}-{report.assessment_id}"
     summary_ts = ctx.assessments.get(ctx.workspace_id, report.assessment_id).summary_ts
+    uploads = [
+        {
+            "content": responses_csv(report, report.anonymous),
+            "filename": f"{stem}-responses.csv",
+            "title": f"Answers of assessment #{report.assessment_id}",
+        },
+        {
+            "content": render_markdown(report),
+            "filename": f"{stem}-report.md",
+            "title": f"Report of assessment #{report.assessment_id}",
+        },
+    ]
+    if report.items:  # the tracked roadmap, owners included (assignments, not answers)
+        uploads.append(
+            {
+                "content": items_csv(report),
+                "filename": f"{stem}-roadmap-items.csv",
+                "title": f"Roadmap items of {report.team_label}",
+            }
+        )
     try:
         ctx.client.files_upload_v2(
             channel=ctx.channel_id,
             thread_ts=summary_ts,
             initial_comment=messages.reply("export_comment", report.assessment_id, report.anonymous),
-            file_uploads=[
-                {
-                    "content": responses_csv(report, report.anonymous),
-                    "filename": f"{stem}-responses.csv",
-                    "title": f"Answers of assessment #{report.assessment_id}",
-                },
-                {
-                    "content": render_markdown(report),
-                    "filename": f"{stem}-report.md",
-                    "title": f"Report of assessment #{report.assessment_id}",
-                },
-            ],
+            file_uploads=uploads,
         )
     except BEST_EFFORT_ERRORS as exc:  # Slack said no, or the upload URL failed (5xx) past the retries
         log_failure("files.upload_v2", exc, channel=ctx.channel_id)

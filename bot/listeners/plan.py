@@ -1,0 +1,198 @@
+"""The tracked roadmap's clicks and modals: review the proposed items, add one, move one's status."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import plans
+from bot.messages import REVIEW_ACTION
+from bot.slack_io import BEST_EFFORT_ERRORS, log_failure, slack_error
+from bot.templating import part
+from conversations.plans import Draft, NotAllowed, PlanError, PlanService, check_draft
+from conversations.targets import team_framework
+from storage import repo
+from storage.models import is_row_id, utcnow
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.app import Services
+
+log = logging.getLogger("maturity.plan")
+
+
+def _value(values: dict[str, Any], block_id: str) -> Any:
+    return (values.get(block_id) or {}).get("v") or {}
+
+
+def _draft(framework: Any, values: dict[str, Any], prefix: str, with_extras: bool = False) -> Draft:
+    return check_draft(
+        framework,
+        title=_value(values, prefix + "title").get("value"),
+        dimension_id=(_value(values, prefix + "dim").get("selected_option") or {}).get("value"),
+        owner_id=_value(values, prefix + "owner").get("selected_user"),
+        due_on=_value(values, prefix + "due").get("selected_date"),
+        link=_value(values, "link").get("value") if with_extras else None,
+        notes=_value(values, "notes").get("value") if with_extras else None,
+        today=utcnow().date(),
+        prefix=prefix,
+    )
+
+
+def _say(client: WebClient, channel: str, text: str) -> None:
+    try:
+        client.chat_postMessage(channel=channel, text=text)
+    except BEST_EFFORT_ERRORS as exc:
+        log_failure("chat.postMessage", exc, channel=channel)
+
+
+def register(app: App, services: Services) -> None:
+    planner = PlanService(services.db)
+
+    @app.action(REVIEW_ACTION)
+    def on_review(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        try:
+            assessment_id = json.loads(action.get("value") or "")["a"]
+        except (ValueError, KeyError, TypeError):
+            assessment_id = None
+        if not is_row_id(assessment_id):
+            log.warning("ignored an unreadable review button")
+            return
+        assessment = planner.assessment(context.team_id, assessment_id)
+        if assessment is None:
+            return
+        if not planner.may_accept(assessment, user_id):
+            leads = sorted({assessment.opened_by, assessment.closed_by} - {None})
+            respond(text=part("plan", "not_lead", leads), response_type="ephemeral", replace_original=False)
+            return
+        channel_id = assessment.team.channel_id
+        result = services.assessments.result_of(context.team_id, assessment_id)
+        proposals = plans.proposals_for(result, planner.titles(context.team_id, channel_id))
+        if not proposals:
+            respond(text=part("plan", "nothing_to_propose"), response_type="ephemeral", replace_original=False)
+            return
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=plans.accept_modal(result, channel_id, proposals))
+        except SlackApiError as exc:
+            log.warning("views.open failed", extra={"error": slack_error(exc)})
+
+    @app.view(plans.ACCEPT_CALLBACK)
+    def on_accept(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        user_id = body["user"]["id"]
+        try:
+            meta = json.loads(view.get("private_metadata") or "")
+            channel_id, assessment_id, count = meta["c"], meta["a"], meta["n"]
+        except (ValueError, KeyError, TypeError):
+            channel_id = assessment_id = count = None
+        if not (isinstance(channel_id, str) and is_row_id(assessment_id) and type(count) is int):
+            ack()
+            log.warning("ignored an unreadable proposal modal")
+            return
+        assessment = planner.assessment(context.team_id, assessment_id)
+        if (
+            assessment is None
+            or assessment.team.channel_id != channel_id
+            or not planner.may_accept(assessment, user_id)
+        ):
+            ack()
+            return
+        framework = team_framework(assessment.team)
+        values = view.get("state", {}).get("values", {})
+        drafts, errors = [], {}
+        for n in range(min(count, 8)):
+            prefix = f"p{n}:"
+            if not _value(values, prefix + "keep").get("selected_options"):
+                continue  # dropped
+            try:
+                drafts.append(_draft(framework, values, prefix))
+            except PlanError as exc:
+                errors[exc.field] = str(exc)[:150]
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        if drafts:
+            planner.add_items(context.team_id, channel_id, user_id, drafts, assessment_id=assessment_id)
+            _say(client, channel_id, part("plan", "accepted", len(drafts), user_id))
+        else:
+            _say(client, channel_id, part("plan", "none_kept", user_id))
+
+    @app.action(plans.ADD_ACTION)
+    def on_add(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        ack()
+        channel_id = str(action.get("value") or "")
+        with services.db.read() as s:
+            framework = team_framework(repo.get_team(s, context.team_id, channel_id))
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=plans.add_modal(framework, channel_id))
+        except SlackApiError as exc:
+            log.warning("views.open failed", extra={"error": slack_error(exc)})
+
+    @app.view(plans.ADD_CALLBACK)
+    def on_added(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        user_id = body["user"]["id"]
+        try:
+            channel_id = str(json.loads(view.get("private_metadata") or "")["c"])
+        except (ValueError, KeyError, TypeError):
+            ack()
+            return
+        with services.db.read() as s:
+            framework = team_framework(repo.get_team(s, context.team_id, channel_id))
+        try:
+            draft = _draft(framework, view.get("state", {}).get("values", {}), "", with_extras=True)
+        except PlanError as exc:
+            ack(response_action="errors", errors={exc.field: str(exc)[:150]})
+            return
+        ack()
+        planner.add_items(context.team_id, channel_id, user_id, [draft])
+        _say(client, channel_id, part("plan", "added", draft.title, user_id))
+
+    @app.action(re.compile("^" + re.escape(plans.STATUS_ACTION) + ":"))
+    def on_status(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        try:
+            value = json.loads(action.get("value") or "")
+            item_id, status = value["i"], value["s"]
+        except (ValueError, KeyError, TypeError):
+            item_id = status = None
+        if not is_row_id(item_id) or not isinstance(status, str):
+            log.warning("ignored an unreadable status button")
+            return
+        try:
+            item, channel_id, old = planner.set_status(context.team_id, item_id, user_id, status)
+        except NotAllowed as exc:
+            respond(text=str(exc), response_type="ephemeral", replace_original=False)
+            return
+        except PlanError as exc:
+            respond(text=str(exc), response_type="ephemeral", replace_original=False)
+            return
+        if old != status:  # everyone in the channel sees who moved what
+            _say(client, channel_id, part("plan", "moved", item.title, user_id, old, status))
+        message = plans.plan_message(planner.plan(context.team_id, channel_id), None)
+        respond(text=message.text, blocks=message.blocks, replace_original=True)
