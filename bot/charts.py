@@ -136,8 +136,8 @@ def radar_figure(result: Any, previous: Any = None) -> Figure:
     lo, hi = current.scale.min, current.scale.max
     dims = list(current.dimensions)
     n = len(dims)
-    if n < 3:
-        raise ValueError(f"a radar chart needs at least 3 dimensions, got {n}")
+    if n < 3:  # a radar of one or two spokes is no shape: bars say the same
+        return _bars_figure(result, previous)
     angles = [2 * math.pi * i / n for i in range(n)]
     labels = [_wrap(d.name) + ("\n(no answers)" if d.score is None else "") for d in dims]
 
@@ -176,6 +176,51 @@ def radar_figure(result: Any, previous: Any = None) -> Figure:
         ax.set_title(f"Scores by dimension ({lo}–{hi})", pad=18)
         handles, names = ax.get_legend_handles_labels()
         fig.legend(handles[::-1], names[::-1], loc="outside lower center", ncols=1, frameon=False)  # this one first
+    return fig
+
+
+def _bars_figure(result: Any, previous: Any = None) -> Figure:
+    """The dimension scores as horizontal bars (for a framework of fewer than 3 dimensions)."""
+    current = _score_of(result)
+    lo, hi = current.scale.min, current.scale.max
+    dims = list(current.dimensions)
+    rows = list(range(len(dims)))[::-1]  # the first dimension at the top
+    with _style():
+        fig = _new_figure()
+        ax = fig.add_subplot()
+        height = 0.35
+        if previous is not None:
+            prev = _score_of(previous)
+            by_id = {d.id: d.score for d in prev.dimensions}
+            prev_assessment = (
+                getattr(result, "previous_assessment", None) if prev is getattr(result, "previous", None) else None
+            )
+            values = [by_id.get(d.id) for d in dims]
+            ax.barh(
+                [r - height / 2 for r in rows],
+                [(v - lo) if v is not None else 0 for v in values],
+                height=height,
+                left=lo,
+                color=PREVIOUS_COLOR,
+                alpha=0.6,
+                label=_label(previous, "previous", prev_assessment),
+            )
+        ax.barh(
+            [r + (height / 2 if previous is not None else 0) for r in rows],
+            [(d.score - lo) if d.score is not None else 0 for d in dims],
+            height=height,
+            left=lo,
+            color=CURRENT_COLOR,
+            label=_label(result, "this assessment"),
+        )
+        ax.set_xlim(lo, hi)
+        ax.set_xticks(list(range(lo, hi + 1)))
+        ax.set_yticks(rows)
+        ax.set_yticklabels([_wrap(d.name) + ("\n(no answers)" if d.score is None else "") for d in dims])
+        ax.grid(axis="x", color="#cccccc", linewidth=0.8)
+        ax.set_title(f"Scores by dimension ({lo}–{hi})", pad=18)
+        handles, names = ax.get_legend_handles_labels()
+        fig.legend(handles[::-1], names[::-1], loc="outside lower center", ncols=1, frameon=False)
     return fig
 
 

@@ -59,8 +59,11 @@ def build_parser() -> Parser:
     demo.add_argument("--members", type=_positive, default=5, help="simulated team size (default: 5)")
     demo.add_argument("--seed", type=int, default=7, help="random seed of the simulated answers")
 
-    frameworks = sub.add_parser("frameworks", help="list the frameworks")
+    frameworks = sub.add_parser("frameworks", help="list the frameworks (or: frameworks validate FILE)")
     frameworks.add_argument("--json", action="store_true", help="machine-readable output")
+    frameworks_sub = frameworks.add_subparsers(dest="frameworks_command", metavar="validate", parser_class=Parser)
+    validate = frameworks_sub.add_parser("validate", help="check a questionnaire file as the loader would")
+    validate.add_argument("file", type=Path, metavar="FILE")
 
     score = sub.add_parser("score", help="score a CSV of responses (respondent,question_id,level[,comment])")
     score.add_argument("file", type=Path, metavar="FILE")
@@ -116,11 +119,14 @@ def _positive(value: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from bot.config import ConfigError
+    from bot.config import ConfigError, load_frameworks_setting
     from storage.db import DatabaseURLError
 
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "frameworks_command", None) == "validate":
+            return cmd_frameworks_validate(args)
+        load_frameworks_setting()  # FRAMEWORKS_DIR: a broken file stops every command, naming file and field
         return COMMANDS[args.command](args)
     except (UsageError, ConfigError, DatabaseURLError) as exc:
         from storage.db import mask_credentials
@@ -132,6 +138,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # --- frameworks and scoring ------------------------------------------------------------------------
+
+
+def cmd_frameworks_validate(args: argparse.Namespace) -> int:
+    """Exit 0 for a file the loader accepts; else exit 2 and one ``FILE: field: message`` line per problem."""
+    from conversations.frameworks import validate_file
+
+    if not args.file.is_file():
+        raise UsageError(f"{args.file}: no such file")
+    problems = validate_file(args.file)
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        return 2
+    print(f"{args.file}: ok")
+    return 0
 
 
 def cmd_frameworks(args: argparse.Namespace) -> int:
@@ -238,7 +259,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     spec = framework.spec()
     target = _target_level(args.target, spec.scale) if args.target is not None else None
     result = score(spec, answers, target=target)
-    roadmap = select_roadmap(get_roadmaps(), reference_level(spec, result.level)) if result.level is not None else None
+    roadmap = (
+        select_roadmap(get_roadmaps(), reference_level(spec, result.level))
+        if result.level is not None and framework.roadmaps
+        else None
+    )
     if args.json:
         print(json.dumps(score_json(framework, result, roadmap), indent=2))
         return 0

@@ -40,11 +40,27 @@ class Settings(BaseSettings):
     org_min_respondents: int = 3
     # Tests and the demo: a file holding the instant the process clock should read (storage/clock.py).
     maturity_clock_file: str | None = None
+    # A folder of extra questionnaire files (YAML), loaded beside the shipped ones.
+    frameworks_dir: str | None = None
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_client_secret", mode="before")
     @classmethod
     def _blank_secret_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("frameworks_dir", mode="before")
+    @classmethod
+    def _blank_dir_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("frameworks_dir")
+    @classmethod
+    def _frameworks_dir(cls, value: str | None) -> str | None:
+        from pathlib import Path
+
+        if value is not None and not Path(value).is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
 
     @field_validator("slack_client_id", mode="before")
     @classmethod
@@ -165,6 +181,44 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "SLACK_BOT_TOKEN is not set (or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs)"
             )
+
+
+class FrameworksSettings(BaseSettings):
+    """Only ``FRAMEWORKS_DIR``: what every command reads, even those that need no other setting."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    frameworks_dir: str | None = None
+
+    _blank = field_validator("frameworks_dir", mode="before")(Settings._blank_dir_is_unset.__func__)  # type: ignore[attr-defined]
+    _exists = field_validator("frameworks_dir")(Settings._frameworks_dir.__func__)  # type: ignore[attr-defined]
+
+
+def use_frameworks(frameworks_dir: str | None) -> None:
+    """Load the shipped questionnaires and those of ``FRAMEWORKS_DIR``; a broken file is a
+    ConfigError of one line naming the file and the field."""
+    from pathlib import Path
+
+    from conversations.frameworks import FrameworkFileError, frameworks_dir_in_use, use_frameworks_dir
+
+    wanted = Path(frameworks_dir) if frameworks_dir is not None else None
+    if wanted == frameworks_dir_in_use() and wanted is None:
+        return  # the shipped ones, as loaded on first use
+    try:
+        use_frameworks_dir(frameworks_dir)
+    except FrameworkFileError as exc:
+        lines = str(exc).splitlines()
+        more = f" (and {len(lines) - 1} more: run `maturity frameworks validate FILE`)" if len(lines) > 1 else ""
+        raise ConfigError(f"FRAMEWORKS_DIR: {lines[0]}{more}") from None
+
+
+def load_frameworks_setting() -> None:
+    """Read ``FRAMEWORKS_DIR`` alone (environment or ``.env``) and load the frameworks it names."""
+    try:
+        setting = FrameworksSettings()
+    except ValidationError as exc:
+        raise ConfigError(f"FRAMEWORKS_DIR: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    use_frameworks(setting.frameworks_dir)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -76,9 +76,12 @@ def change_summary_message(result: Result) -> Message:
         SectionBlock(text=md(part("changes", "overall", result.framework, delta))),
         SectionBlock(text=md(clip(part("changes", "dimensions", delta, done_by_dimension(result)), MAX_SECTION))),
         SectionBlock(text=md(part("changes", "extremes", delta))),
-        SectionBlock(text=md(part("changes", "roadmap", result.roadmap))),
-        ContextBlock(elements=[md(part("changes", "context", result, previous))]),
     ]
+    if delta.note:  # two framework versions: say what the delta leaves out
+        blocks.insert(2, ContextBlock(elements=[md(part("changes", "note", delta))]))
+    if result.framework.roadmaps:
+        blocks.append(SectionBlock(text=md(part("changes", "roadmap", result.roadmap))))
+    blocks.append(ContextBlock(elements=[md(part("changes", "context", result, previous))]))
     return finalize(part("changes", "text", result, delta, previous), blocks)
 
 
@@ -176,8 +179,9 @@ def digest_message(
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=clip(part("digest", "header", result), 150))),
         SectionBlock(text=md(part("digest", "head", result, days, stale))),
-        SectionBlock(text=md(part("digest", "roadmap", result.roadmap))),
     ]
+    if result.framework.roadmaps:
+        blocks.append(SectionBlock(text=md(part("digest", "roadmap", result.roadmap))))
     if target := target_body(result):
         blocks.append(SectionBlock(text=md(clip(target, MAX_SECTION))))
     gaps = result.score.weakest[:3]

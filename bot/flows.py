@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot import messages
 from bot.config import Settings
 from bot.slack_io import BEST_EFFORT_ERRORS, CHANNEL_ERRORS, channel_members, log_failure, post, slack_error, update
-from conversations.assessments import AssessmentService, Result
+from conversations.assessments import AssessmentService, Result, spec_from_json
 from conversations.frameworks import Framework, get_framework
 
 log = logging.getLogger("maturity.flows")
@@ -117,7 +117,7 @@ def repair_half_posted(client: WebClient, service: AssessmentService, *, workspa
     half = service.claim_repair(workspace_id, channel_id, older_than=REPAIR_AFTER)
     if half is None:
         return 0
-    framework = get_framework(half.framework_id)
+    framework = get_framework(half.framework_id, half.framework_version)
     if half.intro_ts is None:
         intro_ts = post(client, channel_id, messages.intro_message(framework, None, half.id))
         service.set_intro(workspace_id, half.id, intro_ts)
@@ -322,7 +322,7 @@ def refresh_dimension(
         view = service.dimension_view(workspace_id, assessment_id, dimension_id)
         if view is None:
             return
-        framework = get_framework(view.message.framework_id)
+        framework = get_framework(view.message.framework_id, spec_from_json(view.message.spec_json).version)
         update(
             client,
             view.message.channel_id,

@@ -20,8 +20,10 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from bot.caching import BoundedCache
@@ -38,6 +40,10 @@ MAX_VIEW_BLOCKS = 100
 MAX_BLOCK_TEXT = 12_000  # Slack rejects messages past ~13k characters of block text
 MAX_SECTION = 3000
 ANSWER_ACTION_PREFIX = "answer:"
+# Up to this many levels a question gets one button per level (and "?") in one row; a longer scale
+# (0–10 …) gets one menu instead: Slack fits at most 25 elements in an actions block, and a row of
+# more than about 6 buttons wraps badly.
+MAX_LEVEL_BUTTONS = 5
 REVIEW_ACTION = "plan:review"  # the summary's button: review the roadmap items proposed for the next level
 
 
@@ -146,25 +152,48 @@ def _dimension_head(
             SectionBlock(block_id=f"qt:{question.id}", text=md(part("dimension", "question", number, question, levels)))
         )
         if not closed:
-            buttons = [
-                ButtonElement(
-                    text=PlainTextObject(text=str(level)),
-                    action_id=f"{ANSWER_ACTION_PREFIX}{question.id}:{level}",
-                    value=json.dumps({"a": assessment_id, "q": question.id, "l": level}),
-                )
-                for level in levels
-            ]
-            buttons.append(
-                ButtonElement(
-                    text=PlainTextObject(text="?"),
-                    action_id=f"{ANSWER_ACTION_PREFIX}{question.id}:dk",
-                    value=json.dumps({"a": assessment_id, "q": question.id, "l": None}),
+            blocks.append(
+                ActionsBlock(
+                    block_id=f"q:{question.id}", elements=_answer_elements(framework, question.id, assessment_id)
                 )
             )
-            blocks.append(ActionsBlock(block_id=f"q:{question.id}", elements=buttons))
     # Leave room for the progress line within Slack's limits.
     message = finalize(part("dimension", "text", dimension, position, count, closed), blocks, max_blocks=MAX_BLOCKS - 1)
     return message.text, message.blocks
+
+
+def _answer_elements(framework: Framework, question_id: str, assessment_id: int) -> list:
+    """The buttons of one question (a menu on a scale of more than MAX_LEVEL_BUTTONS levels)."""
+    levels: list[int | None] = [*framework.levels_range, None]
+
+    def value(level: int | None) -> str:
+        return json.dumps({"a": assessment_id, "q": question_id, "l": level})
+
+    if len(levels) - 1 <= MAX_LEVEL_BUTTONS:
+        return [
+            ButtonElement(
+                text=PlainTextObject(text="?" if level is None else str(level)),
+                action_id=f"{ANSWER_ACTION_PREFIX}{question_id}:{'dk' if level is None else level}",
+                value=value(level),
+            )
+            for level in levels
+        ]
+    options = [
+        Option(
+            text=PlainTextObject(
+                text=clip("? don't know" if level is None else f"{level} {framework.level_name(level)}", 75)
+            ),
+            value=value(level),
+        )
+        for level in levels
+    ]
+    return [
+        StaticSelectElement(
+            placeholder=PlainTextObject(text=f"Your level ({framework.scale.min}–{framework.scale.max})"),
+            action_id=f"{ANSWER_ACTION_PREFIX}{question_id}:menu",
+            options=options,
+        )
+    ]
 
 
 # --- answering -------------------------------------------------------------------------------------
@@ -315,8 +344,9 @@ def summary_message(result: Result) -> Message:
             items.append({"label": clip(label, 160), "low": min(q.levels), "high": max(q.levels)})
         more = max(0, len(sc.disagreements) - 8)
         blocks.append(SectionBlock(text=md(part("summary", "disagreements", items, more))))
-    blocks.append(DividerBlock())
-    blocks.append(SectionBlock(text=md(roadmap_text(result))))
+    if result.framework.roadmaps:  # a framework without roadmaps shows none
+        blocks.append(DividerBlock())
+        blocks.append(SectionBlock(text=md(roadmap_text(result))))
     if sc.weakest or (result.roadmap is not None and result.roadmap.next is not None):
         blocks.append(
             ActionsBlock(
@@ -375,6 +405,8 @@ def target_problem(problem: str) -> str:
 
 
 def roadmap_text(result: Result) -> str:
+    if not result.framework.roadmaps:
+        return part("roadmap", "no_roadmaps", result.framework)
     return part("roadmap", "body", result.roadmap)
 
 

@@ -142,6 +142,7 @@ class DeltaView:
     previous_level_name: str | None
     gain: str | None  # "Model Development +0.50"
     drop: str | None
+    note: str = ""  # what a delta across framework versions leaves out ("2 questions new since v1, …")
 
 
 @dataclass(frozen=True)
@@ -411,6 +412,7 @@ def build_report(
             previous_level_name=_level_name(spec, delta.previous_level),
             gain=f"{gain.name} {signed(gain.delta)}" if gain is not None else None,
             drop=f"{drop.name} {signed(drop.delta)}" if drop is not None else None,
+            note=delta.note or "",
         )
 
     responses = tuple(
@@ -426,7 +428,9 @@ def build_report(
     )
 
     choice = result.roadmap
-    if choice is None:
+    if not result.framework.roadmaps:
+        note = f"The framework {result.framework.id} has no roadmaps."
+    elif choice is None:
         note = "No level yet: nobody gave a numeric answer."
     elif choice.next is None:
         note = "Top of the scale: keep it there — watch drift, cost and incident trends, and re-assess every quarter."

@@ -23,7 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot import flows
 from bot.after_ack import DEFAULT_CLOSE_TIMEOUT, AfterAck
-from bot.config import Settings
+from bot.config import Settings, use_frameworks
 from bot.installation import InstallationStore, TokenCipher
 from conversations.assessments import AssessmentService
 from storage.db import Database
@@ -150,6 +150,7 @@ class Services:
 
 def build_services(settings: Settings, db: Database) -> Services:
     """Everything the process shares, from its settings and its database."""
+    use_frameworks(settings.frameworks_dir)  # a broken FRAMEWORKS_DIR file stops the start (ConfigError)
     store = installation_store(settings, db)
     token = None if store is not None else settings.secret("slack_bot_token")
     assessments = AssessmentService(db)

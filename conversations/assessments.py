@@ -15,14 +15,25 @@ from functools import lru_cache
 
 from sqlalchemy.exc import IntegrityError
 
-from conversations.frameworks import Dimension, Framework, default_framework, get_framework
+from conversations.frameworks import Dimension, Framework, default_framework, framework_versions, get_framework
 from conversations.plans import done_between
 from conversations.replies import ParsedReply, ReplyError, parse_reply
 from conversations.schedules import ScheduleSnapshot
 from conversations.targets import TeamTargets, progress_for
-from scoring import AssessmentScore, RoadmapChoice, compare, reference_level, retarget, score, select_roadmap
+from scoring import (
+    AssessmentScore,
+    Comparability,
+    RoadmapChoice,
+    comparability,
+    compare,
+    compare_versions,
+    reference_level,
+    retarget,
+    score,
+    select_roadmap,
+)
 from scoring.targets import TargetProgress
-from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale
+from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale, VersionMap
 from storage import repo
 from storage.db import Database
 from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment, RoadmapItem, utcnow
@@ -55,6 +66,7 @@ class HalfPosted:
     framework_id: str
     intro_ts: str | None
     missing: tuple[str, ...]  # dimension ids without a thread, in framework order
+    framework_version: int | None = None
 
 
 class NoOpenAssessment(Exception):
@@ -78,19 +90,23 @@ class ThreadClosed(Exception):
 
 
 def spec_to_json(spec: FrameworkSpec) -> str:
-    return json.dumps(
-        {
-            "id": spec.id,
-            "version": spec.version,
-            "scale": [spec.scale.min, spec.scale.max],
-            "level_names": list(spec.level_names),
-            "dimensions": [
-                {"id": d.id, "name": d.name, "weight": d.weight, "question_ids": list(d.question_ids)}
-                for d in spec.dimensions
-            ],
-        },
-        separators=(",", ":"),
-    )
+    data: dict[str, object] = {
+        "id": spec.id,
+        "version": spec.version,
+        "scale": [spec.scale.min, spec.scale.max],
+        "level_names": list(spec.level_names),
+        "dimensions": [
+            {"id": d.id, "name": d.name, "weight": d.weight, "question_ids": list(d.question_ids)}
+            for d in spec.dimensions
+        ],
+    }
+    if spec.changes is not None:
+        data["changes"] = {
+            "from": spec.changes.from_version,
+            "questions": [list(pair) for pair in spec.changes.questions],
+            "dimensions": [list(pair) for pair in spec.changes.dimensions],
+        }
+    return json.dumps(data, separators=(",", ":"))
 
 
 # Bound: one entry per distinct stored spec (framework × version, a handful), so 512 is never
@@ -100,6 +116,7 @@ def spec_from_json(raw: str) -> FrameworkSpec:
     """The spec stored with an assessment (cached: a snapshot never changes, and the answer path
     reads it on every answer; FrameworkSpec is immutable, so sharing it is safe)."""
     data = json.loads(raw)
+    changes = data.get("changes")
     return FrameworkSpec(
         id=data["id"],
         version=data["version"],
@@ -108,7 +125,21 @@ def spec_from_json(raw: str) -> FrameworkSpec:
         dimensions=tuple(
             DimensionSpec(d["id"], d["name"], d["weight"], tuple(d["question_ids"])) for d in data["dimensions"]
         ),
+        changes=VersionMap(
+            changes["from"],
+            tuple((new, old) for new, old in changes["questions"]),
+            tuple((new, old) for new, old in changes["dimensions"]),
+        )
+        if changes
+        else None,
     )
+
+
+def comparable(previous: FrameworkSpec, current: FrameworkSpec) -> Comparability:
+    """What two assessments' specs have in common, following the version mappings of every loaded
+    version of the framework (and the specs' own)."""
+    maps = {v: m for v, fw in framework_versions(current.id).items() if (m := fw.version_map()) is not None}
+    return comparability(previous, current, maps)
 
 
 def _groups(dimensions: Sequence[DimensionSpec]) -> dict[str, str]:
@@ -214,9 +245,16 @@ class Result:
     def done_in(self, dimension_id: str) -> tuple[RoadmapItem, ...]:
         return tuple(i for i in self.done_items if i.dimension_id == dimension_id)
 
+    # What of the previous assessment's version is comparable with this one's (None: no previous).
+    comparison: Comparability | None = None
+
     @property
     def delta(self):  # type: ignore[no-untyped-def]
-        return compare(self.previous, self.score) if self.previous is not None else None
+        if self.previous is None:
+            return None
+        if self.comparison is None:
+            return compare(self.previous, self.score)
+        return compare_versions(self.previous, self.score, self.spec, self.comparison)
 
 
 @dataclass(frozen=True)
@@ -256,8 +294,18 @@ def _read_reply(target: repo.AnswerTarget, text: str) -> tuple[DimensionSpec, Pa
     spec = spec_from_json(target.spec_json)
     dim_spec = next(d for d in spec.dimensions if d.id == target.dimension_id)
     try:
+        framework = get_framework(target.framework_id, spec.version)
+        example = framework.example_comment if framework.version == spec.version else None
+    except KeyError:  # a framework no longer loaded: its stored spec still reads the reply
+        example = None
+    try:
         parsed = parse_reply(
-            text, question_count=len(dim_spec.question_ids), scale_min=spec.scale.min, scale_max=spec.scale.max
+            text,
+            question_count=len(dim_spec.question_ids),
+            scale_min=spec.scale.min,
+            scale_max=spec.scale.max,
+            level_names=spec.level_names,
+            example_comment=example,
         )
     except ReplyError as exc:
         return dim_spec, None, exc
@@ -275,7 +323,7 @@ def _answered(
     parsed: ParsedReply,
     replaced: Iterable[str] = (),
 ) -> ReplyOutcome:
-    framework = get_framework(target.framework_id)
+    framework = get_framework(target.framework_id, spec_from_json(target.spec_json).version)
     order = {q: i for i, q in enumerate(dim_spec.question_ids)}
     ordered = tuple(sorted(set(replaced), key=lambda q: order.get(q, len(order))))
     return ReplyOutcome(
@@ -345,7 +393,9 @@ class AssessmentService:
                 s, workspace_id, assessment.team_id, "repair", str(assessment.id), process_id=store.process_identity()
             ):
                 return None
-            return HalfPosted(assessment.id, assessment.framework_id, assessment.intro_ts, missing)
+            return HalfPosted(
+                assessment.id, assessment.framework_id, assessment.intro_ts, missing, assessment.framework_version
+            )
 
     def set_intro(self, workspace_id: str, assessment_id: int, ts: str) -> None:
         with self.db.session() as s:
@@ -460,7 +510,7 @@ class AssessmentService:
                 )
             if revision is None:
                 revision = repo.MessageRevision({}, (), (), False)
-            framework = get_framework(target.framework_id)
+            framework = get_framework(target.framework_id, spec_from_json(target.spec_json).version)
             comment = parsed.comment if parsed else None
             answer = ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, revision.recorded, comment)
             return ReplyOutcome(answer=answer, revision=revision, deleted=text is None)
@@ -548,7 +598,7 @@ class AssessmentService:
             if target.status != OPEN:
                 raise ThreadClosed(target.status)
             repo.upsert_responses(s, target, user_id=user_id, answers={question_id: level}, source="button")
-            framework = get_framework(target.framework_id)
+            framework = get_framework(target.framework_id, spec_from_json(target.spec_json).version)
             return ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, {question_id: level}, None)
 
     def dimension_view(self, workspace_id: str, assessment_id: int, dimension_id: str) -> DimensionView | None:
@@ -599,7 +649,7 @@ class AssessmentService:
         progress = self._progress_of(spec.dimensions, assessment.threads, assessment.progress)
         status = Status(
             assessment,
-            get_framework(assessment.framework_id),
+            get_framework(assessment.framework_id, spec.version),
             assessment.progress.respondents,
             tuple(progress.values()),
             anonymous=assessment.anonymous,
@@ -778,19 +828,21 @@ class AssessmentService:
         from conversations.frameworks import get_roadmaps
 
         spec = spec_from_json(assessment.spec_json)
-        framework = get_framework(assessment.framework_id)
+        framework = get_framework(assessment.framework_id, assessment.framework_version)
         current = self._score(s, assessment, member_count)
         targets, target = progress_for(s, assessment, current, framework)
         if targets is not None and targets.level is not None:
             current = retarget(current, targets.level)  # the weakest ranked against the level the team set
         roadmap = None
-        if current.level is not None:
+        if current.level is not None and framework.roadmaps:  # a framework without roadmaps shows none
             roadmap = select_roadmap(get_roadmaps(), reference_level(spec, current.level))
         previous_assessment = repo.previous_closed_assessment(s, assessment)
         previous = None
+        comparison = None
         done: tuple[RoadmapItem, ...] = ()
         if previous_assessment is not None:
             previous = self._score(s, previous_assessment, previous_assessment.member_count)
+            comparison = comparable(spec_from_json(previous_assessment.spec_json), spec)
             done = tuple(
                 done_between(
                     s,
@@ -809,6 +861,7 @@ class AssessmentService:
             previous=previous,
             previous_assessment=previous_assessment,
             comments=tuple(repo.list_comments(s, assessment.workspace_id, assessment.id)),
+            comparison=comparison,
             targets=targets,
             target=target,
             done_items=done,

@@ -24,6 +24,7 @@ import math
 import re
 import typing
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,10 +41,18 @@ from pydantic import (
 )
 
 from conversations.text import clip
-from scoring.types import DimensionSpec, FrameworkSpec, Roadmap, Scale
+from scoring.types import DimensionSpec, FrameworkSpec, Roadmap, Scale, VersionMap
 
 __all__ = [
     "DATA_DIR",
+    "Catalog",
+    "VersionChanges",
+    "build_catalog",
+    "framework_json_schema",
+    "framework_versions",
+    "frameworks_dir_in_use",
+    "use_frameworks_dir",
+    "validate_file",
     "ROADMAPS_FILE",
     "Dimension",
     "Framework",
@@ -173,6 +182,29 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_CHANGE = re.compile(r"^(same|new|retired|replaces: ?([a-z0-9]+(?:-[a-z0-9]+)*))$")
+
+
+def _change(value: str) -> str:
+    if not _CHANGE.match(value):
+        raise ValueError(f"{value!r} is not a mapping; use same, new, retired or replaces: <old id>")
+    return value
+
+
+# How one id of the previous version maps onto this one: ``same``, ``new``, ``retired`` or ``replaces: <old id>``.
+Change = Annotated[
+    str,
+    StringConstraints(strict=True, strip_whitespace=True, pattern=_CHANGE.pattern),
+    AfterValidator(_change),
+]
+
+
+def _replaced(change: str) -> str | None:
+    """The old id of ``replaces: <old id>``, else None."""
+    match = _CHANGE.match(change)
+    return match.group(2) if match else None
+
+
 # --- framework models ------------------------------------------------------------------------------
 
 
@@ -239,6 +271,19 @@ class Dimension(_Model):
         return DimensionSpec(self.id, self.name, self.weight, self.question_ids)
 
 
+class VersionChanges(_Model):
+    """How the questions (and dimensions) of an earlier version map onto this one.
+
+    Keys are ids: a question of this version maps as ``same`` (kept, same id), ``new`` (nothing
+    before) or ``replaces: <old id>`` (renamed or reworded, still comparable); a question of the
+    earlier version that is gone is listed as ``retired``. Dimensions not listed map by id.
+    """
+
+    version: Annotated[int, Field(strict=True, ge=1)]
+    questions: dict[Id, Change]
+    dimensions: dict[Id, Change] = Field(default_factory=dict)
+
+
 class Framework(_Model):
     id: Id
     version: Annotated[int, Field(strict=True, ge=1)]
@@ -246,16 +291,107 @@ class Framework(_Model):
     description: Description
     source: Description
     default: Annotated[bool, Field(strict=True)] = False
+    # Show seed 000's improvement roadmaps (mapped onto this scale); a framework without them shows none.
+    roadmaps: Annotated[bool, Field(strict=True)] = False
+    # The evidence after the levels in example replies (help, error messages), e.g. "prompts live in Git".
+    example_comment: Line | None = None
     scale: ScaleBounds
-    levels: tuple[Level, ...]
+    levels: Annotated[tuple[Level, ...], Field(min_length=2)]
     dimensions: Annotated[tuple[Dimension, ...], Field(min_length=1)]
+    previous: VersionChanges | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Framework:
-        problems = [*self._level_problems(), *self._dimension_problems(), *self._question_problems()]
+        problems = [
+            *self._level_problems(),
+            *self._dimension_problems(),
+            *self._question_problems(),
+            *self._mapping_problems(),
+        ]
         if problems:
             raise _Problems(problems)
         return self
+
+    def _mapping_problems(self) -> list[tuple[str, str]]:
+        """The mapping on its own: every id of this version listed, no unknown ids."""
+        if self.previous is None:
+            return []
+        problems: list[tuple[str, str]] = []
+        if self.previous.version >= self.version:
+            problems.append(
+                ("previous.version", f"must be below this file's version ({self.version}), got {self.previous.version}")
+            )
+        for kind, ids, mapping in (
+            ("question", self.question_ids, self.previous.questions),
+            ("dimension", tuple(d.id for d in self.dimensions), self.previous.dimensions),
+        ):
+            if kind == "dimension" and not mapping:
+                continue
+            where = f"previous.{kind}s"
+            current = set(ids)
+            replaced: dict[str, str] = {}
+            for key, change in mapping.items():
+                old = _replaced(change)
+                if change in ("same", "new") or old is not None:
+                    if key not in current:
+                        problems.append(
+                            (f"{where}.{key}", f"unknown {kind} id {key!r}: this version has no {kind} {key!r}")
+                        )
+                elif key in current:  # retired
+                    problems.append((f"{where}.{key}", f"{kind} {key!r} is in this version, so it cannot be retired"))
+                if old is not None:
+                    if old in current:
+                        problems.append(
+                            (f"{where}.{key}", f"replaces {old!r}, which is still a {kind} of this version")
+                        )
+                    if old in replaced:
+                        problems.append((f"{where}.{key}", f"{old!r} is already replaced by {replaced[old]!r}"))
+                    replaced.setdefault(old, key)
+                    if old in mapping:
+                        problems.append((f"{where}.{key}", f"{old!r} is both replaced and listed as {mapping[old]!r}"))
+            for qid in ids:
+                if qid not in mapping:
+                    problems.append((where, f"{kind} {qid!r} is not mapped; say same, new or replaces: <old id>"))
+        return problems
+
+    def mapping_problems_against(self, earlier: Framework) -> list[tuple[str, str]]:
+        """The mapping checked against the earlier version it names: every id it names exists there,
+        and every question of that version is kept, replaced or retired."""
+        if self.previous is None:
+            return []
+        problems: list[tuple[str, str]] = []
+        for kind, old_ids, mapping in (
+            ("question", earlier.question_ids, self.previous.questions),
+            ("dimension", tuple(d.id for d in earlier.dimensions), self.previous.dimensions),
+        ):
+            if kind == "dimension" and not mapping:
+                continue
+            where = f"previous.{kind}s"
+            old = set(old_ids)
+            covered: set[str] = set()
+            for key, change in mapping.items():
+                target = _replaced(change)
+                name = target if target is not None else key
+                if change == "new":
+                    if key in old:
+                        problems.append(
+                            (f"{where}.{key}", f"{key!r} is a {kind} of v{earlier.version}: say same, not new")
+                        )
+                    continue
+                if name not in old:
+                    problems.append(
+                        (
+                            f"{where}.{key}",
+                            f"unknown {kind} id {name!r}: v{earlier.version} of {earlier.id!r} has no {kind} {name!r}",
+                        )
+                    )
+                covered.add(name)
+            for qid in old_ids:
+                if qid not in covered:
+                    problems.append(
+                        (where, f"{kind} {qid!r} of v{earlier.version} is not mapped; say same, retired or replace it")
+                    )
+        return problems
 
     def _level_problems(self) -> list[tuple[str, str]]:
         problems = []
@@ -362,6 +498,12 @@ class Framework(_Model):
     def level_name(self, level: int) -> str:
         return self.level(level).name
 
+    def example_reply(self, question_count: int) -> str:
+        """A typed reply that reads on this framework's scale, with its own example evidence."""
+        from conversations.replies import example_reply
+
+        return example_reply(question_count, self.scale.min, self.scale.max, self.example_comment)
+
     def spec(self) -> FrameworkSpec:
         """The plain value the scoring engine works on."""
         return FrameworkSpec(
@@ -370,6 +512,27 @@ class Framework(_Model):
             scale=self.scale.to_scale(),
             level_names=tuple(level.name for level in self.levels),
             dimensions=tuple(d.spec() for d in self.dimensions),
+            changes=self.version_map(),
+        )
+
+    def version_map(self) -> VersionMap | None:
+        """The mapping from the previous version, as the scoring engine's plain value."""
+        if self.previous is None:
+            return None
+
+        def pairs(ids: Sequence[str], mapping: dict[str, str], by_id: bool) -> tuple[tuple[str, str | None], ...]:
+            out: list[tuple[str, str | None]] = []
+            for new_id in ids:
+                change = mapping.get(new_id, "same" if by_id else "new")
+                old = _replaced(change)
+                out.append((new_id, old if old is not None else new_id if change == "same" else None))
+            return tuple(out)
+
+        dims = self.previous.dimensions
+        return VersionMap(
+            from_version=self.previous.version,
+            questions=pairs(self.question_ids, self.previous.questions, False),
+            dimensions=pairs(tuple(d.id for d in self.dimensions), dims, not dims),
         )
 
 
@@ -580,7 +743,18 @@ def _validate(model: type[_M], data: dict[str, Any], path: Path) -> _M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = [p for error in exc.errors() for p in _describe(error, model)]
+        errors = exc.errors()
+        # A list whose items failed is also reported "too short" (the failed items are not counted): noise.
+        inner = [tuple(e["loc"]) for e in errors]
+        errors = [
+            e
+            for e in errors
+            if not (
+                e["type"] == "too_short"
+                and any(len(loc) > len(e["loc"]) and loc[: len(e["loc"])] == tuple(e["loc"]) for loc in inner)
+            )
+        ]
+        problems = [p for error in errors for p in _describe(error, model)]
         raise FrameworkFileError(path, problems) from exc
 
 
@@ -626,22 +800,215 @@ def load_roadmaps(path: Path | str | None = None) -> tuple[Roadmap, ...]:
     return _validate(RoadmapFile, _read_yaml_mapping(path, "roadmap file"), path).to_roadmaps()
 
 
+# --- extra frameworks (FRAMEWORKS_DIR) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every loaded framework version: ``latest`` by id (the default first), ``versions`` by id then
+    version, and the file each came from."""
+
+    latest: dict[str, Framework]
+    versions: dict[str, dict[int, Framework]]
+    files: dict[tuple[str, int], Path]
+
+
+def _extra_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.suffix in (".yml", ".yaml") and p.is_file())
+
+
+def build_catalog(extra_dir: Path | str | None = None, *, shipped_dir: Path | str | None = None) -> Catalog:
+    """The shipped frameworks plus every ``*.yml``/``*.yaml`` file of ``extra_dir``, validated the
+    same way. A file whose id is a shipped (or another file's) framework must declare a higher
+    version: that version is then the one new assessments use, older ones stay for the assessments
+    opened with them. A ``previous:`` mapping is checked against the version it names. One file may
+    say ``default: true``; it then takes over from the shipped default. Raises FrameworkFileError."""
+    shipped = load_frameworks(shipped_dir)
+    versions: dict[str, dict[int, Framework]] = {fid: {fw.version: fw} for fid, fw in shipped.items()}
+    base = Path(shipped_dir) if shipped_dir is not None else DATA_DIR
+    files: dict[tuple[str, int], Path] = {(fw.id, fw.version): base / f"{fw.id}.yml" for fw in shipped.values()}
+    shipped_keys = set(files)
+    extra: list[tuple[Path, Framework]] = []
+    if extra_dir is not None:
+        directory = Path(extra_dir)
+        if not directory.is_dir():
+            raise FrameworkFileError(directory, "FRAMEWORKS_DIR is not a directory")
+        extra = [(path, load_framework_file(path)) for path in _extra_files(directory)]
+    for path, framework in sorted(extra, key=lambda item: (item[1].id, item[1].version, item[0].name)):
+        known = versions.setdefault(framework.id, {})
+        if framework.version in known:
+            other = _display_path(files[(framework.id, framework.version)])
+            raise FrameworkFileError(
+                path,
+                [
+                    (
+                        "version",
+                        f"{framework.id!r} v{framework.version} is already loaded from {other}; "
+                        "declare a new version to override it",
+                    )
+                ],
+            )
+        if known and framework.version < max(known) and (framework.id, max(known)) in shipped_keys:
+            raise FrameworkFileError(
+                path,
+                [
+                    (
+                        "version",
+                        f"the shipped {framework.id!r} is v{max(known)}; an override must declare a higher version",
+                    )
+                ],
+            )
+        if framework.previous is not None:
+            earlier = known.get(framework.previous.version)
+            if earlier is None:
+                have = ", ".join(f"v{v}" for v in sorted(known)) or "none"
+                raise FrameworkFileError(
+                    path,
+                    [
+                        (
+                            "previous.version",
+                            f"{framework.id!r} has no v{framework.previous.version} loaded (loaded: {have})",
+                        )
+                    ],
+                )
+            problems = framework.mapping_problems_against(earlier)
+            if problems:
+                raise FrameworkFileError(path, problems)
+        elif known:
+            raise FrameworkFileError(
+                path,
+                [
+                    (
+                        "previous",
+                        f"{framework.id!r} v{max(known)} is already loaded: say how its questions map "
+                        "(previous: {version: N, questions: {id: same | new | retired | replaces: <old id>}})",
+                    )
+                ],
+            )
+        known[framework.version] = framework
+        files[(framework.id, framework.version)] = path
+    latest = {fid: by_version[max(by_version)] for fid, by_version in versions.items()}
+    extra_defaults = [(path, fw) for path, fw in extra if fw.default and latest[fw.id] is fw]
+    if len(extra_defaults) > 1:
+        names = ", ".join(_display_path(p) for p, _ in extra_defaults)
+        raise FrameworkFileError(extra_defaults[1][0], [("default", f"only one file may say default: true ({names})")])
+    if extra_defaults:
+        chosen = extra_defaults[0][1].id
+        latest = {
+            fid: fw if fid == chosen or not fw.default else fw.model_copy(update={"default": False})
+            for fid, fw in latest.items()
+        }
+    elif not any(fw.default for fw in latest.values()):
+        # An override of the shipped default keeps it the default.
+        shipped_default = next(fw.id for fw in shipped.values() if fw.default)
+        latest[shipped_default] = latest[shipped_default].model_copy(update={"default": True})
+    ordered = sorted(latest.values(), key=lambda fw: not fw.default)
+    return Catalog({fw.id: fw for fw in ordered}, versions, files)
+
+
+def validate_file(path: Path | str) -> list[str]:
+    """``maturity frameworks validate FILE``: the problems of one file, one ``FILE: field: message``
+    line each (none: it loads). Checked as the loader would: on its own, then its ``previous:``
+    mapping against the shipped frameworks and the other files in its folder that load."""
+    path = Path(path)
+    try:
+        framework = load_framework_file(path)
+    except FrameworkFileError as exc:
+        return str(exc).splitlines()
+    here = path.resolve()
+    known: dict[tuple[str, int], Framework] = {}
+    candidates = [p for p in sorted(DATA_DIR.glob("*.yml")) if p.name != ROADMAPS_FILE]
+    if path.parent.is_dir():
+        candidates += _extra_files(path.parent)
+    for other in candidates:
+        if other.resolve() == here:
+            continue
+        try:
+            sibling = load_framework_file(other)
+        except FrameworkFileError:
+            continue
+        known.setdefault((sibling.id, sibling.version), sibling)
+    problems: list[tuple[str, str]] = []
+    if framework.previous is not None:
+        earlier = known.get((framework.id, framework.previous.version))
+        if earlier is None:
+            problems.append(
+                (
+                    "previous.version",
+                    f"{framework.id!r} has no v{framework.previous.version} among the shipped "
+                    "frameworks or the files beside this one",
+                )
+            )
+        else:
+            problems.extend(framework.mapping_problems_against(earlier))
+    elif any(fid == framework.id and v < framework.version for fid, v in known):
+        problems.append(("previous", f"an earlier version of {framework.id!r} is loaded: say how its questions map"))
+    if (framework.id, framework.version) in known:
+        problems.append(("version", f"{framework.id!r} v{framework.version} already exists; declare a new version"))
+    return str(FrameworkFileError(path, problems)).splitlines() if problems else []
+
+
+def framework_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a framework file (``docs/framework.schema.json`` is this, generated)."""
+    schema = Framework.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "maturity framework (questionnaire) file"
+    return schema
+
+
 # --- cached registry -------------------------------------------------------------------------------
+
+_extra_dir: Path | None = None
+_loaded: list[Catalog] = []  # the catalog in use, once loaded
+
+
+def use_frameworks_dir(directory: Path | str | None) -> Catalog:
+    """Load the shipped frameworks and those of ``directory`` (``FRAMEWORKS_DIR``) now, and serve
+    them from here on. Raises FrameworkFileError (and keeps the previous set) for a broken file."""
+    global _extra_dir
+    new_dir = Path(directory) if directory is not None else None
+    catalog = build_catalog(new_dir)
+    _extra_dir = new_dir
+    _loaded[:] = [catalog]
+    get_frameworks.cache_clear()
+    return catalog
+
+
+def frameworks_dir_in_use() -> Path | None:
+    """The ``FRAMEWORKS_DIR`` the frameworks are served from (None: the shipped ones only)."""
+    return _extra_dir
+
+
+def _catalog() -> Catalog:
+    if not _loaded:
+        _loaded[:] = [build_catalog(_extra_dir)]
+    return _loaded[0]
 
 
 @functools.cache
 def get_frameworks() -> dict[str, Framework]:
-    """The shipped frameworks by id, the default first (loaded once; ``get_frameworks.cache_clear()``)."""
-    return load_frameworks()
+    """The frameworks by id (their newest version), the default first (loaded once;
+    ``get_frameworks.cache_clear()``)."""
+    return dict(_catalog().latest)
 
 
-def get_framework(framework_id: str) -> Framework:
-    """The shipped framework with this id (case and surrounding spaces ignored)."""
+def get_framework(framework_id: str, version: int | None = None) -> Framework:
+    """The framework with this id (case and surrounding spaces ignored): its newest version, or
+    ``version`` exactly when given and loaded (else the newest, whose texts then stand in)."""
     frameworks = get_frameworks()
     key = framework_id.strip().lower()
     if key not in frameworks:
         raise UnknownFrameworkError(framework_id, frameworks)
+    if version is not None and version != frameworks[key].version:
+        found = _catalog().versions.get(key, {}).get(version)
+        if found is not None:
+            return found
     return frameworks[key]
+
+
+def framework_versions(framework_id: str) -> dict[int, Framework]:
+    """Every loaded version of a framework, by version (empty for an unknown id)."""
+    return dict(_catalog().versions.get(framework_id, {}))
 
 
 def default_framework() -> Framework:

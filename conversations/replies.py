@@ -13,6 +13,7 @@ an example for this dimension; nothing is recorded then.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from conversations.text import clip
@@ -40,20 +41,41 @@ class ParsedReply:
 class ReplyError(ValueError):
     """A reply that cannot be read; ``str()`` is the explanation to show the member."""
 
-    def __init__(self, problem: str, *, question_count: int, scale_min: int, scale_max: int) -> None:
+    def __init__(
+        self,
+        problem: str,
+        *,
+        question_count: int,
+        scale_min: int,
+        scale_max: int,
+        level_names: Sequence[str] = (),
+        example_comment: str | None = None,
+    ) -> None:
         self.problem = problem
-        self.example = example_reply(question_count, scale_min, scale_max)
+        self.example = example_reply(question_count, scale_min, scale_max, example_comment)
+        scale = scale_text(scale_min, scale_max, level_names)
         super().__init__(
-            f"{problem} Reply with one level per question, in order, from {scale_min} to {scale_max} "
+            f"{problem} Reply with one level per question, in order, from {scale} "
             f"(`?` = don't know), then any comment — e.g. `{self.example}` — or answer one question "
             f"with `N=L`, e.g. `2={min(scale_max, scale_min + 2)}`."
         )
 
 
-def example_reply(question_count: int, scale_min: int, scale_max: int) -> str:
+DEFAULT_EXAMPLE_COMMENT = "we track runs in MLflow"
+
+
+def example_reply(question_count: int, scale_min: int, scale_max: int, comment: str | None = None) -> str:
+    """A reply that reads on this scale: levels in question order, then the framework's example evidence."""
     pattern = [2, 1, 3, 2, 1]
     levels = [str(min(scale_max, scale_min + pattern[i % len(pattern)])) for i in range(question_count)]
-    return " ".join(levels) + " we track runs in MLflow"
+    return " ".join(levels) + " " + (comment or DEFAULT_EXAMPLE_COMMENT)
+
+
+def scale_text(scale_min: int, scale_max: int, level_names: Sequence[str] = ()) -> str:
+    """``0 to 4``, or with the framework's level names ``1 (Experimenting) to 3 (Operating)``."""
+    if len(level_names) == scale_max - scale_min + 1:
+        return f"{scale_min} ({level_names[0]}) to {scale_max} ({level_names[-1]})"
+    return f"{scale_min} to {scale_max}"
 
 
 def _number(token: str) -> int | None:
@@ -63,21 +85,40 @@ def _number(token: str) -> int | None:
     return int(digits) if len(digits) <= _MAX_DIGITS else None
 
 
-def _level(token: str, number: int, scale_min: int, scale_max: int, fail) -> int | None:  # type: ignore[no-untyped-def]
+def _level(token: str, number: int, scale_min: int, scale_max: int, fail, names: Sequence[str]) -> int | None:  # type: ignore[no-untyped-def]
     if token in DONT_KNOW_TOKENS:
         return None
     value = _number(token)
     if value is None or not scale_min <= value <= scale_max:
         shown = clip(token) if value is None else value
-        fail(f"Question {number}: {shown} is not a level here (levels go from {scale_min} to {scale_max}).")
+        fail(
+            f"Question {number}: {shown} is not a level here "
+            f"(levels go from {scale_text(scale_min, scale_max, names)})."
+        )
     return value
 
 
-def parse_reply(text: str, *, question_count: int, scale_min: int, scale_max: int) -> ParsedReply:
-    """Read a typed reply for a dimension with ``question_count`` questions on the given scale."""
+def parse_reply(
+    text: str,
+    *,
+    question_count: int,
+    scale_min: int,
+    scale_max: int,
+    level_names: Sequence[str] = (),
+    example_comment: str | None = None,
+) -> ParsedReply:
+    """Read a typed reply for a dimension with ``question_count`` questions on the given scale
+    (``level_names`` and ``example_comment``: the framework's own, quoted when it cannot be read)."""
 
     def fail(problem: str) -> None:
-        raise ReplyError(problem, question_count=question_count, scale_min=scale_min, scale_max=scale_max)
+        raise ReplyError(
+            problem,
+            question_count=question_count,
+            scale_min=scale_min,
+            scale_max=scale_max,
+            level_names=level_names,
+            example_comment=example_comment,
+        )
 
     if question_count < 1:
         raise ValueError("question_count must be at least 1")
@@ -105,7 +146,7 @@ def parse_reply(text: str, *, question_count: int, scale_min: int, scale_max: in
                 fail(f"There is no question {shown} in this thread (it has {question_count}).")
             if number in answers:
                 fail(f"Question {number} is answered twice in that reply.")
-            answers[number] = _level(pair.group(2), number, scale_min, scale_max, fail)
+            answers[number] = _level(pair.group(2), number, scale_min, scale_max, fail, level_names)
             end = match.end()
     elif _LEVEL.match(first):
         for match in tokens:
@@ -121,7 +162,7 @@ def parse_reply(text: str, *, question_count: int, scale_min: int, scale_max: in
                     break  # a dash after the last level starts the comment
                 fail(f"This thread has {question_count} questions, but that reply gives more levels.")
             number = len(answers) + 1
-            answers[number] = _level(token, number, scale_min, scale_max, fail)
+            answers[number] = _level(token, number, scale_min, scale_max, fail, level_names)
             end = match.end()
     elif _DECIMAL.match(first):
         fail(f"`{clip(first)}` is not a whole level.")

@@ -13,12 +13,14 @@ from scoring.engine import (
 )
 from scoring.formatting import format_score
 from scoring.roadmaps import RoadmapChoice, reference_level, select_roadmap
-from scoring.types import Answer, DimensionSpec, FrameworkSpec, Roadmap, Scale
+from scoring.types import Answer, DimensionSpec, FrameworkSpec, Roadmap, Scale, VersionMap
+from scoring.versions import Comparability, comparability, compare_versions
 
 __all__ = [
     "Answer",
     "AssessmentDelta",
     "AssessmentScore",
+    "Comparability",
     "DimensionDelta",
     "DimensionScore",
     "DimensionSpec",
@@ -28,8 +30,11 @@ __all__ = [
     "RoadmapChoice",
     "Scale",
     "WeakDimension",
+    "VersionMap",
     "arrow",
+    "comparability",
     "compare",
+    "compare_versions",
     "default_target",
     "format_score",
     "reference_level",

@@ -42,6 +42,8 @@ class AssessmentDelta:
     dimensions: tuple[DimensionDelta, ...]  # current spec order, then dimensions only in previous
     biggest_gain: DimensionDelta | None  # largest positive delta
     biggest_drop: DimensionDelta | None  # most negative delta
+    # Two versions of the framework: what the delta leaves out, in one line (scoring.versions).
+    note: str | None = None
 
     def dimension(self, dimension_id: str) -> DimensionDelta:
         for d in self.dimensions:

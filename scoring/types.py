@@ -57,12 +57,26 @@ class DimensionSpec:
 
 
 @dataclass(frozen=True)
+class VersionMap:
+    """How a framework version maps onto the version it replaces (``from_version``).
+
+    ``questions`` and ``dimensions``: one (id in this version, id in ``from_version`` or None when it
+    is new there) per id of this version, in order. Ids of ``from_version`` not named are retired.
+    """
+
+    from_version: int
+    questions: tuple[tuple[str, str | None], ...]
+    dimensions: tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True)
 class FrameworkSpec:
     id: str
     version: int
     scale: Scale
     level_names: tuple[str, ...]  # level_names[level - scale.min]
     dimensions: tuple[DimensionSpec, ...]
+    changes: VersionMap | None = None  # how the previous version maps onto this one, when the file says
 
     def level_name(self, level: int) -> str:
         return self.level_names[level - self.scale.min]

@@ -312,6 +312,53 @@ class SlackDriver:
         }
         return self._send_payload(payload)
 
+    def select(
+        self,
+        *,
+        user_id: str,
+        channel_id: str,
+        message_ts: str,
+        action_id: str,
+        value: str,
+        block_id: str = "b",
+    ) -> Response:
+        """A choice in a ``static_select`` menu (``block_actions``) of a message in a channel."""
+        message = self.slack.message_payload(channel_id, message_ts) if self.slack is not None else None
+        if message is None:
+            message = {"type": "message", "ts": message_ts, "text": ""}
+        label = value
+        for block in message.get("blocks") or []:
+            for element in block.get("elements") or [] if isinstance(block, dict) else []:
+                if isinstance(element, dict) and element.get("action_id") == action_id:
+                    for option in element.get("options") or []:
+                        if option.get("value") == value:
+                            label = option["text"]["text"]
+        payload = {
+            "type": "block_actions",
+            "user": self._user(user_id),
+            "api_app_id": self.api_app_id,
+            "token": self.verification_token,
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id, "is_ephemeral": False},
+            "trigger_id": self._trigger_id(user_id),
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": channel_id, "name": self._channel_name(channel_id, channel_id)},
+            "message": message,
+            "state": {"values": {}},
+            "response_url": self._response_url(channel=channel_id, user=user_id, message_ts=message_ts),
+            "actions": [
+                {
+                    "type": "static_select",
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "selected_option": {"text": {"type": "plain_text", "text": label, "emoji": True}, "value": value},
+                    "action_ts": self._now_ts(),
+                }
+            ],
+        }
+        return self._send_payload(payload)
+
     @staticmethod
     def _button_label(message: dict[str, Any], action_id: str) -> str | None:
         for block in message.get("blocks") or []:

@@ -51,7 +51,8 @@ def register(app: App, services: Services) -> None:
         channel_id = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
         message = body.get("message") or {}
         thread_ts = message.get("ts") or body.get("container", {}).get("message_ts")
-        decoded = _decode(action.get("value"))
+        # A button carries its value; a level menu (long scales) the selected option's.
+        decoded = _decode(action.get("value") or (action.get("selected_option") or {}).get("value"))
         if decoded is None or not isinstance(channel_id, str):
             ack()
             action_id = str(action.get("action_id"))[:80]

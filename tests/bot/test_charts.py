@@ -139,7 +139,8 @@ def test_trend_accepts_a_framework_spec_and_no_points() -> None:
     assert_no_text_outside(trend_figure([], spec))
 
 
-def test_radar_needs_three_dimensions() -> None:
+def test_fewer_than_three_dimensions_are_drawn_as_bars() -> None:
+    """A custom framework may have two dimensions: a radar of two spokes is no shape, bars are."""
     from scoring.types import DimensionSpec, FrameworkSpec, Scale
 
     spec = FrameworkSpec(
@@ -149,8 +150,11 @@ def test_radar_needs_three_dimensions() -> None:
         ("a", "b", "c", "d", "e"),
         (DimensionSpec("x", "X", 0.5, ("q1",)), DimensionSpec("y", "Y", 0.5, ("q2",))),
     )
-    with pytest.raises(ValueError, match="at least 3 dimensions"):
-        radar_chart(score(spec, [Answer("a", "q1", 1)]))
+    png = radar_chart(score(spec, [Answer("a", "q1", 1)]), score(spec, [Answer("a", "q1", 3), Answer("a", "q2", 2)]))
+    assert png.startswith(b"\x89PNG")
+    fig = radar_figure(score(spec, [Answer("a", "q1", 1)]))
+    assert fig.axes[0].name == "rectilinear"
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["X", "Y\n(no answers)"]
 
 
 def test_the_clipping_check_catches_a_label_that_runs_off_the_figure() -> None:

@@ -91,3 +91,22 @@ def test_levels_round_trip(levels: list[int | None], sep: str, comment: str) -> 
     parsed = parse(text, n=5)
     assert parsed.answers == {i: lv for i, lv in enumerate(levels, 1)}
     assert parsed.comment == (comment or None)
+
+
+def test_a_custom_framework_s_error_quotes_its_own_scale_and_example() -> None:
+    with pytest.raises(ReplyError) as info:
+        parse_reply(
+            "4 1",
+            question_count=2,
+            scale_min=1,
+            scale_max=3,
+            level_names=("Experimenting", "Serving", "Operating"),
+            example_comment="prompts are versioned in Git",
+        )
+    assert str(info.value) == (
+        "Question 1: 4 is not a level here (levels go from 1 (Experimenting) to 3 (Operating)). "
+        "Reply with one level per question, in order, from 1 (Experimenting) to 3 (Operating) "
+        "(`?` = don't know), then any comment — e.g. `3 2 prompts are versioned in Git` — or answer one "
+        "question with `N=L`, e.g. `2=3`."
+    )
+    assert parse_reply(info.value.example, question_count=2, scale_min=1, scale_max=3).answers == {1: 3, 2: 2}
