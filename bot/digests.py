@@ -16,11 +16,11 @@ from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlo
 from bot.messages import MAX_SECTION, Message, clip, finalize, md, target_body
 from bot.slack_io import post, slack_error
 from bot.templating import part
+from conversations import jobs
 from conversations.assessments import AssessmentService, DimensionLeft, Result
 from conversations.frameworks import Framework
 from conversations.plans import DigestPlan
 from conversations.schedules import ScheduleSnapshot, describe, format_when, hours_label
-from storage import schedules as store
 from storage.models import Assessment, utcnow
 
 __all__ = [
@@ -94,16 +94,15 @@ def post_change_summary(client: WebClient, service: AssessmentService, result: R
         return None
     assessment = result.assessment
     key = str(assessment.id)
-    with service.db.session() as s:
-        claimed = store.claim_job(
-            s,
-            assessment.workspace_id,
-            assessment.team_id,
-            CHANGE_JOB,
-            key,
-            process_id=store.process_identity(),
-            now=utcnow(),
-        )
+    claimed = jobs.claim_job(
+        service.db,
+        assessment.workspace_id,
+        assessment.team_id,
+        CHANGE_JOB,
+        key,
+        process_id=jobs.process_identity(),
+        now=utcnow(),
+    )
     if not claimed:
         return None
     outcome = "error"
@@ -119,8 +118,7 @@ def post_change_summary(client: WebClient, service: AssessmentService, result: R
         )
         return None
     finally:
-        with service.db.session() as s:
-            store.finish_job(s, assessment.workspace_id, assessment.team_id, CHANGE_JOB, key, outcome, now=utcnow())
+        jobs.finish_job(service.db, assessment.workspace_id, assessment.team_id, CHANGE_JOB, key, outcome, now=utcnow())
 
 
 def _upload_change_radar(client: WebClient, result: Result, channel: str, ts: str) -> None:

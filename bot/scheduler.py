@@ -46,13 +46,15 @@ from bot import flows
 from bot.digests import MENTIONS_PER_MESSAGE, digest_message, post_change_summary, reminder_text, user_names
 from bot.services import ClientFactory, Services
 from bot.slack_io import channel_members, member_timezone, post, slack_error
+from conversations import jobs
 from conversations.assessments import AssessmentAlreadyOpen, AssessmentService, DimensionLeft, NoOpenAssessment
 from conversations.frameworks import get_framework
+from conversations.jobs import ScheduledAssessment as _OpenAssessment
+from conversations.jobs import TeamWork
 from conversations.plans import PlanService
 from conversations.schedules import ScheduleError as _ScheduleError
-from conversations.schedules import ScheduleSnapshot, latest_fire, period_key, validate_timezone
-from storage import clock, repo
-from storage import schedules as store
+from conversations.schedules import ScheduleSnapshot, latest_fire, pause_workspace, period_key, validate_timezone
+from storage import clock
 
 __all__ = [
     "NO_INSTALLATION",
@@ -160,14 +162,6 @@ class TickReport:
         return self.count("digest", "posted")
 
 
-@dataclass(frozen=True)
-class _OpenAssessment:
-    id: int
-    opened_at: datetime
-    intro_ts: str | None
-    framework_id: str
-
-
 class _NoInstallation(Exception):
     """The client factory has no bot token for the workspace (OAuth mode)."""
 
@@ -216,7 +210,7 @@ class CheckInScheduler:
         self.service = service
         self.db = self.service.db
         self.clock = clock
-        self.process_id = process_id or store.process_identity()
+        self.process_id = process_id or jobs.process_identity()
         self.tick_seconds = tick_seconds
         self.max_workers = max(1, max_workers)
         self.misfire_grace = misfire_grace
@@ -289,27 +283,18 @@ class CheckInScheduler:
             raise ValueError("now must be timezone-aware")
         tick = _Tick(now=now, report=TickReport(now=now))
         with self._run_lock:
-            work: list[tuple[ScheduleSnapshot, _OpenAssessment | None]] = []
-            with self.db.session() as s:
-                workspaces = list(store.workspaces_with_schedules(s))
-            for workspace_id in workspaces:
-                with self.db.session() as s:
-                    snapshots = [ScheduleSnapshot.of(x) for x in store.schedules_of_workspace(s, workspace_id)]
-                    open_by_team = {
-                        a.team_id: _OpenAssessment(a.id, a.opened_at, a.intro_ts, a.framework_id)
-                        for a in store.open_scheduled_assessments(
-                            s, workspace_id, in_flight_since=now - CHECKIN_IN_FLIGHT
-                        )
-                    }
-                work.extend((snapshot, open_by_team.get(snapshot.team_id)) for snapshot in snapshots)
+            work: list[TeamWork] = []
+            for workspace_id in jobs.scheduled_workspaces(self.db):
+                work.extend(jobs.teams_of_workspace(self.db, workspace_id, in_flight_since=now - CHECKIN_IN_FLIGHT))
             tick.report.teams = len(work)
             workers = min(self.max_workers, len(work))
             if workers <= 1:
-                for snapshot, open_one in work:
-                    self._run_team(tick, snapshot, open_one)
+                for team in work:
+                    self._run_team(tick, team.schedule, team.open_assessment)
             else:
                 with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scheduler") as pool:
-                    for future in [pool.submit(self._run_team, tick, snap, open_one) for snap, open_one in work]:
+                    futures = [pool.submit(self._run_team, tick, t.schedule, t.open_assessment) for t in work]
+                    for future in futures:
                         future.result()
         return tick.report
 
@@ -375,10 +360,9 @@ class CheckInScheduler:
         with self._handled_lock:
             if self._handled.get(marker) == key:
                 return None
-        with self.db.session() as s:
-            claimed = store.claim_job(
-                s, snap.workspace_id, snap.team_id, job, key, process_id=self.process_id, now=tick.now
-            )
+        claimed = jobs.claim_job(
+            self.db, snap.workspace_id, snap.team_id, job, key, process_id=self.process_id, now=tick.now
+        )
         with self._handled_lock:
             self._handled[marker] = key
         if not claimed:
@@ -404,8 +388,7 @@ class CheckInScheduler:
                     },
                 )
         finally:
-            with self.db.session() as s:
-                store.finish_job(s, snap.workspace_id, snap.team_id, job, key, outcome, now=tick.now)
+            jobs.finish_job(self.db, snap.workspace_id, snap.team_id, job, key, outcome, now=tick.now)
             tick.report.add(JobOutcome(snap.workspace_id, snap.channel_id, job, key, outcome))
         if paused is not None:
             self._pause(tick, snap, paused, job)
@@ -421,11 +404,10 @@ class CheckInScheduler:
                 if snap.workspace_id in tick.gone:
                     return  # another thread of this pass paused it already
                 tick.gone.add(snap.workspace_id)
-        with self.db.session() as s:
-            if workspace_wide:
-                count = store.pause_workspace_schedules(s, snap.workspace_id, error, now=tick.now)
-            else:
-                count = int(store.pause_schedule(s, snap.workspace_id, snap.team_id, error, now=tick.now))
+        if workspace_wide:
+            count = pause_workspace(self.db, snap.workspace_id, error, now=tick.now)
+        else:
+            count = jobs.pause_team(self.db, snap.workspace_id, snap.team_id, error, now=tick.now)
         tick.report.add_paused(snap.workspace_id, snap.channel_id, error)
         log.warning(
             "schedule paused: nothing more is posted there until someone runs /maturity schedule resume",
@@ -474,8 +456,7 @@ class CheckInScheduler:
                 extra={"workspace": snap.workspace_id, "channel": snap.channel_id, "assessment": exc.assessment_id},
             )
             return "skipped-open"
-        with self.db.session() as s:
-            store.stamp_opened_at(s, snap.workspace_id, opened.assessment_id, now)
+        jobs.stamp_opened_at(self.db, snap.workspace_id, opened.assessment_id, now)
         return "opened"
 
     def _close(self, client: WebClient, snap: ScheduleSnapshot, open_one: _OpenAssessment, now: datetime) -> str:
@@ -493,8 +474,7 @@ class CheckInScheduler:
             )
         except NoOpenAssessment:
             return "already-closed"
-        with self.db.session() as s:
-            store.stamp_closed_at(s, snap.workspace_id, result.assessment.id, now)
+        jobs.stamp_closed_at(self.db, snap.workspace_id, result.assessment.id, now)
         if result.previous is not None:
             post_change_summary(client, self.service, result, snap.channel_id)  # once, whoever calls it
         return "closed"
@@ -534,10 +514,9 @@ class CheckInScheduler:
         waiting = self.service.unanswered(snap.workspace_id, open_one.id, sorted(set(members)))
         if not waiting:
             return
-        with self.db.session() as s:
-            if store.get_job(s, snap.workspace_id, snap.team_id, "reminder", str(open_one.id)) is not None:
-                return  # reminded as a whole by a release before reminders were per member
-            done = store.reminded_members(s, snap.workspace_id, snap.team_id, open_one.id)
+        done = jobs.reminded_members(self.db, snap.workspace_id, snap.team_id, open_one.id)
+        if done is None:
+            return  # reminded as a whole by a release before reminders were per member
         due = {
             user: left
             for user, left in waiting.items()
@@ -545,20 +524,16 @@ class CheckInScheduler:
         }
         if not due:
             return
-        with self.db.session() as s:
-            claimed = {
-                user: left
-                for user, left in due.items()
-                if store.claim_job(
-                    s,
-                    snap.workspace_id,
-                    snap.team_id,
-                    "reminder",
-                    f"{open_one.id}:{user}",
-                    process_id=self.process_id,
-                    now=tick.now,
-                )
-            }
+        won = jobs.claim_jobs(
+            self.db,
+            snap.workspace_id,
+            snap.team_id,
+            "reminder",
+            [f"{open_one.id}:{user}" for user in due],
+            process_id=self.process_id,
+            now=tick.now,
+        )
+        claimed = {user: left for user, left in due.items() if f"{open_one.id}:{user}" in won}
         if not claimed:
             return
         outcomes = dict.fromkeys(claimed, "error")
@@ -577,10 +552,8 @@ class CheckInScheduler:
                     extra={"workspace": snap.workspace_id, "channel": snap.channel_id, "error": error},
                 )
         finally:
-            with self.db.session() as s:
-                for user, outcome in outcomes.items():
-                    key = f"{open_one.id}:{user}"
-                    store.finish_job(s, snap.workspace_id, snap.team_id, "reminder", key, outcome, now=tick.now)
+            keyed = {f"{open_one.id}:{user}": outcome for user, outcome in outcomes.items()}
+            jobs.finish_jobs(self.db, snap.workspace_id, snap.team_id, "reminder", keyed, now=tick.now)
             for user, outcome in outcomes.items():
                 key = f"{open_one.id}:{user}"
                 tick.report.add(JobOutcome(snap.workspace_id, snap.channel_id, "reminder", key, outcome))
@@ -601,9 +574,7 @@ class CheckInScheduler:
         framework = get_framework(open_one.framework_id)
         closes_at = open_one.opened_at + timedelta(hours=snap.close_after_hours)
         links = _thread_links(client, snap.channel_id, {d for left in due.values() for d in left})
-        with self.db.session() as s:
-            team = repo.get_team(s, snap.workspace_id, snap.channel_id)
-            anonymous = bool(getattr(team, "anonymous", False))
+        anonymous = self.service.is_anonymous(snap.workspace_id, snap.channel_id)
 
         def text(users: list[str], left: tuple[DimensionLeft, ...]) -> str:
             return reminder_text(
