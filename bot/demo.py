@@ -20,8 +20,10 @@ from zoneinfo import ZoneInfo
 from bot.cli import score_json
 from bot.csv_cells import csv_writer
 from bot.scheduler import start_scheduler
+from conversations.assessments import AssessmentService
 from conversations.frameworks import Framework, default_framework
-from storage import clock, repo
+from conversations.records import comments_of, responses_of
+from storage import clock
 
 TEAM_ID = "T0DEMO001"
 CHANNEL = "C0DEMO001"
@@ -111,11 +113,10 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
         driver.slash("assess", user_id=lead, channel_id=CHANNEL)
         slack.wait_for("chat.postMessage", count=1 + len(framework.dimensions), timeout=15)
         _wait_quiet(slack)
-        with db.session() as s:
-            assessment = repo.get_open_assessment(s, TEAM_ID, CHANNEL)
-            assert assessment is not None
-            assessment_id = assessment.id
-            threads = {t.dimension_id: t.message_ts for t in assessment.threads}
+        assessment = AssessmentService(db).open_assessment(TEAM_ID, CHANNEL)
+        assert assessment is not None
+        assessment_id = assessment.id
+        threads = {t.dimension_id: t.message_ts for t in assessment.threads}
 
         # Each member has a "true" level for the team, and answers around it; one is an optimist.
         for index, (uid, _, _) in enumerate(team):
@@ -379,10 +380,9 @@ def _org_view(driver, slack, db, team, names: dict[str, str], out: Path, min_res
         driver.slash(f"assess {framework_id}", user_id=lead, channel_id=channel)
         slack.wait_for("chat.postMessage", count=posted + 1 + len(framework.dimensions), timeout=15)
         _wait_quiet(slack)
-        with db.session() as s:
-            assessment = repo.get_open_assessment(s, TEAM_ID, channel)
-            assert assessment is not None
-            threads = {t.dimension_id: t.message_ts for t in assessment.threads}
+        assessment = AssessmentService(db).open_assessment(TEAM_ID, channel)
+        assert assessment is not None
+        threads = {t.dimension_id: t.message_ts for t in assessment.threads}
         for i, (uid, _, _) in enumerate(team[:answering]):
             for d, dimension in enumerate(framework.dimensions):
                 levels = [min(framework.scale.max, level + (i + d + q) % 2) for q, _ in enumerate(dimension.questions)]
@@ -420,8 +420,6 @@ def _org_view(driver, slack, db, team, names: dict[str, str], out: Path, min_res
 
 
 def _write_outputs(out: Path, db, assessment_id: int, names: dict[str, str], transcript: str) -> list[str]:  # type: ignore[no-untyped-def]
-    from conversations.assessments import AssessmentService
-
     service = AssessmentService(db)
     result = service.latest_result(TEAM_ID, CHANNEL)
     assert result is not None and result.assessment.id == assessment_id
@@ -429,9 +427,8 @@ def _write_outputs(out: Path, db, assessment_id: int, names: dict[str, str], tra
     data = score_json(result.framework, result.score, result.roadmap)
     data["overall"] = result.score.overall
     (out / "summary.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    with db.session() as s:
-        rows = repo.list_responses(s, TEAM_ID, assessment_id)
-        comments = {(c.user_id, c.message_ts): c.text for c in repo.list_comments(s, TEAM_ID, assessment_id)}
+    rows = responses_of(db, TEAM_ID, assessment_id)
+    comments = {(c.user_id, c.message_ts): c.text for c in comments_of(db, TEAM_ID, assessment_id)}
     with (out / "responses.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv_writer(handle)
         writer.writerow(["respondent", "question_id", "level", "comment"])

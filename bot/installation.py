@@ -11,7 +11,7 @@ from typing import Any
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
 log = logging.getLogger("maturity.install")
 
@@ -107,12 +107,6 @@ class InstallationStore(SQLAlchemyInstallationStore):
                 is_enterprise_install=is_enterprise_install,
             )
         )
-
-    def purge_team(self, team_id: str) -> None:
-        """Delete every installation and bot row of a workspace, whatever the client id."""
-        with self.engine.begin() as conn:
-            conn.execute(delete(self.installations).where(self.installations.c.team_id == team_id))
-            conn.execute(delete(self.bots).where(self.bots.c.team_id == team_id))
 
 
 def state_store(engine: Engine, expiration_seconds: int = 600) -> SQLAlchemyOAuthStateStore:

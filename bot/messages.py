@@ -29,11 +29,17 @@ from slack_sdk.models.blocks import (
 from bot.caching import BoundedCache
 from bot.templating import esc as templating_esc
 from bot.templating import part
-from conversations.assessments import DimensionProgress, Result, Status, TeamOverview, ThreadAnswer
+from conversations.assessments import (
+    DimensionProgress,
+    MessageRevision,
+    Result,
+    Status,
+    TeamOverview,
+    ThreadAnswer,
+)
 from conversations.frameworks import Dimension, Framework
 from conversations.targets import TargetChange, TeamTargets
 from conversations.text import clip as clip_text
-from storage.repo import MessageRevision
 
 MAX_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100

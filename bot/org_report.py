@@ -20,6 +20,7 @@ from bot.csv_cells import csv_writer
 from bot.reports import png_data_uri
 from bot.templating import render
 from conversations.org import OrgService, OrgView
+from conversations.workspaces import workspaces_with_teams
 from scoring import format_score
 from scoring.formatting import rounded
 from storage.db import Database
@@ -131,16 +132,6 @@ def render_org_html(view: OrgView) -> str:
     )
 
 
-def _workspaces(db: Database) -> list[str]:
-    """Every workspace with a team (the one query not scoped by workspace: the CLI has to find it)."""
-    from sqlalchemy import select
-
-    from storage.models import Team
-
-    with db.session() as s:
-        return sorted(set(s.scalars(select(Team.workspace_id).distinct()).all()))
-
-
 def cmd_org_report(args: Any) -> int:
     """``maturity report --org [--workspace T…] --format md|html|csv [--out FILE]``."""
     from bot.cli import UsageError, _open_database, _settings
@@ -155,7 +146,7 @@ def cmd_org_report(args: Any) -> int:
     settings = _settings()
     db = _open_database(settings)
     try:
-        workspaces = _workspaces(db)
+        workspaces = workspaces_with_teams(db)
         if wanted is not None:
             if wanted not in workspaces:
                 raise UsageError(f"unknown workspace {wanted}: no team in this database belongs to it")

@@ -31,13 +31,14 @@ from bot.csv_cells import csv_writer
 from bot.templating import date as format_date
 from bot.templating import environment, pct, render, signed
 from conversations.assessments import AssessmentService, Result, spec_from_json
+from conversations.records import team_record
 from conversations.replies import TextPart, slack_parts
+from conversations.workspaces import workspaces_with_channel
 from scoring import arrow, format_score
 from scoring.formatting import format_number
 from scoring.types import FrameworkSpec, Roadmap
-from storage import clock, repo
+from storage import clock
 from storage.db import Database
-from storage.models import Workspace
 
 __all__ = [
     "DeltaView",
@@ -264,15 +265,11 @@ def build_report(
     result = AssessmentService(db).latest_result(workspace_id, channel_id)
     if result is None:
         return None
-    with db.session() as s:
-        team = repo.get_team(s, workspace_id, channel_id)
-        assert team is not None  # latest_result found an assessment of it
-        anonymous = bool(anonymous or team.anonymous)
-        workspace = s.get(Workspace, workspace_id)
-        workspace_name = workspace.name if workspace is not None else None
-        channel_name = team.channel_name
-        history = list(repo.closed_assessments(s, workspace_id, team.id, HISTORY_LIMIT))
-        stored = list(repo.list_responses(s, workspace_id, result.assessment.id))
+    record = team_record(db, workspace_id, channel_id, result.assessment.id, history_limit=HISTORY_LIMIT)
+    assert record is not None  # latest_result found an assessment of it
+    anonymous = bool(anonymous or record.anonymous)
+    workspace_name, channel_name = record.workspace_name, record.channel_name
+    history, stored = record.history, record.responses
 
     comments = tuple(result.comments)
     from conversations.plans import PlanService
@@ -636,17 +633,6 @@ def responses_csv(report: Report, anonymous: bool) -> str:
 # --- maturity report -----------------------------------------------------------------------------
 
 
-def find_channel_workspaces(db: Database, channel_id: str) -> list[str]:
-    """The workspaces that have a team in this channel (the one query here not scoped by workspace:
-    the administrator's CLI has to find the workspace first)."""
-    from sqlalchemy import select
-
-    from storage.models import Team
-
-    with db.session() as s:
-        return sorted(s.scalars(select(Team.workspace_id).where(Team.channel_id == channel_id)).all())
-
-
 def cmd_report(args: Any) -> int:
     """``maturity report --team C… --format md|html [--workspace T…] [--out FILE] [--anonymous]``.
 
@@ -669,7 +655,7 @@ def cmd_report(args: Any) -> int:
     settings = _settings()
     db = _open_database(settings)
     try:
-        workspaces = find_channel_workspaces(db, channel)
+        workspaces = workspaces_with_channel(db, channel)
         if wanted is not None:
             if wanted not in workspaces:
                 raise UsageError(f"unknown channel {channel} in workspace {wanted}: no team there uses it")

@@ -37,11 +37,12 @@ from scoring.types import Answer, DimensionSpec, FrameworkSpec, Scale, VersionMa
 from storage import repo
 from storage.db import Database
 from storage.models import CANCELLED, CLOSED, OPEN, Assessment, Comment, RoadmapItem, utcnow
-from storage.repo import AssessmentAlreadyOpen
+from storage.repo import AssessmentAlreadyOpen, MessageRevision
 
 __all__ = [
     "AssessmentAlreadyOpen",
     "AssessmentService",
+    "MessageRevision",
     "NoOpenAssessment",
     "ThreadClosed",
 ]
@@ -439,30 +440,35 @@ class AssessmentService:
         """Read and record a typed reply in a dimension thread, in ONE transaction with the claim of
         its Slack event id: once this returns, the answer is stored and a redelivery of the event is
         recognised as a duplicate; if the process dies before, nothing is claimed and Slack's retry
-        is processed in full. An unreadable reply changes nothing but the claim."""
-        if event_id and self.db.dialect == "postgresql":
-            return self._handle_reply_in_one_statement(
-                workspace_id, channel_id, thread_ts, user_id, text, message_ts, event_id
-            )
-        with self.db.session() as s:
-            target = repo.answer_target_by_thread(s, workspace_id, channel_id, thread_ts)
-            if target is None or target.dimension_id is None:
-                return ReplyOutcome()  # not a dimension thread: nothing to do, nothing to claim
-            if event_id and not repo.claim_event(s, event_id, workspace_id):
-                return ReplyOutcome(duplicate=True)
-            dim_spec, parsed, error = _read_reply(target, text)
-            if parsed is None:
-                return ReplyOutcome(error=error)
-            if target.status != OPEN:
-                return ReplyOutcome(closed_status=target.status)
-            recorded = _recorded(dim_spec, parsed)
-            replaced = repo.answered_questions(s, target, user_id=user_id, question_ids=recorded)
-            repo.upsert_responses(s, target, user_id=user_id, answers=recorded, source="reply", message_ts=message_ts)
-            if parsed.comment:
-                repo.add_comment(
-                    s, target, dimension_id=dim_spec.id, user_id=user_id, text=parsed.comment, message_ts=message_ts
-                )
-            return _answered(target, dim_spec, recorded, parsed, replaced)
+        is processed in full. An unreadable reply changes nothing but the claim.
+
+        The reply is parsed with the thread's spec (known to this process after the thread's first
+        reply), then claimed and stored by ``repo.record_reply`` (one statement on PostgreSQL)."""
+        thread = self._dimension_thread(workspace_id, channel_id, thread_ts)
+        if thread is None:
+            return ReplyOutcome()  # not a dimension thread: nothing to do, nothing to claim
+        dim_spec, parsed, error = _read_reply(thread, text)
+        recorded = _recorded(dim_spec, parsed) if parsed else {}
+        result = repo.record_reply(
+            self.db,
+            event_id=event_id,
+            workspace_id=workspace_id,
+            assessment_id=thread.id,
+            dimension_id=dim_spec.id,
+            user_id=user_id,
+            answers=recorded,
+            message_ts=message_ts,
+            comment=parsed.comment if parsed and parsed.comment else None,
+        )
+        if not result.claimed:
+            return ReplyOutcome(duplicate=True)
+        if result.status is None:
+            return ReplyOutcome()
+        if parsed is None:
+            return ReplyOutcome(error=error)
+        if result.status != OPEN:
+            return ReplyOutcome(closed_status=result.status)
+        return _answered(thread, dim_spec, recorded, parsed, result.replaced)
 
     def handle_revision(
         self,
@@ -514,45 +520,6 @@ class AssessmentService:
             comment = parsed.comment if parsed else None
             answer = ThreadAnswer(target.id, framework.dimension(dim_spec.id), framework, revision.recorded, comment)
             return ReplyOutcome(answer=answer, revision=revision, deleted=text is None)
-
-    def _handle_reply_in_one_statement(
-        self,
-        workspace_id: str,
-        channel_id: str,
-        thread_ts: str,
-        user_id: str,
-        text: str,
-        message_ts: str,
-        event_id: str,
-    ) -> ReplyOutcome:
-        """handle_reply on PostgreSQL: the reply is parsed with the thread's spec (known to this
-        process after the thread's first reply), then claimed and stored by one statement."""
-        thread = self._dimension_thread(workspace_id, channel_id, thread_ts)
-        if thread is None:
-            return ReplyOutcome()  # not a dimension thread: nothing to do, nothing to claim
-        dim_spec, parsed, error = _read_reply(thread, text)
-        recorded = _recorded(dim_spec, parsed) if parsed else {}
-        with self.db.autocommit() as conn:
-            result = repo.record_reply_pg(
-                conn,
-                event_id=event_id,
-                workspace_id=workspace_id,
-                assessment_id=thread.id,
-                dimension_id=dim_spec.id,
-                user_id=user_id,
-                answers=recorded,
-                message_ts=message_ts,
-                comment=parsed.comment if parsed and parsed.comment else None,
-            )
-        if not result.claimed:
-            return ReplyOutcome(duplicate=True)
-        if result.status is None:
-            return ReplyOutcome()
-        if parsed is None:
-            return ReplyOutcome(error=error)
-        if result.status != OPEN:
-            return ReplyOutcome(closed_status=result.status)
-        return _answered(thread, dim_spec, recorded, parsed, result.replaced)
 
     def _dimension_thread(self, workspace_id: str, channel_id: str, thread_ts: str) -> repo.AnswerTarget | None:
         """The assessment and dimension of a dimension message. Remembered once found: a thread's

@@ -149,6 +149,12 @@ def team_framework(team: Team | None) -> Framework:
     return default_framework()
 
 
+def channel_framework(db: Database, workspace_id: str, channel_id: str) -> Framework:
+    """The framework the channel's team assesses with (``team_framework``; the default without a team)."""
+    with db.read() as s:
+        return team_framework(repo.get_team(s, workspace_id, channel_id))
+
+
 def load_targets(s: Session, workspace_id: str, team_id: int, framework: Framework) -> TeamTargets | None:
     rows = store.targets_of(s, workspace_id, team_id, framework.id)
     if not rows:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, InvalidatePoolError
+from sqlalchemy.exc import ArgumentError, InvalidatePoolError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.nul import drop_nul_from_parameters
@@ -32,6 +32,11 @@ class DatabaseURLError(ValueError):
 class DatabaseUnavailable(RuntimeError):
     """The database cannot keep what it is given (its SQLite file was removed or replaced while the
     process had it open: writes would go to a file nobody will ever open again)."""
+
+
+# What a unit of work that could not keep its change raises (it rolled back: nothing it meant to
+# change was kept).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, DatabaseUnavailable)
 
 
 # user:password@ in anything that looks like a URL (also one SQLAlchemy cannot parse, e.g.

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import Database
 from storage.models import (
     CLOSED,
     OPEN,
@@ -449,7 +450,8 @@ def dimension_message(
 # The event is claimed, the assessment's status read, and only when the claim is new and the
 # assessment open are the answers upserted and the comment kept. One round trip instead of six
 # (BEGIN, claim, lookup, upsert, comment, COMMIT): under load each round trip waits for the
-# database and then for the GIL. SQLite (in-process, no round trips) takes the step-by-step path.
+# database and then for the GIL. SQLite (in-process, no round trips) takes the step-by-step path
+# (both in ``record_reply``).
 _RECORD_REPLY_PG = text(
     """
 WITH claim AS (
@@ -525,6 +527,56 @@ def record_reply_pg(
         },
     ).one()
     return RecordedReply(bool(row[0]), row[1], int(row[2]), tuple(row[4] or ()))
+
+
+_ASSESSMENT_STATUS = (
+    select(Assessment.status)
+    .where(Assessment.id == bindparam("id"), Assessment.workspace_id == bindparam("ws"))
+    .with_for_update(read=True)  # as _ANSWER_TARGET_BY_THREAD: a close waits for this answer
+)
+
+
+def record_reply(
+    db: Database,
+    *,
+    event_id: str | None,
+    workspace_id: str,
+    assessment_id: int,
+    dimension_id: str,
+    user_id: str,
+    answers: Mapping[str, int | None],
+    message_ts: str,
+    comment: str | None,
+) -> RecordedReply:
+    """Claim ``event_id`` (when given) and, when new and the assessment is open, store the answers
+    and the comment: all of it or none. On PostgreSQL with an event id, one statement on an
+    AUTOCOMMIT connection (``record_reply_pg``); otherwise step by step in one transaction (SQLite
+    has no round trips to save)."""
+    if event_id and db.dialect == "postgresql":
+        with db.autocommit() as conn:
+            return record_reply_pg(
+                conn,
+                event_id=event_id,
+                workspace_id=workspace_id,
+                assessment_id=assessment_id,
+                dimension_id=dimension_id,
+                user_id=user_id,
+                answers=answers,
+                message_ts=message_ts,
+                comment=comment,
+            )
+    with db.session() as s:
+        if event_id and not claim_event(s, event_id, workspace_id):
+            return RecordedReply(False, None, 0)
+        status = s.connection().execute(_ASSESSMENT_STATUS, {"id": assessment_id, "ws": workspace_id}).scalar()
+        if status != OPEN:
+            return RecordedReply(True, status, 0)
+        target = AnswerTarget(assessment_id, workspace_id, status, "", "", dimension_id)
+        replaced = answered_questions(s, target, user_id=user_id, question_ids=answers)
+        upsert_responses(s, target, user_id=user_id, answers=answers, source="reply", message_ts=message_ts)
+        if comment:
+            add_comment(s, target, dimension_id=dimension_id, user_id=user_id, text=comment, message_ts=message_ts)
+        return RecordedReply(True, status, len(answers), tuple(sorted(replaced)))
 
 
 _CLAIM_PG = _BUILDERS["claim_event"](pg_insert)
@@ -885,6 +937,19 @@ def prune_events(session: Session, *, older_than: datetime) -> int:
     """Delete event claims received before ``older_than`` (past Slack's redelivery window)."""
     result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < older_than))
     return int(result.rowcount or 0)
+
+
+# --- across workspaces (the administrator's CLI, which has to find the workspace first) -----------
+
+
+def workspaces_of_channel(session: Session, channel_id: str) -> list[str]:
+    """The workspaces that have a team in the channel ``channel_id``."""
+    return sorted(session.scalars(select(Team.workspace_id).where(Team.channel_id == channel_id)).all())
+
+
+def workspaces_with_teams(session: Session) -> list[str]:
+    """Every workspace with at least one team."""
+    return sorted(set(session.scalars(select(Team.workspace_id).distinct()).all()))
 
 
 # --- purge ----------------------------------------------------------------------------------------

@@ -16,8 +16,7 @@ from bot.messages import REVIEW_ACTION
 from bot.slack_io import BEST_EFFORT_ERRORS, log_failure, slack_error
 from bot.templating import part
 from conversations.plans import Draft, NotAllowed, PlanError, PlanService, check_draft
-from conversations.targets import team_framework
-from storage import repo
+from conversations.targets import channel_framework, team_framework
 from storage.models import is_row_id, utcnow
 
 if TYPE_CHECKING:
@@ -139,8 +138,7 @@ def register(app: App, services: Services) -> None:
     def on_add(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         channel_id = str(action.get("value") or "")
-        with services.db.read() as s:
-            framework = team_framework(repo.get_team(s, context.team_id, channel_id))
+        framework = channel_framework(services.db, context.team_id, channel_id)
         try:
             client.views_open(trigger_id=body["trigger_id"], view=plans.add_modal(framework, channel_id))
         except SlackApiError as exc:
@@ -154,8 +152,7 @@ def register(app: App, services: Services) -> None:
         except (ValueError, KeyError, TypeError):
             ack()
             return
-        with services.db.read() as s:
-            framework = team_framework(repo.get_team(s, context.team_id, channel_id))
+        framework = channel_framework(services.db, context.team_id, channel_id)
         try:
             draft = _draft(framework, view.get("state", {}).get("values", {}), "", with_extras=True)
         except PlanError as exc:

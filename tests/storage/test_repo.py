@@ -286,6 +286,56 @@ def test_postgresql_records_a_reply_with_its_claim_in_one_statement(db: Database
         assert len(repo.list_comments(s, WS, aid)) == 1
 
 
+def test_record_reply_claims_and_stores_all_or_nothing_on_either_dialect(db: Database) -> None:
+    """``record_reply`` is the one entry of the typed-reply write (the dialect's path is chosen in
+    storage): one statement on PostgreSQL, one transaction on SQLite, the same outcomes."""
+    aid = _open(db)
+
+    def record(event_id: str | None, answers: dict, comment: str | None = None, ts: str = "") -> repo.RecordedReply:
+        return repo.record_reply(
+            db,
+            event_id=event_id,
+            workspace_id=WS,
+            assessment_id=aid,
+            dimension_id="d1",
+            user_id="U1",
+            answers=answers,
+            message_ts=ts or f"{event_id}.1",
+            comment=comment,
+        )
+
+    first = record("Ev1", {"q1": 3, "q2": None}, "we use MLflow")
+    assert (first.claimed, first.status, first.answers, first.replaced) == (True, "open", 2, ())
+    again = record("Ev1", {"q1": 0})  # Slack's retry of the same event: nothing changes
+    assert (again.claimed, again.answers) == (False, 0)
+    later = record("Ev2", {"q1": 1})  # a later answer replaces the earlier one
+    assert (later.answers, later.replaced) == (1, ("q1",))
+    assert record("Ev3", {}).claimed  # an unreadable reply: claimed, nothing stored
+    assert record(None, {"q2": 2}, ts="9.1").answers == 1  # no event id: nothing to claim
+    assert repo.record_reply(
+        db,
+        event_id="Ev5",
+        workspace_id="T-other",  # another workspace's assessment: claimed, nothing found, nothing stored
+        assessment_id=aid,
+        dimension_id="d1",
+        user_id="U1",
+        answers={"q1": 4},
+        message_ts="Ev5.1",
+        comment=None,
+    ) == repo.RecordedReply(True, None, 0)
+    with db.session() as s:
+        stored = {(r.question_id, r.level, r.source) for r in repo.list_responses(s, WS, aid)}
+        comments = [c.text for c in repo.list_comments(s, WS, aid)]
+        repo.close_assessment(s, repo.get_assessment(s, WS, aid), status=CLOSED, closed_by="U1")
+    assert stored == {("q1", 1, "reply"), ("q2", 2, "reply")}
+    assert comments == ["we use MLflow"]
+    late = record("Ev4", {"q1": 4}, "too late")
+    assert (late.claimed, late.status, late.answers) == (True, CLOSED, 0)
+    with db.session() as s:
+        assert {r.level for r in repo.list_responses(s, WS, aid) if r.question_id == "q1"} == {1}
+        assert len(repo.list_comments(s, WS, aid)) == 1
+
+
 def test_a_channel_status_is_read_in_two_statements_with_its_schedule_and_never_across_workspaces(
     db: Database,
 ) -> None:

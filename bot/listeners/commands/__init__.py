@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot import messages
 from bot.listeners.commands.context import CommandContext
 from bot.listeners.commands.registry import parse, usage_answer
 from conversations.business_case import BusinessService
 from conversations.commands import CommandError
-from storage.db import DatabaseUnavailable
+from storage.db import DATABASE_ERRORS
 
 log = logging.getLogger("maturity.commands")
 
@@ -76,7 +75,7 @@ def dispatch(
     if subcommand.handler is not None:
         try:
             subcommand.handler(ctx)
-        except (SQLAlchemyError, DatabaseUnavailable) as exc:
+        except DATABASE_ERRORS as exc:
             # The unit of work rolled back: nothing it meant to change was kept. Say so, instead of
             # leaving the member with silence (or Bolt's "unhandled request").
             log.error(
