@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import gc
 import json
 import logging
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -18,13 +16,12 @@ if TYPE_CHECKING:
     from bot.scheduler import CheckInScheduler
     from bot.services import Services
 
+from bot.cli_support import UsageError, first_line, load_command_settings, open_database
 from conversations.text import clip
 
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
+
 log = logging.getLogger("maturity.cli")
-
-
-class UsageError(Exception):
-    """User error: printed as one line, exit code 2."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -120,6 +117,7 @@ def _positive(value: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from bot.config import ConfigError, load_frameworks_setting
+    from conversations.scoring_io import ResponsesFileError
     from storage.db import DatabaseURLError
 
     args = build_parser().parse_args(argv)
@@ -128,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_frameworks_validate(args)
         load_frameworks_setting()  # FRAMEWORKS_DIR: a broken file stops every command, naming file and field
         return COMMANDS[args.command](args)
-    except (UsageError, ConfigError, DatabaseURLError) as exc:
+    except (UsageError, ConfigError, DatabaseURLError, ResponsesFileError) as exc:
         from storage.db import mask_credentials
 
         print(f"maturity: error: {mask_credentials(str(exc))}", file=sys.stderr)
@@ -193,66 +191,9 @@ def cmd_frameworks(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_responses_csv(path: Path, framework_id: str) -> tuple[Any, list[Any]]:
-    """Parse a responses CSV; UsageError names the file, line and field at fault."""
-    from conversations.frameworks import UnknownFrameworkError, get_framework
-    from scoring.types import Answer
-
-    try:
-        framework = get_framework(framework_id)
-    except UnknownFrameworkError as exc:
-        raise UsageError(str(exc).strip("'\"")) from None
-    spec = framework.spec()
-    known = set(spec.question_ids)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    # Read row by row, keeping one answer per (respondent, question): a later row replaces an
-    # earlier one, as a later answer does in Slack. Memory grows with respondents × questions,
-    # never with the file (a 1 GB export of repeated answers reads in a few megabytes).
-    answers: dict[tuple[str, str], Answer] = {}
-    respondents: dict[str, str] = {}  # one string per respondent, however many rows name them
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip() for h in reader.fieldnames or []]
-            missing = [c for c in ("respondent", "question_id", "level") if c not in header]
-            if missing:
-                raise UsageError(
-                    f"{path}: header must be respondent,question_id,level[,comment] (missing {', '.join(missing)})"
-                )
-            reader.fieldnames = header
-            for row in reader:
-                line = reader.line_num
-                respondent = (row.get("respondent") or "").strip()
-                question_id = (row.get("question_id") or "").strip()
-                raw = (row.get("level") or "").strip()
-                if not respondent:
-                    raise UsageError(f"{path}:{line}: respondent is empty")
-                if question_id not in known:
-                    raise UsageError(f"{path}:{line}: unknown question_id {clip(question_id)!r} for {framework.id}")
-                if raw in ("", "?"):
-                    level = None
-                else:
-                    try:
-                        level = int(raw)
-                    except ValueError:
-                        problem = f"level {clip(raw)!r} is not a whole number (or ? / empty)"
-                        raise UsageError(f"{path}:{line}: {problem}") from None
-                    if not spec.scale.contains(level):
-                        shown = clip(str(level))
-                        raise UsageError(f"{path}:{line}: level {shown} is outside {spec.scale.min}–{spec.scale.max}")
-                respondent = respondents.setdefault(respondent, respondent)
-                answers.pop((respondent, question_id), None)  # re-inserted last: the latest answer
-                answers[(respondent, question_id)] = Answer(respondent, question_id, level)
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not a UTF-8 text file") from None
-    except csv.Error as exc:
-        raise UsageError(f"{path}: not a readable CSV ({exc})") from None
-    return framework, list(answers.values())
-
-
 def cmd_score(args: argparse.Namespace) -> int:
     from conversations.frameworks import get_roadmaps
+    from conversations.scoring_io import read_responses_csv, score_json
     from scoring import format_score, reference_level, score, select_roadmap
 
     framework, answers = read_responses_csv(args.file, args.framework)
@@ -300,56 +241,6 @@ def _target_level(raw: str, scale: Any) -> int:
     return level
 
 
-def score_json(framework: Any, result: Any, roadmap: Any) -> dict[str, Any]:
-    def rnd(x: float | None) -> float | None:
-        return None if x is None else round(x, 4)
-
-    return {
-        "framework": framework.id,
-        "framework_version": framework.version,
-        "respondents": result.respondents,
-        "overall": rnd(result.overall),
-        "level": result.level,
-        "level_name": framework.level_name(result.level) if result.level is not None else None,
-        "dimensions": [
-            {
-                "id": d.id,
-                "name": d.name,
-                "weight": d.weight,
-                "score": rnd(d.score),
-                "level": d.level,
-                "answered_questions": d.answered_questions,
-            }
-            for d in result.dimensions
-        ],
-        "questions": [
-            {
-                "id": q.question_id,
-                "mean": rnd(q.mean),
-                "answered": q.answered,
-                "dont_know": q.dont_know,
-                "spread": q.spread,
-                "flagged": q.flagged,
-            }
-            for q in result.questions
-        ],
-        "disagreements": [q.question_id for q in result.disagreements],
-        "target_level": result.target_level,
-        "weakest": [
-            {
-                "id": w.dimension_id,
-                "score": rnd(w.score),
-                "target_level": w.target_level,
-                "next_level": w.target_level,  # the older name of the same level
-                "gap": rnd(w.gap),
-                "priority": rnd(w.priority),
-            }
-            for w in result.weakest
-        ],
-        "roadmap": asdict(roadmap.next) if roadmap is not None and roadmap.next is not None else None,
-    }
-
-
 # --- database and servers --------------------------------------------------------------------------
 
 
@@ -362,18 +253,12 @@ def _use_clock(settings: Any) -> None:
         log.warning("the clock is taken from a file", extra={"path": settings.maturity_clock_file})
 
 
-def _settings() -> Any:
-    from bot.config import load_settings
-
-    return load_settings()
-
-
 def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
     from storage.db import Database, mask_credentials, shown_url
     from storage.migrate import SchemaNewerError, current_revision, upgrade
 
-    settings = _settings()
+    settings = load_command_settings()
     setup_logging(settings.log_level)
     db = Database(settings.database_url)
     try:
@@ -383,7 +268,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     except SchemaNewerError as exc:
         raise UsageError(str(exc)) from None
     except Exception as exc:  # a database that cannot be reached is the user's to fix: say so in one line
-        problem = mask_credentials(_first_line(exc), db.url)
+        problem = mask_credentials(first_line(exc), db.url)
         raise UsageError(f"DATABASE_URL: cannot migrate {shown_url(db.url)}: {problem}") from None
     finally:
         db.dispose()
@@ -406,8 +291,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
         if answer.strip() != team:
             print("nothing deleted")
             return 1
-    settings = _settings()
-    db = _open_database(settings)
+    settings = load_command_settings()
+    db = open_database(settings)
     try:
         counts = purge_workspace(db, team)
     finally:
@@ -419,38 +304,16 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
-def _open_database(settings: Any) -> Any:
-    from storage.db import Database, mask_credentials
-    from storage.migrate import SchemaNewerError, is_up_to_date
-
-    db = Database(settings.database_url)
-    try:
-        current = is_up_to_date(db)
-    except SchemaNewerError as exc:
-        db.dispose()
-        raise UsageError(str(exc)) from None
-    except Exception as exc:
-        problem = mask_credentials(_first_line(exc), db.url)
-        raise UsageError(f"DATABASE_URL: cannot reach the database: {problem}") from None
-    if not current:
-        raise UsageError("the database schema is not up to date: run `maturity migrate` first")
-    return db
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
 
-    settings = _settings()
+    settings = load_command_settings()
     if args.port is not None:
         settings.port = args.port
     settings.require_http()
     setup_logging(settings.log_level)
     _use_clock(settings)
-    db = _open_database(settings)
+    db = open_database(settings)
     _check_slack(settings, db)
     if args.workers == 1:
         return _serve(settings, db, args)
@@ -547,11 +410,11 @@ def cmd_socket(args: argparse.Namespace) -> int:
     from bot.logs import setup_logging
     from bot.services import build_services
 
-    settings = _settings()
+    settings = load_command_settings()
     settings.require("slack_app_token", "slack_bot_token")
     setup_logging(settings.log_level)
     _use_clock(settings)
-    db = _open_database(settings)
+    db = open_database(settings)
     _check_slack(settings, db)
     services = build_services(settings, db)
     app = build_app(services)

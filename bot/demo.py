@@ -17,12 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.cli import score_json
 from bot.csv_cells import csv_writer
 from bot.scheduler import start_scheduler
 from conversations.assessments import AssessmentService
 from conversations.frameworks import Framework, default_framework
 from conversations.records import comments_of, responses_of
+from conversations.scoring_io import read_responses_csv, score_json
 from storage import clock
 
 TEAM_ID = "T0DEMO001"
@@ -452,7 +452,6 @@ def _write_outputs(out: Path, db, assessment_id: int, names: dict[str, str], tra
 
 def _recheck(csv_path: Path, framework_id: str) -> float:
     """Score the exported CSV the way `maturity score` does: the same shared engine, from a file."""
-    from bot.cli import read_responses_csv
     from scoring import score
 
     framework, answers = read_responses_csv(csv_path, framework_id)

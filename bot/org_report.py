@@ -134,7 +134,7 @@ def render_org_html(view: OrgView) -> str:
 
 def cmd_org_report(args: Any) -> int:
     """``maturity report --org [--workspace T…] --format md|html|csv [--out FILE]``."""
-    from bot.cli import UsageError, _open_database, _settings
+    from bot.cli_support import UsageError, load_command_settings, open_database
 
     fmt = (getattr(args, "format", None) or "md").strip().lower()
     if fmt not in ("md", "html", "csv"):
@@ -143,8 +143,8 @@ def cmd_org_report(args: Any) -> int:
     if wanted is not None and not re.fullmatch(r"[TE][A-Z0-9]{2,32}", wanted):
         raise UsageError(f"--workspace must be a Slack team id such as T0123ABCD, got {wanted!r}")
     out = getattr(args, "out", None)
-    settings = _settings()
-    db = _open_database(settings)
+    settings = load_command_settings()
+    db = open_database(settings)
     try:
         workspaces = workspaces_with_teams(db)
         if wanted is not None:

@@ -637,10 +637,10 @@ def cmd_report(args: Any) -> int:
     """``maturity report --team C… --format md|html [--workspace T…] [--out FILE] [--anonymous]``.
 
     Writes the report of the channel's latest finished assessment to ``--out`` (or stdout).
-    Raises bot.cli.UsageError (exit 2, one line) for an unknown channel, a channel found in several
+    Raises bot.cli_support.UsageError (exit 2, one line) for an unknown channel, a channel found in several
     workspaces without ``--workspace``, or a channel with no finished assessment.
     """
-    from bot.cli import UsageError, _open_database, _settings
+    from bot.cli_support import UsageError, load_command_settings, open_database
 
     channel = (args.team or "").strip()
     fmt = (getattr(args, "format", None) or "md").strip().lower()
@@ -652,8 +652,8 @@ def cmd_report(args: Any) -> int:
     out = getattr(args, "out", None)
     anonymous = bool(getattr(args, "anonymous", False))
 
-    settings = _settings()
-    db = _open_database(settings)
+    settings = load_command_settings()
+    db = open_database(settings)
     try:
         workspaces = workspaces_with_channel(db, channel)
         if wanted is not None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
-from bot.cli import UsageError
+from bot.cli_support import UsageError
 from bot.reports import build_report, cmd_report, render_html, render_markdown, responses_csv
 from storage import repo
 from tests.conftest import CHANNEL, MEMBERS, TEAM, Running

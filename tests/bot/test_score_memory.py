@@ -6,8 +6,8 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
-from bot.cli import read_responses_csv
 from conversations.frameworks import get_framework
+from conversations.scoring_io import read_responses_csv
 
 FRAMEWORK = get_framework("maturity-levels")
 QUESTIONS = [q for d in FRAMEWORK.dimensions for q in d.questions]
