@@ -19,7 +19,7 @@ import dataclasses
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from bot.csv_cells import csv_writer
 from bot.templating import date as format_date
 from bot.templating import environment, pct, render, signed
 from conversations.assessments import AssessmentService, Result, spec_from_json
+from conversations.plans import PlanService, PlanView
 from conversations.records import team_record
 from conversations.replies import TextPart, slack_parts
 from conversations.workspaces import workspaces_with_channel
@@ -39,6 +40,7 @@ from scoring.formatting import format_number
 from scoring.types import FrameworkSpec, Roadmap
 from storage import clock
 from storage.db import Database
+from storage.models import Assessment, Comment, Response
 
 __all__ = [
     "DeltaView",
@@ -268,180 +270,23 @@ def build_report(
     record = team_record(db, workspace_id, channel_id, result.assessment.id, history_limit=HISTORY_LIMIT)
     assert record is not None  # latest_result found an assessment of it
     anonymous = bool(anonymous or record.anonymous)
-    workspace_name, channel_name = record.workspace_name, record.channel_name
-    history, stored = record.history, record.responses
-
     comments = tuple(result.comments)
-    from conversations.plans import PlanService
-
     plan = PlanService(db).plan(workspace_id, channel_id)
-    people = {v.item.owner_id for v in plan.items if v.item.owner_id}
-    people |= {v.last_change.user_id for v in plan.items if v.last_change is not None and v.last_change.user_id}
-    if result.targets is not None and result.targets.set_by:
-        people.add(result.targets.set_by)
-    owner_names = dict(names(people) if callable(names) else (names or {}))  # assignments: never anonymous
+    owner_names = _owner_names(names, plan, result)  # assignments: never anonymous
     if anonymous:
         result = dataclasses.replace(result, comments=())  # they carry user ids
-        names = {}
-    elif callable(names):
-        mentioned = {p.target for c in comments for p in slack_parts(c.text) if p.kind == "user" and p.target}
-        names = names({r.user_id for r in stored} | {c.user_id for c in comments} | mentioned)
-    names = dict(names or {})
-    parts_of = {c.id: _named(slack_parts(c.text), names) for c in comments}
-    comments_by_message = {(c.user_id, c.message_ts): comment_plain(parts_of[c.id]) for c in comments}
+    shown = {} if anonymous else _member_names(names, record.responses, comments)
+    parts_of = {c.id: _named(slack_parts(c.text), shown) for c in comments}
     spec, sc, fw = result.spec, result.score, result.framework
-    delta = result.delta
-    dim_deltas = {d.id: d for d in delta.dimensions} if delta is not None else {}
-
-    dimensions = []
-    for d in sc.dimensions:
-        dd = dim_deltas.get(d.id)
-        change = dd.delta if dd is not None else None
-        dimensions.append(
-            DimensionRow(
-                id=d.id,
-                name=d.name,
-                weight=d.weight,
-                weight_text=pct(d.weight),
-                score=d.score,
-                score_text=format_score(d.score),
-                level=d.level,
-                level_name=d.level_name,
-                answered_questions=d.answered_questions,
-                total_questions=d.total_questions,
-                respondents=d.respondents,
-                delta=change,
-                delta_text=signed(change),
-                arrow=arrow(change) if change is not None else "",
-            )
-        )
-
-    weakest = tuple(
-        WeakRow(
-            rank=i,
-            name=w.name,
-            score_text=format_score(w.score),
-            level=w.level,
-            next_level=w.next_level,
-            next_level_name=spec.level_name(w.next_level),
-            gap_text=format_score(w.gap),
-            weight_text=pct(w.weight),
-            priority_text=format_number(w.priority, 2),
-        )
-        for i, w in enumerate(sc.weakest, 1)
-    )
-
-    questions = {q.id: (dim.name, n, q.prompt) for dim in fw.dimensions for n, q in enumerate(dim.questions, 1)}
-    dim_names = {d.id: d.name for d in spec.dimensions}
-    disagreements = []
-    for q in sc.disagreements:
-        dim_name, number, prompt = questions.get(
-            q.question_id, (dim_names.get(q.dimension_id, q.dimension_id), 0, q.question_id)
-        )
-        counts = Counter(q.levels)
-        disagreements.append(
-            DisagreementRow(
-                dimension=dim_name,
-                number=number,
-                question_id=q.question_id,
-                prompt=prompt,
-                low=min(q.levels),
-                high=max(q.levels),
-                spread=q.spread or 0,
-                answered=q.answered,
-                distribution=", ".join(f"{level}\u00a0×{n}" for level, n in sorted(counts.items())),
-            )
-        )
-
-    order = {d.id: i for i, d in enumerate(spec.dimensions)}
-    evidence = tuple(
-        EvidenceRow(
-            dimension=dim_names.get(c.dimension_id, c.dimension_id),
-            text=c.text,
-            author=None if anonymous else names.get(c.user_id, c.user_id),
-            date=format_date(c.created_at),
-            parts=parts_of[c.id],
-        )
-        for c in sorted(comments, key=lambda c: (order.get(c.dimension_id, len(order)), c.created_at, c.id))
-    )
-
-    history_rows = []
-    for a in history:
-        a_spec = spec_from_json(a.spec_json)
-        history_rows.append(
-            HistoryRow(
-                assessment_id=a.id,
-                date=format_date(a.closed_at),
-                framework_id=a.framework_id,
-                framework_version=a.framework_version,
-                overall_text=format_score(a.overall),
-                level=a.level,
-                level_name=_level_name(a_spec, a.level),
-                current=a.id == result.assessment.id,
-            )
-        )
-    trend = tuple(
-        sorted(
-            (
-                (a.closed_at, a.overall, a.level)
-                for a in history
-                if a.framework_id == result.assessment.framework_id
-                and a.overall is not None
-                and a.level is not None
-                and a.closed_at is not None
-            ),
-            key=lambda p: p[0],
-        )
-    )
-
-    delta_view = None
-    if delta is not None and result.previous_assessment is not None:
-        prev = result.previous_assessment
-        gain, drop = delta.biggest_gain, delta.biggest_drop
-        delta_view = DeltaView(
-            previous_id=prev.id,
-            previous_date=format_date(prev.closed_at),
-            previous_overall_text=format_score(delta.previous_overall),
-            overall_delta_text=signed(delta.overall_delta),
-            arrow=arrow(delta.overall_delta) if delta.overall_delta is not None else "",
-            level_changed=delta.level_changed,
-            previous_level=delta.previous_level,
-            previous_level_name=_level_name(spec, delta.previous_level),
-            gain=f"{gain.name} {signed(gain.delta)}" if gain is not None else None,
-            drop=f"{drop.name} {signed(drop.delta)}" if drop is not None else None,
-            note=delta.note or "",
-        )
-
-    responses = tuple(
-        ResponseRow(
-            respondent=None if anonymous else names.get(r.user_id, r.user_id),
-            question_id=r.question_id,
-            dimension_id=_dimension_of(spec, r.question_id),
-            level=r.level,
-            comment=comments_by_message.get((r.user_id, r.message_ts or ""), ""),
-            time=r.answered_at,
-        )
-        for r in stored
-    )
-
     choice = result.roadmap
-    if not result.framework.roadmaps:
-        note = f"The framework {result.framework.id} has no roadmaps."
-    elif choice is None:
-        note = "No level yet: nobody gave a numeric answer."
-    elif choice.next is None:
-        note = "Top of the scale: keep it there — watch drift, cost and incident trends, and re-assess every quarter."
-    else:
-        note = ""
-
     a = result.assessment
     return Report(
         generated_at=clock.now(),
         anonymous=anonymous,
         workspace_id=workspace_id,
-        workspace_name=workspace_name,
+        workspace_name=record.workspace_name,
         channel_id=channel_id,
-        channel_name=channel_name,
+        channel_name=record.channel_name,
         framework_id=fw.id,
         framework_name=fw.name,
         framework_version=spec.version,
@@ -459,17 +304,17 @@ def build_report(
         respondents=sc.respondents,
         member_count=sc.member_count,
         response_rate_text=pct(sc.response_rate) if sc.response_rate is not None else "",
-        dimensions=tuple(dimensions),
-        weakest=weakest,
-        disagreements=tuple(disagreements),
+        dimensions=_dimension_rows(result),
+        weakest=_weak_rows(result),
+        disagreements=_disagreement_rows(result),
         roadmap=choice.next if choice is not None else None,
         roadmap_alternative=choice.accelerated if choice is not None else None,
-        roadmap_note=note,
-        evidence=evidence,
-        history=tuple(history_rows),
-        delta=delta_view,
-        responses=responses,
-        trend_points=trend,
+        roadmap_note=_roadmap_note(result),
+        evidence=_evidence_rows(comments, spec, parts_of, None if anonymous else shown),
+        history=_history_rows(record.history, a.id),
+        delta=_delta_view(result),
+        responses=_response_rows(record.responses, spec, comments, parts_of, None if anonymous else shown),
+        trend_points=_trend_points(record.history, a.framework_id),
         result=result,
         platforms=business.latest_comparison(workspace_id, channel_id),
         business_case=business.latest_business_case(workspace_id, channel_id),
@@ -480,6 +325,207 @@ def build_report(
         if result.targets is not None and result.targets.set_by
         else "",
     )
+
+
+def _owner_names(names: Names | None, plan: PlanView, result: Result) -> dict[str, str]:
+    """Names of the roadmap items' owners and last editors and of who set the target (shown even in
+    an anonymous report: assignments, not answers)."""
+    people = {v.item.owner_id for v in plan.items if v.item.owner_id}
+    people |= {v.last_change.user_id for v in plan.items if v.last_change is not None and v.last_change.user_id}
+    if result.targets is not None and result.targets.set_by:
+        people.add(result.targets.set_by)
+    return dict(names(people) if callable(names) else (names or {}))
+
+
+def _member_names(names: Names | None, stored: Sequence[Response], comments: Sequence[Comment]) -> dict[str, str]:
+    """Names of the respondents, the commenters and whoever their comments mention."""
+    if callable(names):
+        mentioned = {p.target for c in comments for p in slack_parts(c.text) if p.kind == "user" and p.target}
+        return dict(names({r.user_id for r in stored} | {c.user_id for c in comments} | mentioned))
+    return dict(names or {})
+
+
+def _dimension_rows(result: Result) -> tuple[DimensionRow, ...]:
+    delta = result.delta
+    dim_deltas = {d.id: d for d in delta.dimensions} if delta is not None else {}
+    rows = []
+    for d in result.score.dimensions:
+        dd = dim_deltas.get(d.id)
+        change = dd.delta if dd is not None else None
+        rows.append(
+            DimensionRow(
+                id=d.id,
+                name=d.name,
+                weight=d.weight,
+                weight_text=pct(d.weight),
+                score=d.score,
+                score_text=format_score(d.score),
+                level=d.level,
+                level_name=d.level_name,
+                answered_questions=d.answered_questions,
+                total_questions=d.total_questions,
+                respondents=d.respondents,
+                delta=change,
+                delta_text=signed(change),
+                arrow=arrow(change) if change is not None else "",
+            )
+        )
+    return tuple(rows)
+
+
+def _weak_rows(result: Result) -> tuple[WeakRow, ...]:
+    spec = result.spec
+    return tuple(
+        WeakRow(
+            rank=i,
+            name=w.name,
+            score_text=format_score(w.score),
+            level=w.level,
+            next_level=w.next_level,
+            next_level_name=spec.level_name(w.next_level),
+            gap_text=format_score(w.gap),
+            weight_text=pct(w.weight),
+            priority_text=format_number(w.priority, 2),
+        )
+        for i, w in enumerate(result.score.weakest, 1)
+    )
+
+
+def _disagreement_rows(result: Result) -> tuple[DisagreementRow, ...]:
+    spec, fw = result.spec, result.framework
+    questions = {q.id: (dim.name, n, q.prompt) for dim in fw.dimensions for n, q in enumerate(dim.questions, 1)}
+    dim_names = {d.id: d.name for d in spec.dimensions}
+    rows = []
+    for q in result.score.disagreements:
+        dim_name, number, prompt = questions.get(
+            q.question_id, (dim_names.get(q.dimension_id, q.dimension_id), 0, q.question_id)
+        )
+        counts = Counter(q.levels)
+        rows.append(
+            DisagreementRow(
+                dimension=dim_name,
+                number=number,
+                question_id=q.question_id,
+                prompt=prompt,
+                low=min(q.levels),
+                high=max(q.levels),
+                spread=q.spread or 0,
+                answered=q.answered,
+                distribution=", ".join(f"{level}\u00a0×{n}" for level, n in sorted(counts.items())),
+            )
+        )
+    return tuple(rows)
+
+
+def _evidence_rows(
+    comments: Sequence[Comment],
+    spec: FrameworkSpec,
+    parts_of: Mapping[int, tuple[TextPart, ...]],
+    names: Mapping[str, str] | None,
+) -> tuple[EvidenceRow, ...]:
+    """The comments by dimension and time; ``names`` None: anonymous (no author)."""
+    dim_names = {d.id: d.name for d in spec.dimensions}
+    order = {d.id: i for i, d in enumerate(spec.dimensions)}
+    return tuple(
+        EvidenceRow(
+            dimension=dim_names.get(c.dimension_id, c.dimension_id),
+            text=c.text,
+            author=None if names is None else names.get(c.user_id, c.user_id),
+            date=format_date(c.created_at),
+            parts=parts_of[c.id],
+        )
+        for c in sorted(comments, key=lambda c: (order.get(c.dimension_id, len(order)), c.created_at, c.id))
+    )
+
+
+def _history_rows(history: Sequence[Assessment], current_id: int) -> tuple[HistoryRow, ...]:
+    rows = []
+    for a in history:
+        a_spec = spec_from_json(a.spec_json)
+        rows.append(
+            HistoryRow(
+                assessment_id=a.id,
+                date=format_date(a.closed_at),
+                framework_id=a.framework_id,
+                framework_version=a.framework_version,
+                overall_text=format_score(a.overall),
+                level=a.level,
+                level_name=_level_name(a_spec, a.level),
+                current=a.id == current_id,
+            )
+        )
+    return tuple(rows)
+
+
+def _trend_points(history: Sequence[Assessment], framework_id: str) -> tuple[tuple[datetime, float, int], ...]:
+    """The framework's scored assessments, oldest first."""
+    return tuple(
+        sorted(
+            (
+                (a.closed_at, a.overall, a.level)
+                for a in history
+                if a.framework_id == framework_id
+                and a.overall is not None
+                and a.level is not None
+                and a.closed_at is not None
+            ),
+            key=lambda p: p[0],
+        )
+    )
+
+
+def _delta_view(result: Result) -> DeltaView | None:
+    delta, prev = result.delta, result.previous_assessment
+    if delta is None or prev is None:
+        return None
+    gain, drop = delta.biggest_gain, delta.biggest_drop
+    return DeltaView(
+        previous_id=prev.id,
+        previous_date=format_date(prev.closed_at),
+        previous_overall_text=format_score(delta.previous_overall),
+        overall_delta_text=signed(delta.overall_delta),
+        arrow=arrow(delta.overall_delta) if delta.overall_delta is not None else "",
+        level_changed=delta.level_changed,
+        previous_level=delta.previous_level,
+        previous_level_name=_level_name(result.spec, delta.previous_level),
+        gain=f"{gain.name} {signed(gain.delta)}" if gain is not None else None,
+        drop=f"{drop.name} {signed(drop.delta)}" if drop is not None else None,
+        note=delta.note or "",
+    )
+
+
+def _response_rows(
+    stored: Sequence[Response],
+    spec: FrameworkSpec,
+    comments: Sequence[Comment],
+    parts_of: Mapping[int, tuple[TextPart, ...]],
+    names: Mapping[str, str] | None,
+) -> tuple[ResponseRow, ...]:
+    """The responses, each with the comment of its message; ``names`` None: anonymous (no respondent)."""
+    comments_by_message = {(c.user_id, c.message_ts): comment_plain(parts_of[c.id]) for c in comments}
+    return tuple(
+        ResponseRow(
+            respondent=None if names is None else names.get(r.user_id, r.user_id),
+            question_id=r.question_id,
+            dimension_id=_dimension_of(spec, r.question_id),
+            level=r.level,
+            comment=comments_by_message.get((r.user_id, r.message_ts or ""), ""),
+            time=r.answered_at,
+        )
+        for r in stored
+    )
+
+
+def _roadmap_note(result: Result) -> str:
+    """Why the report shows no roadmap step, else ""."""
+    choice = result.roadmap
+    if not result.framework.roadmaps:
+        return f"The framework {result.framework.id} has no roadmaps."
+    if choice is None:
+        return "No level yet: nobody gave a numeric answer."
+    if choice.next is None:
+        return "Top of the scale: keep it there — watch drift, cost and incident trends, and re-assess every quarter."
+    return ""
 
 
 def _item_row(view: Any, names: Mapping[str, str]) -> ItemRow:
