@@ -13,8 +13,10 @@ import random
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.csv_cells import csv_writer
@@ -24,6 +26,14 @@ from conversations.frameworks import Framework, default_framework
 from conversations.records import comments_of, responses_of
 from conversations.scoring_io import read_responses_csv, score_json
 from storage import clock
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.scheduler import CheckInScheduler
+    from bot.services import Services
+    from standin.driver import SlackDriver
+    from standin.web_api import StandInSlack
+    from storage.db import Database
 
 TEAM_ID = "T0DEMO001"
 CHANNEL = "C0DEMO001"
@@ -59,7 +69,57 @@ def _wait_quiet(slack, timeout: float = 15.0) -> None:  # type: ignore[no-untype
         time.sleep(0.05)
 
 
+@dataclass
+class _Demo:
+    """The running demo: the stand-in Slack and the real app serving it, and the simulated team."""
+
+    out: Path
+    slack: StandInSlack
+    driver: SlackDriver
+    db: Database
+    settings: Settings
+    services: Services
+    server: Any
+    thread: threading.Thread
+    scheduler: CheckInScheduler | None
+    team: list[tuple[str, str, str]]  # (user id, handle, real name)
+    framework: Framework
+    rng: random.Random
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {uid: real for uid, _, real in self.team}
+
+    @property
+    def lead(self) -> str:
+        return self.team[0][0]
+
+
 def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
+    """The whole demo (see the module docstring); 0 when re-scoring the exported CSV gives the summary's score."""
+    demo = _start(out, members, seed)
+    try:
+        assessment_id, summary_post, transcript = _first_assessment(demo)
+        files = _write_outputs(out, demo.db, assessment_id, demo.names, transcript)
+        matches = _recheck_matches(out, demo.framework.id)
+        steps = _plan_next_steps(demo.driver, demo.slack, demo.db, demo.team, demo.names, summary_post)
+        cycle = _quarter_later(demo.driver, demo.slack, demo.team, demo.names, demo.framework)
+        org, org_files = _org_view(
+            demo.driver, demo.slack, demo.db, demo.team, demo.names, out, demo.settings.org_min_respondents
+        )
+        (out / "transcript.txt").write_text(
+            transcript + "\n\n" + steps + "\n\n" + cycle + "\n\n" + org + "\n", encoding="utf-8"
+        )
+        files += org_files
+        print("Files written to " + str(out.resolve()) + ": " + ", ".join(files))
+        return 0 if matches else 1
+    finally:
+        _stop(demo)
+
+
+def _start(out: Path, members: int, seed: int) -> _Demo:
+    """A fresh SQLite database in ``out``, the stand-in Slack with the team's channel, the real app
+    serving it over HTTP, and the scheduler running as ``maturity serve`` runs it."""
     from bot.app import build_app
     from bot.config import load_settings
     from bot.logs import setup_logging
@@ -80,7 +140,6 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
 
     signing_secret = secrets.token_hex(16)
     team = PEOPLE[:members]
-    names = {uid: real for uid, _, real in team}
     slack = StandInSlack(team_id=TEAM_ID, team_name="Acme ML").start()
     for i, (uid, handle, real) in enumerate(team):
         # the lead is a workspace admin: she sees every team
@@ -105,118 +164,131 @@ def run_demo(out: Path, members: int = 5, seed: int = 7) -> int:
     driver = SlackDriver(f"{url}/slack/events", signing_secret, slack=slack, team_id=TEAM_ID)
     framework = default_framework()
     print(f"maturity demo: the app is serving {url}/slack/events against a stand-in Slack at {slack.url}")
-    print(f"Team #ml-platform: {', '.join(names.values())}. Framework: {framework.name}.\n")
+    print(f"Team #ml-platform: {', '.join(real for _, _, real in team)}. Framework: {framework.name}.\n")
     scheduler = start_scheduler(services)  # as `maturity serve` runs it: on, ticking, claiming in the db
+    return _Demo(out, slack, driver, db, settings, services, server, thread, scheduler, team, framework, rng)
 
-    try:
-        lead = team[0][0]
-        driver.slash("assess", user_id=lead, channel_id=CHANNEL)
-        slack.wait_for("chat.postMessage", count=1 + len(framework.dimensions), timeout=15)
-        _wait_quiet(slack)
-        assessment = AssessmentService(db).open_assessment(TEAM_ID, CHANNEL)
-        assert assessment is not None
-        assessment_id = assessment.id
-        threads = {t.dimension_id: t.message_ts for t in assessment.threads}
 
-        # Each member has a "true" level for the team, and answers around it; one is an optimist.
-        for index, (uid, _, _) in enumerate(team):
-            base = {d.id: rng.choice([1, 1, 2, 2, 3]) for d in framework.dimensions}
-            optimist = index == 1
-            for d_index, dimension in enumerate(framework.dimensions):
-                levels: list[int | None] = []
-                for _ in dimension.questions:
-                    level = base[dimension.id] + rng.choice([-1, 0, 0, 0, 1]) + (1 if optimist else 0)
-                    levels.append(max(framework.scale.min, min(framework.scale.max, level)))
-                if index == 2 and d_index == 0:
-                    levels[0] = None  # "don't know"
-                use_buttons = index % 3 == 2
-                if use_buttons:
-                    for question, level in zip(dimension.questions, levels, strict=True):
-                        driver.click(
-                            user_id=uid,
-                            channel_id=CHANNEL,
-                            message_ts=threads[dimension.id],
-                            action_id=f"answer:{question.id}:{'dk' if level is None else level}",
-                            value=json.dumps({"a": assessment_id, "q": question.id, "l": level}),
-                            block_id=f"q:{question.id}",
-                        )
-                    continue
-                if index == 3 and d_index == 1:
-                    driver.reply(user_id=uid, channel_id=CHANNEL, thread_ts=threads[dimension.id], text="we're ok-ish")
-                text = " ".join("?" if lv is None else str(lv) for lv in levels)
-                if rng.random() < 0.45:
-                    text += " " + rng.choice(COMMENTS)
-                driver.reply(user_id=uid, channel_id=CHANNEL, thread_ts=threads[dimension.id], text=text)
-            _wait_quiet(slack)
-        # The lead changes one answer after reading the thread.
-        first_dim = framework.dimensions[0]
-        driver.reply(
-            user_id=lead,
-            channel_id=CHANNEL,
-            thread_ts=threads[first_dim.id],
-            text="2=1 after Ben's point, hand-offs are still by email",
-        )
-        _wait_quiet(slack)
+def _stop(demo: _Demo) -> None:
+    """Everything ``_start`` started, stopped in reverse, as ``maturity serve`` stops."""
+    if demo.scheduler is not None:
+        demo.scheduler.shutdown(wait=False)
+    clock.reset()
+    demo.server.close()
+    demo.thread.join(timeout=5)
+    demo.services.close()  # as `maturity serve` stops
+    demo.slack.stop()
+    demo.db.dispose()
 
-        driver.slash("status", user_id=lead, channel_id=CHANNEL)
-        _wait_quiet(slack)
-        status_text = (
-            slack.render_blocks(slack.response_url_posts[-1].get("blocks"), users=names)
-            if slack.response_url_posts
-            else ""
-        )
-        driver.slash("finish", user_id=lead, channel_id=CHANNEL)
-        slack.wait_for("chat.postMessage", count=2 + len(framework.dimensions), timeout=15)
-        _wait_quiet(slack)
 
-        transcript = slack.transcript(CHANNEL, users=names)
-        summary_post = slack.calls_to("chat.postMessage")[-1]
-        summary_blocks = slack.render_blocks(summary_post.params.get("blocks"), users=names)
-        transcript += "\n\n--- the summary message as Slack shows it (Block Kit) ---\n" + summary_blocks
-        clickers = sorted(
-            {
-                names[c.params["user"]]
-                for c in slack.calls_to("chat.postEphemeral")
-                if c.params["text"].startswith("Recorded") and c.params["user"] in names
-            }
-            - {names[m.user] for m in slack.messages(CHANNEL) if m.user in names}
-        )
-        if clickers:
-            transcript += f"\n\n({', '.join(clickers)} answered with buttons: clicks are not visible in the channel)"
-        print(transcript)
-        if status_text:
-            print(f"\n--- ephemeral to {names[lead]} after /maturity status ---\n{status_text}")
-        hidden = [e for e in slack.ephemerals() if "couldn't record" in e.text]
-        if hidden:
-            print(f"\n--- ephemeral to {names[hidden[0].user]} after an unreadable reply ---\n{hidden[0].text}")
-        print()
+def _first_assessment(demo: _Demo) -> tuple[int, Any, str]:
+    """The lead opens an assessment, the team answers, the lead checks the status and finishes;
+    prints the channel. Returns the assessment id, the summary's chat.postMessage and the transcript."""
+    slack, driver, framework, lead = demo.slack, demo.driver, demo.framework, demo.lead
+    driver.slash("assess", user_id=lead, channel_id=CHANNEL)
+    slack.wait_for("chat.postMessage", count=1 + len(framework.dimensions), timeout=15)
+    _wait_quiet(slack)
+    assessment = AssessmentService(demo.db).open_assessment(TEAM_ID, CHANNEL)
+    assert assessment is not None
+    threads = {t.dimension_id: t.message_ts for t in assessment.threads}
+    _team_answers(demo, assessment.id, threads)
 
-        files = _write_outputs(out, db, assessment_id, names, transcript)
-        check = _recheck(out / "responses.csv", framework.id)
-        summary = json.loads((out / "summary.json").read_text())
-        matches = abs(check - summary["overall"]) < 1e-9
-        print(
-            f"Re-scored from responses.csv with `maturity score`: overall {check:.2f} "
-            f"(summary says {summary['overall']:.2f}) — {'match' if matches else 'MISMATCH'}"
-        )
-        steps = _plan_next_steps(driver, slack, db, team, names, summary_post)
-        cycle = _quarter_later(driver, slack, team, names, framework)
-        org, org_files = _org_view(driver, slack, db, team, names, out, settings.org_min_respondents)
-        (out / "transcript.txt").write_text(
-            transcript + "\n\n" + steps + "\n\n" + cycle + "\n\n" + org + "\n", encoding="utf-8"
-        )
-        files += org_files
-        print("Files written to " + str(out.resolve()) + ": " + ", ".join(files))
-        return 0 if matches else 1
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        clock.reset()
-        server.close()
-        thread.join(timeout=5)
-        services.close()  # as `maturity serve` stops
-        slack.stop()
-        db.dispose()
+    driver.slash("status", user_id=lead, channel_id=CHANNEL)
+    _wait_quiet(slack)
+    status_text = (
+        slack.render_blocks(slack.response_url_posts[-1].get("blocks"), users=demo.names)
+        if slack.response_url_posts
+        else ""
+    )
+    driver.slash("finish", user_id=lead, channel_id=CHANNEL)
+    slack.wait_for("chat.postMessage", count=2 + len(framework.dimensions), timeout=15)
+    _wait_quiet(slack)
+
+    summary_post = slack.calls_to("chat.postMessage")[-1]
+    transcript = _first_transcript(demo, summary_post)
+    print(transcript)
+    if status_text:
+        print(f"\n--- ephemeral to {demo.names[lead]} after /maturity status ---\n{status_text}")
+    hidden = [e for e in slack.ephemerals() if "couldn't record" in e.text]
+    if hidden:
+        print(f"\n--- ephemeral to {demo.names[hidden[0].user]} after an unreadable reply ---\n{hidden[0].text}")
+    print()
+    return assessment.id, summary_post, transcript
+
+
+def _team_answers(demo: _Demo, assessment_id: int, threads: dict[str, str]) -> None:
+    """Each member has a "true" level for the team and answers around it (one is an optimist):
+    buttons and typed replies, a "don't know", an unreadable reply, comments; then the lead changes
+    one answer after reading the thread."""
+    driver, framework, rng = demo.driver, demo.framework, demo.rng
+    for index, (uid, _, _) in enumerate(demo.team):
+        base = {d.id: rng.choice([1, 1, 2, 2, 3]) for d in framework.dimensions}
+        optimist = index == 1
+        for d_index, dimension in enumerate(framework.dimensions):
+            levels: list[int | None] = []
+            for _ in dimension.questions:
+                level = base[dimension.id] + rng.choice([-1, 0, 0, 0, 1]) + (1 if optimist else 0)
+                levels.append(max(framework.scale.min, min(framework.scale.max, level)))
+            if index == 2 and d_index == 0:
+                levels[0] = None  # "don't know"
+            use_buttons = index % 3 == 2
+            if use_buttons:
+                for question, answer in zip(dimension.questions, levels, strict=True):
+                    driver.click(
+                        user_id=uid,
+                        channel_id=CHANNEL,
+                        message_ts=threads[dimension.id],
+                        action_id=f"answer:{question.id}:{'dk' if answer is None else answer}",
+                        value=json.dumps({"a": assessment_id, "q": question.id, "l": answer}),
+                        block_id=f"q:{question.id}",
+                    )
+                continue
+            if index == 3 and d_index == 1:
+                driver.reply(user_id=uid, channel_id=CHANNEL, thread_ts=threads[dimension.id], text="we're ok-ish")
+            text = " ".join("?" if lv is None else str(lv) for lv in levels)
+            if rng.random() < 0.45:
+                text += " " + rng.choice(COMMENTS)
+            driver.reply(user_id=uid, channel_id=CHANNEL, thread_ts=threads[dimension.id], text=text)
+        _wait_quiet(demo.slack)
+    # The lead changes one answer after reading the thread.
+    driver.reply(
+        user_id=demo.lead,
+        channel_id=CHANNEL,
+        thread_ts=threads[framework.dimensions[0].id],
+        text="2=1 after Ben's point, hand-offs are still by email",
+    )
+    _wait_quiet(demo.slack)
+
+
+def _first_transcript(demo: _Demo, summary_post: Any) -> str:
+    """The channel as people see it, the summary as Slack renders its blocks, and who clicked."""
+    slack, names = demo.slack, demo.names
+    transcript = slack.transcript(CHANNEL, users=names)
+    summary_blocks = slack.render_blocks(summary_post.params.get("blocks"), users=names)
+    transcript += "\n\n--- the summary message as Slack shows it (Block Kit) ---\n" + summary_blocks
+    clickers = sorted(
+        {
+            names[c.params["user"]]
+            for c in slack.calls_to("chat.postEphemeral")
+            if c.params["text"].startswith("Recorded") and c.params["user"] in names
+        }
+        - {names[m.user] for m in slack.messages(CHANNEL) if m.user in names}
+    )
+    if clickers:
+        transcript += f"\n\n({', '.join(clickers)} answered with buttons: clicks are not visible in the channel)"
+    return transcript
+
+
+def _recheck_matches(out: Path, framework_id: str) -> bool:
+    """Re-score responses.csv as `maturity score` does and say whether it gives summary.json's overall."""
+    check = _recheck(out / "responses.csv", framework_id)
+    summary = json.loads((out / "summary.json").read_text())
+    matches = abs(check - summary["overall"]) < 1e-9
+    print(
+        f"Re-scored from responses.csv with `maturity score`: overall {check:.2f} "
+        f"(summary says {summary['overall']:.2f}) — {'match' if matches else 'MISMATCH'}"
+    )
+    return bool(matches)
 
 
 DEMO_TZ = "America/New_York"  # every demo member's Slack timezone
