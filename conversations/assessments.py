@@ -14,6 +14,7 @@ from datetime import UTC, timedelta
 from functools import lru_cache
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from conversations.frameworks import Dimension, Framework, default_framework, framework_versions, get_framework
 from conversations.plans import done_between
@@ -21,6 +22,7 @@ from conversations.replies import ParsedReply, ReplyError, parse_reply
 from conversations.schedules import ScheduleSnapshot
 from conversations.targets import TeamTargets, progress_for
 from scoring import (
+    AssessmentDelta,
     AssessmentScore,
     Comparability,
     RoadmapChoice,
@@ -250,7 +252,7 @@ class Result:
     comparison: Comparability | None = None
 
     @property
-    def delta(self):  # type: ignore[no-untyped-def]
+    def delta(self) -> AssessmentDelta | None:
         if self.previous is None:
             return None
         if self.comparison is None:
@@ -777,13 +779,13 @@ class AssessmentService:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _get(self, s, workspace_id: str, assessment_id: int) -> Assessment:  # type: ignore[no-untyped-def]
+    def _get(self, s: Session, workspace_id: str, assessment_id: int) -> Assessment:
         assessment = repo.get_assessment(s, workspace_id, assessment_id)
         if assessment is None:
             raise NoOpenAssessment()
         return assessment
 
-    def _score(self, s, assessment: Assessment, member_count: int | None) -> AssessmentScore:  # type: ignore[no-untyped-def]
+    def _score(self, s: Session, assessment: Assessment, member_count: int | None) -> AssessmentScore:
         spec = spec_from_json(assessment.spec_json)
         answers = [
             Answer(r.user_id, r.question_id, r.level)
@@ -791,7 +793,7 @@ class AssessmentService:
         ]
         return score(spec, answers, member_count=member_count)
 
-    def _result(self, s, assessment: Assessment, member_count: int | None) -> Result:  # type: ignore[no-untyped-def]
+    def _result(self, s: Session, assessment: Assessment, member_count: int | None) -> Result:
         from conversations.frameworks import get_roadmaps
 
         spec = spec_from_json(assessment.spec_json)
@@ -835,7 +837,7 @@ class AssessmentService:
         )
 
 
-def _just_ended(s, workspace_id: str, channel_id: str) -> EndedAssessment | None:  # type: ignore[no-untyped-def]
+def _just_ended(s: Session, workspace_id: str, channel_id: str) -> EndedAssessment | None:
     ended = repo.last_ended_assessment(s, workspace_id, channel_id)
     if ended is None or ended.closed_at is None:
         return None

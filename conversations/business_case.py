@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from conversations.assessments import AssessmentService
 from conversations.frameworks import (
+    _SINGLE_LINE,
     FrameworkFileError,
     Id,
     _Problems,
@@ -113,11 +114,11 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-Label = _text(75)  # a modal input label / option text
-Hint = _text(150)
-Title = _text(60)
-Item = _text(110)
-SourceText = _text(300)
+Label = Annotated[str, _text(75), _SINGLE_LINE]  # a modal input label / option text
+Hint = Annotated[str, _text(150), _SINGLE_LINE]
+Title = Annotated[str, _text(60), _SINGLE_LINE]
+Item = Annotated[str, _text(110), _SINGLE_LINE]
+SourceText = Annotated[str, _text(300), _SINGLE_LINE]
 StrictPositiveInt = Annotated[int, Field(strict=True, ge=1)]
 
 
@@ -137,7 +138,7 @@ class Criterion(_Model):
 class CriteriaFile(_Model):
     version: StrictPositiveInt
     source: SourceText
-    scale: dict[Annotated[int, Field(strict=True)], Annotated[str, _text(20)]]
+    scale: dict[Annotated[int, Field(strict=True)], Annotated[str, _text(20), _SINGLE_LINE]]
     criteria: Annotated[tuple[Criterion, ...], Field(min_length=1)]
 
     @model_validator(mode="after")

@@ -39,6 +39,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from conversations.text import clip
 from scoring.types import DimensionSpec, FrameworkSpec, Roadmap, Scale, VersionMap
@@ -161,20 +162,19 @@ def _question_mark(value: str) -> str:
     return value
 
 
-def _text(max_length: int) -> Any:
-    return Annotated[
-        str,
-        StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=max_length),
-        AfterValidator(_single_line),
-    ]
+def _text(max_length: int) -> StringConstraints:
+    """A stripped, non-empty string of at most ``max_length`` characters (with ``_SINGLE_LINE``: one line)."""
+    return StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=max_length)
 
+
+_SINGLE_LINE = AfterValidator(_single_line)
 
 Id = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=MAX_ID), AfterValidator(_kebab)]
-Name = _text(MAX_NAME)
-Line = _text(MAX_LINE)
-Description = _text(MAX_DESCRIPTION)
-Prompt = Annotated[_text(MAX_PROMPT), AfterValidator(_question_mark)]
-Anchor = _text(MAX_ANCHOR)
+Name = Annotated[str, _text(MAX_NAME), _SINGLE_LINE]
+Line = Annotated[str, _text(MAX_LINE), _SINGLE_LINE]
+Description = Annotated[str, _text(MAX_DESCRIPTION), _SINGLE_LINE]
+Prompt = Annotated[str, _text(MAX_PROMPT), _SINGLE_LINE, AfterValidator(_question_mark)]
+Anchor = Annotated[str, _text(MAX_ANCHOR), _SINGLE_LINE]
 StrictInt = Annotated[int, Field(strict=True)]
 
 
@@ -704,7 +704,7 @@ def _find_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _describe(error: dict[str, Any], root: type[BaseModel]) -> list[tuple[str, str]]:
+def _describe(error: ErrorDetails, root: type[BaseModel]) -> list[tuple[str, str]]:
     loc = tuple(error["loc"])
     ctx = error.get("ctx") or {}
     cause = ctx.get("error")

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from conversations.assessments import spec_from_json
-from conversations.frameworks import get_frameworks
+from conversations.frameworks import Framework, get_frameworks
 from conversations.schedules import ScheduleError, next_fire
 from scoring import Answer, AssessmentScore, score
 from scoring.formatting import shown_delta
@@ -185,8 +186,8 @@ class OrgService:
                 by_team[row.team_id].append(row)
             # Only each team's latest is scored (its dimensions); the change uses the stored overall of
             # the previous one. A closed assessment's score never changes: kept per process, bounded.
-            latest = [rows[-1] for rows in by_team.values()]
-            missing = [a.id for a in latest if _cached(workspace_id, a) is None]
+            newest = [rows[-1] for rows in by_team.values()]
+            missing = [a.id for a in newest if _cached(workspace_id, a) is None]
             answers: dict[int, list[Answer]] = defaultdict(list)
             for assessment_id, user_id, question_id, level in store.responses_of(s, workspace_id, missing):
                 answers[assessment_id].append(Answer(user_id, question_id, level))
@@ -287,7 +288,14 @@ class OrgService:
             overdue=tuple(overdue),
         )
 
-    def _groups(self, team_rows, by_team, respondents, frameworks, spec_of):  # type: ignore[no-untyped-def]
+    def _groups(
+        self,
+        team_rows: list[TeamRow],
+        by_team: dict[int, list[store.AssessmentRow]],
+        respondents: dict[int, int],
+        frameworks: dict[str, Framework],
+        spec_of: Callable[[str], FrameworkSpec],
+    ) -> list[FrameworkGroup]:
         grouped: dict[str, list[TeamRow]] = defaultdict(list)
         for t in team_rows:
             grouped[t.framework_id].append(t)
@@ -369,9 +377,11 @@ def _overdue(last: datetime, schedule: tuple[str | None, str, int] | None, now: 
     """Whether a check-in is overdue: the schedule's first occurrence after the last assessment has
     passed, with its close window, and no assessment closed since; a team without a schedule is due
     every quarter (92 days)."""
-    if schedule is None or not schedule[0]:
+    if schedule is None:
         return now - last > UNSCHEDULED_PERIOD
     cron, tz, close_after_hours = schedule
+    if not cron:
+        return now - last > UNSCHEDULED_PERIOD
     try:
         due = next_fire(cron, tz, last)
     except (ScheduleError, ValueError):

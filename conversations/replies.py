@@ -13,8 +13,9 @@ an example for this dimension; nothing is recorded then.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from conversations.text import clip
 
@@ -85,7 +86,9 @@ def _number(token: str) -> int | None:
     return int(digits) if len(digits) <= _MAX_DIGITS else None
 
 
-def _level(token: str, number: int, scale_min: int, scale_max: int, fail, names: Sequence[str]) -> int | None:  # type: ignore[no-untyped-def]
+def _level(
+    token: str, number: int, scale_min: int, scale_max: int, fail: Callable[[str], NoReturn], names: Sequence[str]
+) -> int | None:
     if token in DONT_KNOW_TOKENS:
         return None
     value = _number(token)
@@ -110,7 +113,7 @@ def parse_reply(
     """Read a typed reply for a dimension with ``question_count`` questions on the given scale
     (``level_names`` and ``example_comment``: the framework's own, quoted when it cannot be read)."""
 
-    def fail(problem: str) -> None:
+    def fail(problem: str) -> NoReturn:
         raise ReplyError(
             problem,
             question_count=question_count,

@@ -32,7 +32,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from apscheduler.triggers.cron import CronTrigger
@@ -225,7 +225,7 @@ def next_fire(cron: str, tz: str, after: datetime) -> datetime | None:
     trigger = cron_trigger(cron, tz)
     t = after.astimezone(UTC)  # arithmetic in UTC: local + timedelta would drop a DST fold
     while True:
-        fire = trigger.get_next_fire_time(None, t + timedelta(microseconds=1))
+        fire: datetime | None = trigger.get_next_fire_time(None, t + timedelta(microseconds=1))
         if fire is None:
             return None
         if not _repeated(fire):
@@ -347,6 +347,19 @@ class ScheduleRequest:
     resume: bool = False
 
 
+class _RequestFields(TypedDict, total=False):
+    """The fields of a :class:`ScheduleRequest` that the words given set."""
+
+    checkin: Cadence
+    digest: Cadence
+    timezone: str
+    reminder_enabled: bool
+    reminder_after_hours: int
+    close_after_hours: int
+    reminder_hours: tuple[int, int]
+    resume: bool
+
+
 _OPTION_KEYS = {
     "tz": "tz",
     "timezone": "tz",
@@ -375,7 +388,7 @@ def parse_schedule_args(args: str | Sequence[str]) -> ScheduleRequest:
     tokens = args.split() if isinstance(args, str) else [w for a in args for w in a.split()]
     if not tokens:
         raise ScheduleError(f"`schedule` needs quarterly, monthly, weekly, off or a cron expression: {USAGE}.")
-    fields: dict[str, object] = {}
+    fields: _RequestFields = {}
     rest: list[str] = []
     for token in tokens:
         key, eq, value = token.partition("=")
@@ -399,7 +412,7 @@ def parse_schedule_args(args: str | Sequence[str]) -> ScheduleRequest:
             fields["resume"] = True
         else:
             fields["checkin"] = parse_cadence(" ".join(rest))
-    return ScheduleRequest(**fields)  # type: ignore[arg-type]
+    return ScheduleRequest(**fields)
 
 
 _OPTION_EXAMPLES = {
@@ -410,7 +423,7 @@ _OPTION_EXAMPLES = {
 }
 
 
-def _apply_option(fields: dict[str, object], option: str, value: str) -> None:
+def _apply_option(fields: _RequestFields, option: str, value: str) -> None:
     if option == "tz":
         fields["timezone"] = validate_timezone(value)
     elif option == "remind":
@@ -617,17 +630,19 @@ def set_schedule(
                 changes[name] = value
         if request.reminder_hours is not None:
             changes["reminder_hours_start"], changes["reminder_hours_end"] = request.reminder_hours
-        reminder_on = changes.get("reminder_enabled", existing.reminder_enabled if existing else True)
-        remind_after = changes.get(
-            "reminder_after_hours", existing.reminder_after_hours if existing else DEFAULT_REMINDER_AFTER_HOURS
+        # The settings once this command is applied: what it gives, else what is stored, else the defaults.
+        reminder_on = _given(request.reminder_enabled, existing.reminder_enabled if existing else True)
+        remind_after = _given(
+            request.reminder_after_hours,
+            existing.reminder_after_hours if existing else DEFAULT_REMINDER_AFTER_HOURS,
         )
-        close_after = changes.get(
-            "close_after_hours", existing.close_after_hours if existing else DEFAULT_CLOSE_AFTER_HOURS
+        close_after = _given(
+            request.close_after_hours, existing.close_after_hours if existing else DEFAULT_CLOSE_AFTER_HOURS
         )
-        if reminder_on and remind_after >= close_after:  # type: ignore[operator]
+        if reminder_on and remind_after >= close_after:
             raise ScheduleError(
-                f"A reminder after {hours_label(remind_after)} would come after the check-in closes "  # type: ignore[arg-type]
-                f"({hours_label(close_after)}): pick a shorter `remind=` or a longer `close=`."  # type: ignore[arg-type]
+                f"A reminder after {hours_label(remind_after)} would come after the check-in closes "
+                f"({hours_label(close_after)}): pick a shorter `remind=` or a longer `close=`."
             )
         schedule = store.upsert_schedule(s, team, now=now, **changes)
         snapshot = ScheduleSnapshot.of(schedule)
@@ -647,3 +662,11 @@ def pause_workspace(db: Database, workspace_id: str, reason: str, *, now: dateti
     """Pause every schedule of a workspace (the app was uninstalled or its token revoked)."""
     with db.session() as s:
         return store.pause_workspace_schedules(s, workspace_id, reason, now=now)
+
+
+_T = TypeVar("_T")
+
+
+def _given(value: _T | None, otherwise: _T) -> _T:
+    """``value`` where the command gave one (not None), else ``otherwise``."""
+    return otherwise if value is None else value

@@ -195,7 +195,8 @@ def _history(s: Session, assessment: Assessment, overall: float | None) -> list[
             Assessment.closed_at <= reference,
         )
     ).all()
-    points = [HistoryPoint(at, value) for at, value in rows]
+    # The query asks for both is_not(None); the columns are nullable, so say so to the type checker.
+    points = [HistoryPoint(at, value) for at, value in rows if at is not None and value is not None]
     if overall is not None:
         points.append(HistoryPoint(reference, overall))
     return points

@@ -108,13 +108,14 @@ def compare(previous: AssessmentScore, current: AssessmentScore) -> AssessmentDe
 
     biggest_gain: DimensionDelta | None = None
     biggest_drop: DimensionDelta | None = None
+    gain = drop = 0.0  # the biggest gain and drop so far (0: none yet; only a change counts)
     for d in deltas:  # strict comparisons: ties go to the first in spec order
         if d.delta is None:
             continue
-        if d.delta > 0 and (biggest_gain is None or d.delta > biggest_gain.delta):  # type: ignore[operator]
-            biggest_gain = d
-        if d.delta < 0 and (biggest_drop is None or d.delta < biggest_drop.delta):  # type: ignore[operator]
-            biggest_drop = d
+        if d.delta > gain:
+            biggest_gain, gain = d, d.delta
+        if d.delta < drop:
+            biggest_drop, drop = d, d.delta
 
     return AssessmentDelta(
         framework_id=current.framework_id,

@@ -9,9 +9,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, InvalidatePoolError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,10 +75,11 @@ def _secrets_of(url: str | URL) -> list[str]:
     """The URL's password, and the part of its host before an ``@`` (an unencoded ``@`` in the
     password makes SQLAlchemy read the rest of the password as the host, which drivers quote)."""
     if isinstance(url, str):
+        written = url
         try:
-            url = make_url(url.strip())
+            url = make_url(written.strip())
         except Exception:
-            match = _URL_CREDENTIALS.search(url)
+            match = _URL_CREDENTIALS.search(written)
             return [match["password"]] if match and len(match["password"]) >= 2 else []
     found = [url.password] if isinstance(url.password, str) else []
     if url.host and "@" in url.host:
@@ -101,6 +102,13 @@ def normalize_url(url: str | URL) -> URL:
             f"DATABASE_URL: unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)"
         )
     return parsed
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE run through ``Session.execute`` touched.
+    ``Session.execute`` is typed as returning a ``Result``; for those statements it is a
+    ``CursorResult``, which has the ``rowcount``."""
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -64,7 +64,7 @@ class Base(DeclarativeBase):
 strip_text_columns(Base)  # NUL never reaches a text column (storage.nul)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps stored in UTC and always read back timezone-aware, on SQLite (which drops the
     zone) as on PostgreSQL."""
 

@@ -41,9 +41,9 @@ def drop_nul_from_parameters(engine: Engine) -> None:
     """Every string parameter sent through ``engine`` loses its NUL characters."""
 
     @event.listens_for(engine, "before_cursor_execute", retval=True)
-    def _on_execute(  # type: ignore[no-untyped-def]
+    def _on_execute(
         _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool
-    ):
+    ) -> tuple[str, Any]:
         if executemany and isinstance(parameters, list | tuple):
             parameters = [_params_without_nul(p) for p in parameters]
         else:

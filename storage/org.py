@@ -21,10 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from storage.db import rows_affected
 from storage.models import CLOSED, Assessment, Base, Response, Schedule, Team, UTCDateTime, utcnow
 from storage.repo import dialect_insert, ensure_workspace
 
@@ -81,15 +83,16 @@ def add_admin(session: Session, workspace_id: str, user_id: str, added_by: str |
         workspace_id=workspace_id, user_id=user_id, added_by=added_by, added_at=utcnow()
     )
     result = session.execute(stmt.on_conflict_do_nothing(index_elements=[OrgAdmin.workspace_id, OrgAdmin.user_id]))
-    return bool(result.rowcount)
+    return bool(rows_affected(result))
 
 
 def remove_admin(session: Session, workspace_id: str, user_id: str) -> bool:
     """Un-name ``user_id``; False if they were not named."""
+    org_admins = Base.metadata.tables[OrgAdmin.__tablename__]  # OrgAdmin.__table__, typed as a Table
     result = session.execute(
-        OrgAdmin.__table__.delete().where(OrgAdmin.workspace_id == workspace_id, OrgAdmin.user_id == user_id)
+        org_admins.delete().where(org_admins.c.workspace_id == workspace_id, org_admins.c.user_id == user_id)
     )
-    return bool(result.rowcount)
+    return bool(rows_affected(result))
 
 
 # --- the org view's rows --------------------------------------------------------------------------
@@ -113,6 +116,9 @@ def teams_of_workspace(session: Session, workspace_id: str) -> Sequence[Team]:
     return session.scalars(select(Team).where(Team.workspace_id == workspace_id).order_by(Team.id)).all()
 
 
+_ClosedRow = tuple[int, int, str, str, datetime, str | None, int | None, float | None, int | None]
+
+
 def closed_assessment_rows(session: Session, workspace_id: str) -> list[AssessmentRow]:
     """Every closed assessment of the workspace (one query, plain rows), oldest first per team."""
     a = Assessment
@@ -123,7 +129,8 @@ def closed_assessment_rows(session: Session, workspace_id: str) -> list[Assessme
         .where(a.workspace_id == workspace_id, a.status == CLOSED, a.closed_at.is_not(None))
         .order_by(a.team_id, a.closed_at, a.id)
     ).all()
-    return [AssessmentRow(*row) for row in rows]
+    # closed_at is never None here (the query asks for is_not(None)); the column's type allows it.
+    return [AssessmentRow(*row) for row in cast("Sequence[_ClosedRow]", rows)]
 
 
 def responses_of(

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    Select,
     String,
     and_,
     bindparam,
@@ -30,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.db import Database
+from storage.db import Database, rows_affected
 from storage.models import (
     CLOSED,
     OPEN,
@@ -107,7 +108,7 @@ def _upsert_response_stmt(insert: Any) -> Any:
     )
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, Callable[[Any], Any]] = {
     "upsert_response": _upsert_response_stmt,
     "add_comment": lambda insert: insert(Comment).on_conflict_do_nothing(
         index_elements=[Comment.assessment_id, Comment.message_ts]
@@ -847,7 +848,7 @@ def _progress_stmt(groups: tuple[tuple[str, str], ...], with_respondents: bool, 
     """One statement, a UNION ALL of up to four counts tagged by their first column, so that a
     status costs one round trip instead of four. Rows: (kind, key, text, number). None: nothing
     to read."""
-    parts = []
+    parts: list[Select[*tuple[Any, ...]]] = []
     if groups:
         counted = Response.question_id.in_([_sql_string(q) for q, _ in groups])
         parts.append(
@@ -936,7 +937,7 @@ def claim_event(session: Session, event_id: str, workspace_id: str | None) -> bo
 def prune_events(session: Session, *, older_than: datetime) -> int:
     """Delete event claims received before ``older_than`` (past Slack's redelivery window)."""
     result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < older_than))
-    return int(result.rowcount or 0)
+    return rows_affected(result)
 
 
 # --- across workspaces (the administrator's CLI, which has to find the workspace first) -----------
@@ -968,7 +969,8 @@ def purge_workspace(session: Session, workspace_id: str) -> dict[str, int]:
         if column is None:
             continue
         result = session.execute(table.delete().where(column == workspace_id))
-        counts[table.name] = result.rowcount or 0
-    result = session.execute(Workspace.__table__.delete().where(Workspace.id == workspace_id))
-    counts["workspaces"] = result.rowcount or 0
+        counts[table.name] = rows_affected(result)
+    workspaces = Base.metadata.tables[Workspace.__tablename__]  # Workspace.__table__, typed as a Table
+    result = session.execute(workspaces.delete().where(workspaces.c.id == workspace_id))
+    counts["workspaces"] = rows_affected(result)
     return {name: n for name, n in counts.items() if n}

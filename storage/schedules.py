@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import rows_affected
 from storage.models import DEFAULT_DIGEST_CRON, OPEN, Assessment, JobRun, Schedule, Team, utcnow
 from storage.repo import dialect_insert
 
@@ -153,7 +154,7 @@ def pause_schedule(
         .where(Schedule.workspace_id == workspace_id, Schedule.team_id == team_id, Schedule.paused.is_(False))
         .values(paused=True, paused_reason=reason[:64], updated_at=now or utcnow())
     )
-    return bool(result.rowcount)
+    return bool(rows_affected(result))
 
 
 def pause_workspace_schedules(session: Session, workspace_id: str, reason: str, *, now: datetime | None = None) -> int:
@@ -163,7 +164,7 @@ def pause_workspace_schedules(session: Session, workspace_id: str, reason: str, 
         .where(Schedule.workspace_id == workspace_id, Schedule.paused.is_(False))
         .values(paused=True, paused_reason=reason[:64], updated_at=now or utcnow())
     )
-    return result.rowcount or 0
+    return rows_affected(result)
 
 
 # --- job claims -----------------------------------------------------------------------------------

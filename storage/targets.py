@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from storage.db import rows_affected
 from storage.models import Target, utcnow
 from storage.repo import dialect_insert
 
@@ -63,4 +64,4 @@ def clear_targets(session: Session, workspace_id: str, team_id: int, framework_i
             Target.workspace_id == workspace_id, Target.team_id == team_id, Target.framework_id == framework_id
         )
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_affected(result)

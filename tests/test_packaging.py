@@ -61,7 +61,8 @@ def test_readme_opens_with_the_demo_and_the_test_command() -> None:
 
 def test_readme_compose_example_uses_real_settings() -> None:
     readme = (ROOT / "README.md").read_text()
-    compose = yaml.safe_load(re.search(r"```yaml\n(.+?)\n```", readme, re.S).group(1))
+    block = next(b for b in re.findall(r"```yaml\n(.+?)\n```", readme, re.S) if "services:" in b)
+    compose = yaml.safe_load(block)
     env = compose["services"]["app"]["environment"]
     known = {name.upper() for name in Settings.model_fields}
     assert set(env) <= known
