@@ -15,6 +15,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,34 +39,44 @@ def _unsigned(ts: str = "") -> dict[str, str]:
     return {"X-Slack-Request-Timestamp": ts or str(int(time.time())), "X-Slack-Signature": "v0=" + "0" * 64}
 
 
-# (name, body, content type, headers, expected status)
-CASES: list[tuple[str, bytes, str, dict[str, str], int]] = [
-    ("not UTF-8, unsigned", b"\xff\xfe\x00text=1", FORM, _unsigned(), 401),
-    ("JSON content type over a form, unsigned", b"command=%2Fmaturity&text=help", JSON, _unsigned(), 401),
-    ("form starting with {, unsigned", b"{not json", FORM, _unsigned(), 401),
-    ("bad payload=, unsigned", b"payload=%7Bnot-json", FORM, _unsigned(), 401),
-    ("timestamp abc", b"command=%2Fmaturity&text=help", FORM, _unsigned("abc"), 401),
-    ("a signature that is not ASCII", b"command=x", FORM, {**_unsigned(), "X-Slack-Signature": "v0=\u00e9"}, 401),
-    ("no signature headers", b"command=%2Fmaturity&text=help", FORM, {}, 401),
-    ("not UTF-8, signed", b"\xff\xfe\x00text=1", FORM, _signed(b"\xff\xfe\x00text=1"), 400),
+# (name, body, content type, headers, expected status). The headers are made when the request is
+# sent (a signature's timestamp is only good for five minutes: made at collection, it would be stale
+# by the time a long run gets here).
+Headers = Callable[[bytes], dict[str, str]]
+CASES: list[tuple[str, bytes, str, Headers, int]] = [
+    ("not UTF-8, unsigned", b"\xff\xfe\x00text=1", FORM, lambda body: _unsigned(), 401),
+    ("JSON content type over a form, unsigned", b"command=%2Fmaturity&text=help", JSON, lambda body: _unsigned(), 401),
+    ("form starting with {, unsigned", b"{not json", FORM, lambda body: _unsigned(), 401),
+    ("bad payload=, unsigned", b"payload=%7Bnot-json", FORM, lambda body: _unsigned(), 401),
+    ("timestamp abc", b"command=%2Fmaturity&text=help", FORM, lambda body: _unsigned("abc"), 401),
+    (
+        "a signature that is not ASCII",
+        b"command=x",
+        FORM,
+        lambda body: {**_unsigned(), "X-Slack-Signature": "v0=\u00e9"},
+        401,
+    ),
+    ("no signature headers", b"command=%2Fmaturity&text=help", FORM, lambda body: {}, 401),
+    ("not UTF-8, signed", b"\xff\xfe\x00text=1", FORM, _signed, 400),
     (
         "JSON content type over a form, signed",
         b"command=%2Fmaturity&text=help",
         JSON,
-        _signed(b"command=%2Fmaturity&text=help"),
+        _signed,
         400,
     ),
-    ("form starting with {, signed", b"{not json", FORM, _signed(b"{not json"), 400),
-    ("bad payload=, signed", b"payload=%7Bnot-json", FORM, _signed(b"payload=%7Bnot-json"), 400),
-    ("payload= a JSON list, signed", b"payload=%5B%5D", FORM, _signed(b"payload=%5B%5D"), 400),
-    ("signed []", b"[]", JSON, _signed(b"[]"), 400),
-    ("signed JSON string", b'"x"', JSON, _signed(b'"x"'), 400),
-    ("signed deeply nested JSON", b"[" * 100_000, JSON, _signed(b"[" * 100_000), 400),
+    ("form starting with {, signed", b"{not json", FORM, _signed, 400),
+    ("bad payload=, signed", b"payload=%7Bnot-json", FORM, _signed, 400),
+    ("payload= a JSON list, signed", b"payload=%5B%5D", FORM, _signed, 400),
+    ("signed []", b"[]", JSON, _signed, 400),
+    ("signed JSON string", b'"x"', JSON, _signed, 400),
+    ("signed deeply nested JSON", b"[" * 100_000, JSON, _signed, 400),
 ]
 
 
-def _post(url: str, body: bytes, content_type: str, headers: dict[str, str]) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type, **headers}, method="POST")
+def _post(url: str, body: bytes, content_type: str, headers: Headers) -> tuple[int, str]:
+    sent = {"Content-Type": content_type, **headers(body)}
+    request = urllib.request.Request(url, data=body, headers=sent, method="POST")
     try:
         with _NO_PROXY.open(request, timeout=30) as reply:
             return reply.status, reply.read().decode("utf-8", "replace")
