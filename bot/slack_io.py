@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,17 @@ log = logging.getLogger("maturity.slack")
 
 # Errors that mean "this channel is out of reach for the bot"; the user gets told how to fix it.
 CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "access_denied"})
+
+
+def our_fields(raw: str | None, *keys: str) -> tuple[Any, ...] | None:
+    """The fields ``keys`` of the JSON object the bot put in a button's ``value`` or a modal's
+    ``private_metadata`` (Slack sends it back as it was); None when it is not such an object or
+    lacks one of them. The caller still checks each field's type: a value can be tampered with."""
+    try:
+        data = json.loads(raw or "")
+        return tuple(data[key] for key in keys)
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def slack_error(exc: Exception) -> str:

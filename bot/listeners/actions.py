@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -11,7 +10,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import flows, messages
-from bot.slack_io import ephemeral
+from bot.slack_io import ephemeral, our_fields
 from conversations.assessments import AssessmentService, NoOpenAssessment, ThreadAnswer, ThreadClosed
 from storage.models import is_row_id
 
@@ -27,11 +26,10 @@ def _decode(value: str | None) -> tuple[int, str, int | None] | None:
     """The (assessment id, question id, level) a button of ours carries; None for anything else
     (Slack sends back what we put there, so a value of another shape was tampered with): an id
     that is not one of ours (``true``, ``10**30``), a level that is not a small whole number."""
-    try:
-        data = json.loads(value or "")
-        assessment_id, question_id, level = data["a"], data["q"], data["l"]
-    except (ValueError, TypeError, KeyError):
+    fields = our_fields(value, "a", "q", "l")
+    if fields is None:
         return None
+    assessment_id, question_id, level = fields
     if not is_row_id(assessment_id) or not isinstance(question_id, str) or len(question_id) > 64:
         return None
     if level is not None and not (type(level) is int and -100 <= level <= 100):

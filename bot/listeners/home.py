@@ -3,7 +3,6 @@ anonymity mode."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,7 @@ from slack_sdk.models.blocks import Block
 from bot import flows, messages
 from bot.digests import next_run_line
 from bot.scheduler import user_timezone
-from bot.slack_io import slack_error
+from bot.slack_io import our_fields, slack_error
 from conversations.assessments import AssessmentAlreadyOpen
 from conversations.frameworks import get_frameworks
 from conversations.schedules import ScheduleError, describe_schedule, get_schedule, parse_schedule_args, set_schedule
@@ -146,11 +145,7 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         ack()
-        try:
-            value = json.loads(action.get("value") or "")
-            channel_id, on = value["c"], value["on"]
-        except (ValueError, KeyError, TypeError):
-            channel_id = on = None
+        channel_id, on = our_fields(action.get("value"), "c", "on") or (None, None)
         if not isinstance(channel_id, str) or len(channel_id) > 32 or not isinstance(on, bool):
             log.warning("ignored an unreadable anonymity button")
             return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -13,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import plans
 from bot.messages import REVIEW_ACTION
-from bot.slack_io import BEST_EFFORT_ERRORS, log_failure, slack_error
+from bot.slack_io import BEST_EFFORT_ERRORS, log_failure, our_fields, slack_error
 from bot.templating import part
 from conversations.plans import Draft, NotAllowed, PlanError, PlanService, check_draft
 from conversations.targets import channel_framework, team_framework
@@ -66,10 +65,7 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         ack()
         user_id = body["user"]["id"]
-        try:
-            assessment_id = json.loads(action.get("value") or "")["a"]
-        except (ValueError, KeyError, TypeError):
-            assessment_id = None
+        (assessment_id,) = our_fields(action.get("value"), "a") or (None,)
         if not is_row_id(assessment_id):
             log.warning("ignored an unreadable review button")
             return
@@ -96,11 +92,7 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         user_id = body["user"]["id"]
-        try:
-            meta = json.loads(view.get("private_metadata") or "")
-            channel_id, assessment_id, count = meta["c"], meta["a"], meta["n"]
-        except (ValueError, KeyError, TypeError):
-            channel_id = assessment_id = count = None
+        channel_id, assessment_id, count = our_fields(view.get("private_metadata"), "c", "a", "n") or (None,) * 3
         if not (isinstance(channel_id, str) and is_row_id(assessment_id) and type(count) is int):
             ack()
             log.warning("ignored an unreadable proposal modal")
@@ -147,11 +139,11 @@ def register(app: App, services: Services) -> None:
     @app.view(plans.ADD_CALLBACK)
     def on_added(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         user_id = body["user"]["id"]
-        try:
-            channel_id = str(json.loads(view.get("private_metadata") or "")["c"])
-        except (ValueError, KeyError, TypeError):
+        fields = our_fields(view.get("private_metadata"), "c")
+        if fields is None:
             ack()
             return
+        channel_id = str(fields[0])
         framework = channel_framework(services.db, context.team_id, channel_id)
         try:
             draft = _draft(framework, view.get("state", {}).get("values", {}), "", with_extras=True)
@@ -173,11 +165,7 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         ack()
         user_id = body["user"]["id"]
-        try:
-            value = json.loads(action.get("value") or "")
-            item_id, status = value["i"], value["s"]
-        except (ValueError, KeyError, TypeError):
-            item_id = status = None
+        item_id, status = our_fields(action.get("value"), "i", "s") or (None, None)
         if not is_row_id(item_id) or not isinstance(status, str):
             log.warning("ignored an unreadable status button")
             return
