@@ -26,7 +26,6 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.caching import BoundedCache
 from bot.templating import esc as templating_esc
 from bot.templating import part
 from conversations.assessments import (
@@ -37,6 +36,7 @@ from conversations.assessments import (
     TeamOverview,
     ThreadAnswer,
 )
+from conversations.caching import BoundedCache
 from conversations.frameworks import Dimension, Framework
 from conversations.targets import TargetChange, TeamTargets
 from conversations.text import clip as clip_text

@@ -10,8 +10,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.caching import BoundedCache
 from bot.messages import Message
+from conversations.caching import BoundedCache
 
 log = logging.getLogger("maturity.slack")
 

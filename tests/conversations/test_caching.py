@@ -1,4 +1,4 @@
-"""bot.caching.BoundedCache: the one cache of the bot's in-memory state."""
+"""conversations.caching.BoundedCache: the one cache of the bot's in-memory state."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot.caching import BoundedCache
+from conversations.caching import BoundedCache
 
 
 class Clock:
