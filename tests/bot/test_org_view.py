@@ -241,3 +241,41 @@ def test_app_home_has_an_all_teams_section_for_an_admin_only(running: Running) -
     assert "too few answers" in text or "tiny-team" not in text
     member = json.dumps(_home(r, ANA, 2), ensure_ascii=False)
     assert "All teams" not in member and "many-" not in member
+
+
+def test_each_teams_target_shows_in_the_org_view_and_the_home_section(running: Running) -> None:
+    """`/maturity target 3 by 2027-06-30` in one team's channel (signed HTTP): an admin's `/maturity
+    teams` shows it for that team, with its gap, and "—" for every other team; a target on a team
+    with too few answers shows no gap (no score leaks through it)."""
+    r = running
+    people(r)
+    seed(r)
+    before = len(r.slack.response_url_posts)
+    assert r.driver.slash("target 3 by 2027-06-30", user_id=ANA, channel_id=CHANNEL).status == 200
+    set_reply = eventually(lambda: r.slack.response_url_posts[before:], what="the target's answer")[0]
+    assert "Target set: Level 3 (Automated Deployment) by 2027-06-30" in set_reply["text"]
+    before = len(r.slack.response_url_posts)
+    assert r.driver.slash("target 4", user_id=ANA, channel_id=SMALL).status == 200
+    eventually(lambda: r.slack.response_url_posts[before:], what="the second target's answer")
+
+    post = ask(r, "teams", LEAD)
+    blocks = [b["text"]["text"] for b in post["blocks"] if b["type"] == "section"]
+
+    def block_of(name: str) -> str:
+        return next(b for b in blocks if f"#{name}*" in b)
+
+    # ml-platform: 3.33 overall, Level 3's lower bound is 2.5: reached
+    assert "target Level 3 (Automated Deployment) by 2027-06-30, reached" in block_of("ml-platform")
+    assert "target Level 4 (Full MLOps)" in block_of("tiny-team")
+    assert "gap" not in block_of("tiny-team") and "reached" not in block_of("tiny-team")
+    for name in ("vision", "secret-team"):
+        assert "target —" in block_of(name), block_of(name)
+    heat_maps(r, 1)
+
+    # a higher target on a scored team shows the gap to it
+    before = len(r.slack.response_url_posts)
+    assert r.driver.slash("target 4", user_id=ANA, channel_id=CHANNEL).status == 200
+    eventually(lambda: r.slack.response_url_posts[before:], what="the changed target's answer")
+    home = json.dumps(_home(r, LEAD, 1), ensure_ascii=False)
+    assert "target Level 4 (Full MLOps), gap 0.17" in home  # 3.5 - 3.33
+    assert "target —" in home
