@@ -279,3 +279,38 @@ def test_each_teams_target_shows_in_the_org_view_and_the_home_section(running: R
     home = json.dumps(_home(r, LEAD, 1), ensure_ascii=False)
     assert "target Level 4 (Full MLOps), gap 0.17" in home  # 3.5 - 3.33
     assert "target —" in home
+
+
+def test_an_unchanged_view_uploads_the_same_pictures_and_a_new_assessment_redraws_them(
+    running: Running, monkeypatch: Any
+) -> None:
+    """The heat map and trend PNGs are kept per content: asked again with nothing changed, the same
+    bytes, drawn once; once another assessment closes, a new picture with it."""
+    import bot.charts
+    from bot import org
+
+    drawn: list[int] = []
+    real = bot.charts.heatmap_chart
+
+    def counting(groups: Any, max_rows: int = bot.charts.HEATMAP_MAX_ROWS) -> bytes:
+        drawn.append(len(groups))
+        return real(groups, max_rows)
+
+    monkeypatch.setattr(bot.charts, "heatmap_chart", counting)
+    org._PICTURES.clear()
+    r = running
+    people(r)
+    seed(r)
+    ask(r, "teams", LEAD)
+    heat_maps(r, 1)  # uploaded (and kept) before the next one asks
+    ask(r, "teams", BOSS)
+    first, second = heat_maps(r, 2)
+    assert first.content == second.content and first.content.startswith(b"\x89PNG")
+    assert len(drawn) == 1  # the second upload drew nothing
+    seed_assessment(r.db, TEAM, "C0NEWTEAM", "new-team", {"U0N1": 1, "U0N2": 1, "U0N3": 0})
+    ask(r, "teams", LEAD)
+    third = heat_maps(r, 3)[2]
+    assert third.content != first.content and third.content.startswith(b"\x89PNG")
+    assert len(drawn) == 2
+    trends = eventually(lambda: len(t := [f for f in r.slack.files if "trend" in f.name]) >= 3 and t, what="3 trends")
+    assert trends[0].content == trends[1].content != trends[2].content
