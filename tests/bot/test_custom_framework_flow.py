@@ -172,26 +172,24 @@ def test_a_0_to_10_scale_answers_with_a_menu_typed_replies_and_bands(custom: Run
     assert "Roadmap" not in json.dumps(summary.params["blocks"])
 
 
-def _run(r: Running, framework: str, replies: list[str], posts_before: int) -> None:
+def _run(r: Running, framework: str, replies: list[str], posts_before: int, users: tuple[str, ...] = (ANA,)) -> None:
+    """An assessment of the 2-dimension framework: each of ``users`` types ``replies`` (one per
+    dimension), then `/maturity finish`."""
     assert r.driver.slash(f"assess {framework}", user_id=ANA, channel_id=CHANNEL).status == 200
     r.slack.wait_for("chat.postMessage", count=posts_before + 3, timeout=30)
     threads = [m.ts for m in r.slack.messages(CHANNEL) if m.is_bot and not m.thread_ts][-2:]
     _wait_stored(r, 2)
     reactions = len(r.slack.calls_to("reactions.add"))
-    for ts, text in zip(threads, replies, strict=True):
-        r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=ts, text=text)
-    r.slack.wait_for("reactions.add", count=reactions + 2, timeout=30)
+    for user in users:
+        for ts, text in zip(threads, replies, strict=True):
+            r.driver.reply(user_id=user, channel_id=CHANNEL, thread_ts=ts, text=text)
+    r.slack.wait_for("reactions.add", count=reactions + 2 * len(users), timeout=30)
     assert r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL).status == 200
 
 
-def test_a_new_version_compares_with_the_old_one_on_what_the_mapping_keeps(
-    custom: Running, frameworks_dir: Path
-) -> None:
-    r = custom
-    _run(r, "llm-serving", ["1 1", "1 1"], 0)
-    r.slack.wait_for("chat.postMessage", count=4, timeout=30)  # v1's summary
-
-    # v2: llm-evaluation reworded as llm-eval-gate, one question added; the app restarts with it.
+def _install_v2(frameworks_dir: Path) -> None:
+    """v2 of llm-serving: llm-evaluation reworded as llm-eval-gate, one question added; the app
+    restarts with it."""
     v2 = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     v2["version"] = 2
     delivery = v2["dimensions"][0]
@@ -218,6 +216,16 @@ def test_a_new_version_compares_with_the_old_one_on_what_the_mapping_keeps(
     fw.use_frameworks_dir(frameworks_dir)
     assert fw.get_framework("llm-serving").version == 2
 
+
+def test_a_new_version_compares_with_the_old_one_on_what_the_mapping_keeps(
+    custom: Running, frameworks_dir: Path
+) -> None:
+    r = custom
+    _run(r, "llm-serving", ["1 1", "1 1"], 0)
+    r.slack.wait_for("chat.postMessage", count=4, timeout=30)  # v1's summary
+
+    _install_v2(frameworks_dir)
+
     _run(r, "llm-serving", ["2 3 1", "1 1"], 4)
     posts = r.slack.wait_for("chat.postMessage", count=9, timeout=30)
     summary, changes = posts[7], posts[8]
@@ -240,3 +248,48 @@ def test_a_new_version_compares_with_the_old_one_on_what_the_mapping_keeps(
     assert report is not None
     assert "1 question new since v1, not in the delta." in render_markdown(report)
     assert "1 question new since v1, not in the delta." in render_html(report)
+
+
+def test_the_trend_marks_the_change_of_version_and_the_report_says_what_it_leaves_out(
+    custom: Running, frameworks_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A v1 assessment, then a v2 one (a question replaced, one added) of the same team, three
+    members each: the trend marks the change of version and the report says what is not comparable
+    across it."""
+    from bot.charts import trend_chart
+    from bot.cli import main
+    from conversations.assessments import AssessmentService, trend_of
+    from tests.reliability.helpers import eventually
+
+    r = custom
+    three = (ANA, BEN, CAT)
+    _run(r, "llm-serving", ["1 1", "1 1"], 0, three)
+    r.slack.wait_for("chat.postMessage", count=4, timeout=30)  # v1's summary
+    _install_v2(frameworks_dir)
+    _run(r, "llm-serving", ["2 3 1", "1 1"], 4, three)
+    r.slack.wait_for("chat.postMessage", count=9, timeout=30)  # v2's summary and change summary
+    note = "1 question new since v1, not in the delta"
+
+    # The trend: one change of version, between the two assessments, with the note.
+    history = AssessmentService(r.db).history(TEAM, CHANNEL)
+    trend = trend_of(history, "llm-serving")
+    assert [(c.previous_version, c.version, c.note) for c in trend.changes] == [(1, 2, note)]
+    first, second = sorted(history, key=lambda a: a.id)
+    assert (trend.changes[0].before, trend.changes[0].after) == (first.closed_at, second.closed_at)
+    # The trend uploaded into the summary's thread is drawn with the marker.
+    framework = fw.get_framework("llm-serving")
+    uploaded = eventually(
+        lambda: [f for f in r.slack.files if f.name == f"maturity-{second.id}-trend.png"], what="v2's trend chart"
+    )
+    assert [f.content for f in uploaded] == [trend_chart(trend.points, framework, trend.changes)]
+    assert uploaded[0].content != trend_chart(trend.points, framework)
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("DATABASE_URL", r.db.url.render_as_string(hide_password=False))
+    day = f"{second.closed_at:%Y-%m-%d}"
+    line = f"Version change: v1 → v2 of the framework between {first.closed_at:%Y-%m-%d} and {day}"
+    for fmt in ("md", "html"):
+        out = tmp_path / f"team.{fmt}"
+        assert main(["report", "--team", CHANNEL, "--format", fmt, "--out", str(out)]) == 0
+        text = out.read_text(encoding="utf-8")
+        assert f"{line}: {note}." in text.replace(" (the dashed line on the trend)", ""), fmt
