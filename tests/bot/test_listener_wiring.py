@@ -3,8 +3,10 @@ a listener module's ``register`` only wires them (issue #18). Called directly he
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,6 +19,41 @@ from storage.db import Database
 from tests.conftest import TEAM
 
 PLAN_LISTENERS = (plan.on_review, plan.on_accept, plan.on_add, plan.on_added, plan.on_status)
+LISTENERS = Path(__file__).resolve().parents[2] / "bot" / "listeners"
+
+
+def _closures_in_register(source: str, label: str) -> list[str]:
+    """The functions and lambdas defined inside a module-level ``register``, as ``label:line name``."""
+    found = []
+    for node in ast.parse(source, label).body:
+        if isinstance(node, ast.FunctionDef) and node.name == "register":
+            for inner in ast.walk(node):
+                if inner is not node and isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                    found.append(f"{label}:{inner.lineno} {getattr(inner, 'name', 'lambda')}")
+    return found
+
+
+def test_every_listener_module_s_register_only_wires() -> None:
+    found = [
+        hit
+        for path in sorted(LISTENERS.rglob("*.py"))
+        for hit in _closures_in_register(path.read_text(encoding="utf-8"), str(path.relative_to(LISTENERS.parent)))
+    ]
+    assert found == [], "listeners defined inside register (make them module-level functions): " + ", ".join(found)
+
+
+def test_the_wiring_check_sees_a_listener_defined_in_register() -> None:
+    source = (
+        "def register(app, services):\n"
+        "    @app.action('x')\n"
+        "    def on_x(ack):\n"
+        "        ack()\n"
+        "    app.view('y')(lambda ack: ack())\n"
+        "def other():\n"
+        "    def helper(): pass\n"
+    )
+    assert _closures_in_register(source, "m.py") == ["m.py:3 on_x", "m.py:5 lambda"]
+    assert _closures_in_register("def register(app, services):\n    app.action('x')(on_x)\n", "m.py") == []
 
 
 def test_bolt_is_asked_only_for_its_own_arguments_of_a_bound_listener() -> None:

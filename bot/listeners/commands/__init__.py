@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from bot import messages
 from bot.listeners.commands.context import CommandContext
 from bot.listeners.commands.registry import parse, usage_answer
+from bot.listeners.wiring import with_services
 from conversations.business_case import BusinessService
 from conversations.commands import CommandError
 from storage.db import DATABASE_ERRORS
@@ -30,11 +31,7 @@ if TYPE_CHECKING:
 
 
 def register(app: App, services: Services) -> None:
-    business = BusinessService(services.db, services.assessments)
-
-    @app.command("/maturity")
-    def maturity(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        dispatch(ack, command, client, respond, context, services, business)
+    app.command("/maturity")(with_services(dispatch, services))
 
 
 def dispatch(
@@ -43,8 +40,8 @@ def dispatch(
     client: WebClient,
     respond: Respond,
     context: BoltContext,
+    *,
     services: Services,
-    business: BusinessService,
 ) -> None:
     """Read the command, answer in the ack when its subcommand can, else ack and run its handler."""
     try:
@@ -58,7 +55,7 @@ def dispatch(
         client=client,
         respond=respond,
         services=services,
-        business=business,
+        business=BusinessService(services.db, services.assessments),
         workspace_id=context.team_id or command.get("team_id") or "",
         channel_id=command["channel_id"],
         channel_name=command.get("channel_name"),
