@@ -80,6 +80,18 @@ def open_modal(client: WebClient, trigger_id: str | None, view: dict[str, Any]) 
     return None
 
 
+def upload_files(
+    client: WebClient, channel_id: str, thread_ts: str, comment: str, files: list[dict[str, Any]]
+) -> str | None:
+    """files.upload v2 into a thread; the error (logged) when Slack or the upload URL said no, else None."""
+    try:
+        client.files_upload_v2(channel=channel_id, thread_ts=thread_ts, initial_comment=comment, file_uploads=files)
+    except BEST_EFFORT_ERRORS as exc:
+        log_failure("files.upload_v2", exc, channel=channel_id)
+        return slack_error(exc)
+    return None
+
+
 def react(client: WebClient, channel: str, ts: str, name: str = "white_check_mark") -> None:
     try:
         client.reactions_add(channel=channel, timestamp=ts, name=name)
