@@ -3,7 +3,8 @@
 Acks at once (within Slack's 3 s): a command that can't be read, and a subcommand whose ``in_ack``
 step has the answer ready, are answered in the ack itself; anything slow follows a plain ack, in the
 subcommand's handler. Handlers are plain functions of a :class:`~.context.CommandContext`, one module
-per group (``assessment``, ``results``, ``channel``, ``business``), as in Bolt's starter template.
+per group (``assessment``, ``results``, ``targets``, ``plan``, ``channel``, ``business_case``,
+``org``), as in Bolt's starter template.
 """
 
 from __future__ import annotations
