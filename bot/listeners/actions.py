@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import flows, messages
-from bot.listeners.wiring import with_services
+from bot.listeners.wiring import Payload, with_services
 from bot.slack_io import ephemeral, our_fields
 from conversations.assessments import AssessmentService, NoOpenAssessment, ThreadAnswer, ThreadClosed
 from storage.models import is_row_id
@@ -43,13 +43,7 @@ def register(app: App, services: Services) -> None:
 
 
 def answer(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    *,
-    services: Services,
+    ack: Ack, body: Payload, action: Payload, client: WebClient, context: BoltContext, *, services: Services
 ) -> None:
     """A level clicked on a question: stored, then acknowledged; the confirmation follows after the ack."""
     # The click is stored BEFORE the ack: Slack never redelivers an interaction, so an

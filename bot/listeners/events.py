@@ -20,7 +20,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot import flows, messages
-from bot.listeners.wiring import with_services
+from bot.listeners.wiring import Payload, with_services
 from bot.slack_io import Revision, ephemeral, is_thread_reply, react, reply_revision
 from conversations.events import claim_event, prune_event_claims
 from storage.db import Database
@@ -122,7 +122,7 @@ def register(app: App, services: Services) -> None:
     app.event("message")(with_services(on_message, services))
 
 
-def on_message(event: dict[str, Any], client: WebClient, context: BoltContext, *, services: Services) -> None:
+def on_message(event: Payload, client: WebClient, context: BoltContext, *, services: Services) -> None:
     """After the ack: a typed reply (or its edit or deletion) shown as stored, or explained."""
     revision = reply_revision(event)
     if revision is not None:

@@ -4,7 +4,7 @@ anonymity mode."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import Block
 
 from bot import flows, messages
 from bot.digests import next_run_line
-from bot.listeners.wiring import with_services
+from bot.listeners.wiring import Payload, with_services
 from bot.scheduler import user_timezone
 from bot.slack_io import open_modal, our_fields, slack_error
 from conversations.assessments import AssessmentAlreadyOpen
@@ -88,20 +88,14 @@ def register(app: App, services: Services) -> None:
     app.action("home:anonymous")(with_services(on_anonymous, services))
 
 
-def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext, *, services: Services) -> None:
+def on_home_opened(event: Payload, client: WebClient, context: BoltContext, *, services: Services) -> None:
     if event.get("tab", "home") != "home":
         return
     publish_home(client, services, context.team_id, event["user"])
 
 
 def on_start(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    *,
-    services: Services,
+    ack: Ack, body: Payload, action: Payload, client: WebClient, context: BoltContext, *, services: Services
 ) -> None:
     """*Start an assessment* on a team's card: opened in its channel (or the member told why not)."""
     ack()
@@ -124,13 +118,7 @@ def on_start(
 
 
 def on_schedule(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    *,
-    services: Services,
+    ack: Ack, body: Payload, action: Payload, client: WebClient, context: BoltContext, *, services: Services
 ) -> None:
     """*Schedule* on a team's card: the schedule modal, with the current schedule."""
     ack()
@@ -140,13 +128,7 @@ def on_schedule(
 
 
 def on_schedule_submitted(
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    *,
-    services: Services,
+    ack: Ack, body: Payload, view: Payload, client: WebClient, context: BoltContext, *, services: Services
 ) -> None:
     """The schedule modal submitted: set (an error on the field that is wrong), and Home redrawn."""
     values = view.get("state", {}).get("values", {})
@@ -167,13 +149,7 @@ def on_schedule_submitted(
 
 
 def on_anonymous(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    *,
-    services: Services,
+    ack: Ack, body: Payload, action: Payload, client: WebClient, context: BoltContext, *, services: Services
 ) -> None:
     """The anonymity switch on a team's card."""
     ack()

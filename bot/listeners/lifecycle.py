@@ -5,12 +5,12 @@ assessment data is kept until an admin runs ``maturity purge --team T…``."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import BoltContext
 from slack_bolt.listener.builtins import TokenRevocationListeners
 
-from bot.listeners.wiring import with_services
+from bot.listeners.wiring import Payload, with_services
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -42,7 +42,7 @@ def on_uninstalled(context: BoltContext, *, services: Services) -> None:
     )
 
 
-def on_tokens_revoked(event: dict[str, Any], context: BoltContext, *, services: Services) -> None:
+def on_tokens_revoked(event: Payload, context: BoltContext, *, services: Services) -> None:
     revocation = _revocation(services)
     if revocation is not None:
         revocation.handle_tokens_revoked_events(event, context)

@@ -13,7 +13,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import plans
-from bot.listeners.wiring import with_services
+from bot.listeners.wiring import Payload, with_services
 from bot.messages import REVIEW_ACTION
 from bot.slack_io import BEST_EFFORT_ERRORS, log_failure, open_modal, our_fields
 from bot.templating import part
@@ -71,8 +71,8 @@ def register(app: App, services: Services) -> None:
 
 def on_review(
     ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
+    body: Payload,
+    action: Payload,
     client: WebClient,
     respond: Respond,
     context: BoltContext,
@@ -103,7 +103,7 @@ def on_review(
 
 
 def on_accept(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, *, services: Services
+    ack: Ack, body: Payload, view: Payload, client: WebClient, context: BoltContext, *, services: Services
 ) -> None:
     """The proposals modal submitted: the kept items are added (each checked; errors on their fields)."""
     planner = PlanService(services.db)
@@ -144,13 +144,7 @@ def _kept_drafts(framework: Any, values: dict[str, Any], count: int) -> tuple[li
 
 
 def on_add(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    *,
-    services: Services,
+    ack: Ack, body: Payload, action: Payload, client: WebClient, context: BoltContext, *, services: Services
 ) -> None:
     """The plan's *Add an item* button: the modal for one item."""
     ack()
@@ -160,7 +154,7 @@ def on_add(
 
 
 def on_added(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext, *, services: Services
+    ack: Ack, body: Payload, view: Payload, client: WebClient, context: BoltContext, *, services: Services
 ) -> None:
     """The add modal submitted: the item, checked (an error on its field), is added and announced."""
     user_id = body["user"]["id"]
@@ -182,8 +176,8 @@ def on_added(
 
 def on_status(
     ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
+    body: Payload,
+    action: Payload,
     client: WebClient,
     respond: Respond,
     context: BoltContext,

@@ -34,7 +34,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.listeners.wiring import with_services
+from bot.listeners.wiring import Payload, with_services
 from bot.messages import Message, clip, finalize, md
 from bot.slack_io import CHANNEL_ERRORS, ephemeral, post, slack_error, update
 from bot.templating import part
@@ -334,13 +334,7 @@ def register(app: App, services: Services) -> None:
 
 
 def platform_submitted(
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    *,
-    services: Services,
+    ack: Ack, body: Payload, view: Payload, client: WebClient, context: BoltContext, *, services: Services
 ) -> None:
     """One platform's scores submitted: saved (or errors on their fields), the comparison reposted."""
     service = BusinessService(services.db, services.assessments)
@@ -381,13 +375,7 @@ def platform_submitted(
 
 
 def roi_submitted(
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    *,
-    services: Services,
+    ack: Ack, body: Payload, view: Payload, client: WebClient, context: BoltContext, *, services: Services
 ) -> None:
     """The ROI form submitted: the business case saved (or errors on its fields) and posted."""
     service = BusinessService(services.db, services.assessments)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -23,3 +23,8 @@ def with_services(listener: Callable[..., None], services: Services) -> Callable
     bound = functools.partial(listener, services=services)
     bound.__name__ = listener.__name__  # type: ignore[attr-defined]  # a partial takes them
     return bound
+
+
+Payload = dict[str, Any]
+"""A part of Slack's request as Bolt hands it to a listener (``body``, ``action``, ``view``, ``event``,
+``command``): JSON, read with ``.get``."""

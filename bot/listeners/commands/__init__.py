@@ -10,7 +10,7 @@ per group (``assessment``, ``results``, ``targets``, ``plan``, ``channel``, ``bu
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot import messages
 from bot.listeners.commands.context import CommandContext
 from bot.listeners.commands.registry import parse, usage_answer
-from bot.listeners.wiring import with_services
+from bot.listeners.wiring import Payload, with_services
 from conversations.business_case import BusinessService
 from conversations.commands import CommandError
 from storage.db import DATABASE_ERRORS
@@ -36,13 +36,7 @@ def register(app: App, services: Services) -> None:
 
 
 def dispatch(
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-    *,
-    services: Services,
+    ack: Ack, command: Payload, client: WebClient, respond: Respond, context: BoltContext, *, services: Services
 ) -> None:
     """Read the command, answer in the ack when its subcommand can, else ack and run its handler."""
     try:
