@@ -28,6 +28,7 @@ from scoring.types import FrameworkSpec
 from storage import clock
 from storage import org as store
 from storage.db import Database
+from storage.models import Team
 
 __all__ = [
     "DEFAULT_MIN_RESPONDENTS",
@@ -137,6 +138,40 @@ def _remember(workspace_id: str, a: store.AssessmentRow, sc: AssessmentScore) ->
     _SCORES.put((a.database, workspace_id, a.id, a.closed_at), sc)
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """What one org view read from the database (:meth:`OrgService._read`)."""
+
+    teams: list[Team]
+    by_team: dict[int, list[store.AssessmentRow]]  # closed assessments per team id, oldest first
+    schedules: dict[int, tuple[str | None, str, int]]  # team id -> (check-in cron, timezone, close after hours)
+    respondents: dict[int, int]  # assessment id -> distinct respondents
+    answers: dict[int, list[Answer]]  # the latest assessments not in the score cache
+
+
+class _Scores:
+    """The scores one org view needs: from the per-process cache, else scored once from the stored
+    answers (and remembered); each stored spec parsed once per view."""
+
+    def __init__(self, workspace_id: str, answers: dict[int, list[Answer]]) -> None:
+        self.workspace_id = workspace_id
+        self.answers = answers
+        self._specs: dict[str, FrameworkSpec] = {}
+
+    def spec_of(self, raw: str) -> FrameworkSpec:
+        found = self._specs.get(raw)
+        if found is None:
+            found = self._specs[raw] = spec_from_json(raw)
+        return found
+
+    def of(self, a: store.AssessmentRow) -> AssessmentScore:
+        found = _cached(self.workspace_id, a)
+        if found is None:
+            found = score(self.spec_of(a.spec_json), self.answers.get(a.id, ()), member_count=a.member_count)
+            _remember(self.workspace_id, a, found)
+        return found
+
+
 class OrgService:
     def __init__(self, db: Database, min_respondents: int = DEFAULT_MIN_RESPONDENTS) -> None:
         self.db = db
@@ -166,106 +201,11 @@ class OrgService:
     def view(self, workspace_id: str, now: datetime | None = None) -> OrgView:
         """Every team of the workspace, grouped by framework."""
         now = now or clock.now()
-        with self.db.session() as s:
-            teams = list(store.teams_of_workspace(s, workspace_id))
-            rows = [replace(a, database=self._db_key) for a in store.closed_assessment_rows(s, workspace_id)]
-            schedules = {
-                team_id: (sch.checkin_cron, sch.timezone, sch.close_after_hours)
-                for team_id, sch in store.schedules_of_workspace(s, workspace_id).items()
-            }
-            respondents = store.respondent_counts(s, workspace_id)
-            by_team: dict[int, list[store.AssessmentRow]] = defaultdict(list)
-            for row in rows:
-                by_team[row.team_id].append(row)
-            # Only each team's latest is scored (its dimensions); the change uses the stored overall of
-            # the previous one. A closed assessment's score never changes: kept per process, bounded.
-            newest = [rows[-1] for rows in by_team.values()]
-            missing = [a.id for a in newest if _cached(workspace_id, a) is None]
-            answers: dict[int, list[Answer]] = defaultdict(list)
-            for assessment_id, user_id, question_id, level in store.responses_of(s, workspace_id, missing):
-                answers[assessment_id].append(Answer(user_id, question_id, level))
-
-        specs: dict[str, FrameworkSpec] = {}
-
-        def spec_of(raw: str) -> FrameworkSpec:
-            found = specs.get(raw)
-            if found is None:
-                found = specs[raw] = spec_from_json(raw)
-            return found
-
-        def scored(a: store.AssessmentRow) -> AssessmentScore:
-            found = _cached(workspace_id, a)
-            if found is None:
-                found = score(spec_of(a.spec_json), answers.get(a.id, ()), member_count=a.member_count)
-                _remember(workspace_id, a, found)
-            return found
-
+        stored = self._read(workspace_id)
+        scores = _Scores(workspace_id, stored.answers)
         frameworks = get_frameworks()
-        team_rows: list[TeamRow] = []
-        for team in teams:
-            history = by_team.get(team.id, [])
-            framework_id = history[-1].framework_id if history else team.framework_id
-            fw = frameworks.get(framework_id)
-            fw_name = fw.name if fw is not None else framework_id
-            if not history:
-                team_rows.append(
-                    TeamRow(
-                        channel_id=team.channel_id,
-                        channel_name=team.channel_name,
-                        framework_id=framework_id,
-                        framework_name=fw_name,
-                        anonymous=team.anonymous,
-                        assessment_id=None,
-                        closed_at=None,
-                        respondents=0,
-                        too_few=False,
-                        overall=None,
-                        level=None,
-                        level_name=None,
-                        dimensions=(),
-                        delta=None,
-                        days_since=None,
-                        overdue=True,
-                        closed_by=None,
-                    )
-                )
-                continue
-            latest = history[-1]
-            sc = scored(latest)
-            answered = respondents.get(latest.id, 0)
-            too_few = answered < self.min_respondents
-            previous = history[-2] if len(history) >= 2 and history[-2].framework_id == latest.framework_id else None
-            delta = None
-            if previous is not None and not too_few and respondents.get(previous.id, 0) >= self.min_respondents:
-                shown = shown_delta(previous.overall, sc.overall)
-                delta = float(shown) if shown is not None else None
-            cells = tuple(
-                DimensionCell(d.id, d.name, None if too_few else d.score, None if too_few else d.level)
-                for d in sc.dimensions
-            )
-            team_rows.append(
-                TeamRow(
-                    channel_id=team.channel_id,
-                    channel_name=team.channel_name,
-                    framework_id=latest.framework_id,
-                    framework_name=fw_name,
-                    anonymous=team.anonymous,
-                    assessment_id=latest.id,
-                    closed_at=latest.closed_at,
-                    respondents=answered,
-                    too_few=too_few,
-                    overall=None if too_few else sc.overall,
-                    level=None if too_few else sc.level,
-                    level_name=None if too_few else sc.level_name,
-                    dimensions=cells,
-                    delta=delta,
-                    days_since=max(0, (now - latest.closed_at).days),
-                    overdue=_overdue(latest.closed_at, schedules.get(team.id), now),
-                    closed_by=None if team.anonymous else latest.closed_by,
-                )
-            )
-
-        groups = self._groups(team_rows, by_team, respondents, frameworks, spec_of)
+        team_rows = [self._team_row(team, stored, scores, frameworks, now) for team in stored.teams]
+        groups = self._groups(team_rows, stored.by_team, stored.respondents, frameworks, scores.spec_of)
         everyone = [t for g in groups for t in g.teams]
         changed = [t for t in everyone if t.delta is not None]
         improved = sorted((t for t in changed if t.delta is not None and t.delta > 0), key=lambda t: -(t.delta or 0))
@@ -279,6 +219,92 @@ class OrgService:
             most_improved=tuple(improved[:RANKED]),
             most_declined=tuple(declined[:RANKED]),
             overdue=tuple(overdue),
+        )
+
+    def _read(self, workspace_id: str) -> _Stored:
+        """What the view reads, in one unit of work: the teams, their closed assessments (oldest
+        first), schedules and respondent counts, and the answers of the latest assessments whose
+        score is not in the per-process cache."""
+        with self.db.session() as s:
+            teams = list(store.teams_of_workspace(s, workspace_id))
+            rows = [replace(a, database=self._db_key) for a in store.closed_assessment_rows(s, workspace_id)]
+            schedules = {
+                team_id: (sch.checkin_cron, sch.timezone, sch.close_after_hours)
+                for team_id, sch in store.schedules_of_workspace(s, workspace_id).items()
+            }
+            respondents = store.respondent_counts(s, workspace_id)
+            by_team: dict[int, list[store.AssessmentRow]] = defaultdict(list)
+            for row in rows:
+                by_team[row.team_id].append(row)
+            # Only each team's latest is scored (its dimensions); the change uses the stored overall of
+            # the previous one. A closed assessment's score never changes: kept per process, bounded.
+            newest = [history[-1] for history in by_team.values()]
+            missing = [a.id for a in newest if _cached(workspace_id, a) is None]
+            answers: dict[int, list[Answer]] = defaultdict(list)
+            for assessment_id, user_id, question_id, level in store.responses_of(s, workspace_id, missing):
+                answers[assessment_id].append(Answer(user_id, question_id, level))
+        return _Stored(teams, by_team, schedules, respondents, answers)
+
+    def _team_row(
+        self, team: Team, stored: _Stored, scores: _Scores, frameworks: dict[str, Framework], now: datetime
+    ) -> TeamRow:
+        """One team's row: its latest closed assessment's scores (none with too few answers), the
+        change since the previous one on the same framework, and whether a check-in is overdue."""
+        history = stored.by_team.get(team.id, [])
+        framework_id = history[-1].framework_id if history else team.framework_id
+        fw = frameworks.get(framework_id)
+        fw_name = fw.name if fw is not None else framework_id
+        if not history:
+            return TeamRow(
+                channel_id=team.channel_id,
+                channel_name=team.channel_name,
+                framework_id=framework_id,
+                framework_name=fw_name,
+                anonymous=team.anonymous,
+                assessment_id=None,
+                closed_at=None,
+                respondents=0,
+                too_few=False,
+                overall=None,
+                level=None,
+                level_name=None,
+                dimensions=(),
+                delta=None,
+                days_since=None,
+                overdue=True,
+                closed_by=None,
+            )
+        latest = history[-1]
+        sc = scores.of(latest)
+        answered = stored.respondents.get(latest.id, 0)
+        too_few = answered < self.min_respondents
+        previous = history[-2] if len(history) >= 2 and history[-2].framework_id == latest.framework_id else None
+        delta = None
+        if previous is not None and not too_few and stored.respondents.get(previous.id, 0) >= self.min_respondents:
+            shown = shown_delta(previous.overall, sc.overall)
+            delta = float(shown) if shown is not None else None
+        cells = tuple(
+            DimensionCell(d.id, d.name, None if too_few else d.score, None if too_few else d.level)
+            for d in sc.dimensions
+        )
+        return TeamRow(
+            channel_id=team.channel_id,
+            channel_name=team.channel_name,
+            framework_id=latest.framework_id,
+            framework_name=fw_name,
+            anonymous=team.anonymous,
+            assessment_id=latest.id,
+            closed_at=latest.closed_at,
+            respondents=answered,
+            too_few=too_few,
+            overall=None if too_few else sc.overall,
+            level=None if too_few else sc.level,
+            level_name=None if too_few else sc.level_name,
+            dimensions=cells,
+            delta=delta,
+            days_since=max(0, (now - latest.closed_at).days),
+            overdue=_overdue(latest.closed_at, stored.schedules.get(team.id), now),
+            closed_by=None if team.anonymous else latest.closed_by,
         )
 
     def _groups(
