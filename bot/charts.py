@@ -2,7 +2,8 @@
 
 * :func:`radar_chart` — the dimension scores of an assessment, and of the previous one, on the
   framework's scale;
-* :func:`trend_chart` — the overall score of each assessment over time, over shaded level bands.
+* :func:`trend_chart` — the overall score of each assessment over time, over shaded level bands,
+  with a dashed line labelled "v2" where the framework's version changes.
 
 Both are sized to stay readable in Slack's ~360 px preview (6 × 6 in at 110 dpi, large fonts) and
 are deterministic: the same input gives the same bytes (a bundled font, no timestamps or version in
@@ -41,6 +42,7 @@ BAND_LABEL_WIDTH = 12  # characters per line of a level name beside the trend ch
 Y_MARGIN = 0.06  # room above and below the scale so that points on its ends are whole
 CURRENT_COLOR = "#1f6feb"
 PREVIOUS_COLOR = "#8a8f98"
+VERSION_COLOR = "#555555"  # the dashed line where the framework's version changes
 BAND_COLORS = ("#fde2e1", "#feedd6", "#fdf6c8", "#e3f4dc", "#d3efe9", "#dbe7fb", "#ece1f7")
 
 STYLE = {
@@ -262,9 +264,14 @@ def radar_chart(result: Any, previous: Any = None) -> bytes:
 # --- trend -----------------------------------------------------------------------------------------
 
 
-def trend_figure(points: Sequence[tuple[datetime, float | None, int | None]], framework: Any) -> Figure:
+def trend_figure(
+    points: Sequence[tuple[datetime, float | None, int | None]], framework: Any, changes: Sequence[Any] = ()
+) -> Figure:
     """The trend chart's figure: ``points`` are (date, overall score, level); ``framework`` a
-    Framework or FrameworkSpec (its scale and level names). Points without a score are left out."""
+    Framework or FrameworkSpec (its scale and level names). Points without a score are left out.
+    ``changes``: where the framework's version changes (``conversations.assessments.VersionChange``:
+    ``before``, ``after``, ``version``), each a dashed vertical line half-way between the two
+    assessments, labelled with the new version ("v2") at the top."""
     lo, hi = _scale_of(framework)
     names = _level_names(framework)
     pts = sorted((p for p in points if p[1] is not None), key=lambda p: p[0])
@@ -315,6 +322,22 @@ def trend_figure(points: Sequence[tuple[datetime, float | None, int | None]], fr
             first, last = pts[0][0], pts[-1][0]
             margin = max((last - first) * 0.08, timedelta(days=7))
             ax.set_xlim(mdates.date2num(first - margin), mdates.date2num(last + margin))
+            for change in changes:
+                x = mdates.date2num(change.before + (change.after - change.before) / 2)
+                ax.axvline(x, color=VERSION_COLOR, linestyle="--", linewidth=1.5, zorder=2, gid="version-change")
+                ax.annotate(
+                    f"v{change.version}",
+                    (x, 1.0),
+                    xycoords=("data", "axes fraction"),  # at the top, whatever the scores
+                    xytext=(3, -2),
+                    textcoords="offset points",
+                    ha="left",
+                    va="top",
+                    fontsize=11,
+                    color=VERSION_COLOR,
+                    zorder=4,
+                    gid="version-change",
+                )
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
             days = sorted({math.floor(x) + 0.5 for x in xs})  # one tick per day with an assessment, at noon
             lo_x, hi_x = ax.get_xlim()
@@ -332,10 +355,11 @@ def trend_figure(points: Sequence[tuple[datetime, float | None, int | None]], fr
     return fig
 
 
-def trend_chart(points: Sequence[tuple[datetime, float, int]], framework: Any) -> bytes:
+def trend_chart(points: Sequence[tuple[datetime, float, int]], framework: Any, changes: Sequence[Any] = ()) -> bytes:
     """PNG of the overall score per assessment over time, on ``framework``'s scale, with each level's
-    band shaded and labelled with its name. A single point is drawn with a week either side."""
-    return render_png(trend_figure(points, framework))
+    band shaded and labelled with its name, and each change of the framework's version marked (see
+    :func:`trend_figure`). A single point is drawn with a week either side."""
+    return render_png(trend_figure(points, framework, changes))
 
 
 # --- the organisation's heat map and trend ---------------------------------------------------------
