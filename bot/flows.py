@@ -18,7 +18,17 @@ from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.config import Settings
-from bot.slack_io import BEST_EFFORT_ERRORS, CHANNEL_ERRORS, channel_members, log_failure, post, slack_error, update
+from bot.digests import post_change_summary
+from bot.slack_io import (
+    BEST_EFFORT_ERRORS,
+    CHANNEL_ERRORS,
+    channel_members,
+    log_failure,
+    post,
+    slack_error,
+    update,
+    upload_files,
+)
 from conversations.assessments import AssessmentService, Result, spec_from_json, trend_of
 from conversations.frameworks import Framework, get_framework
 
@@ -373,18 +383,6 @@ def find_posted_summary(
     return None
 
 
-def upload_files(
-    client: WebClient, channel_id: str, thread_ts: str, comment: str, files: list[dict[str, Any]]
-) -> str | None:
-    """files.upload v2 into a thread; the error (logged) when Slack or the upload URL said no, else None."""
-    try:
-        client.files_upload_v2(channel=channel_id, thread_ts=thread_ts, initial_comment=comment, file_uploads=files)
-    except BEST_EFFORT_ERRORS as exc:
-        log_failure("files.upload_v2", exc, channel=channel_id)
-        return slack_error(exc)
-    return None
-
-
 def _png(name: str, title: str, content: bytes) -> dict[str, Any]:
     return {"content": content, "filename": name, "title": title}
 
@@ -459,8 +457,6 @@ def finish_assessment(
         raise SummaryNotPosted(error, reopened) from None
     service.set_summary_ts(workspace_id, result.assessment.id, ts)
     if result.previous is not None:
-        from bot.digests import post_change_summary
-
         post_change_summary(client, service, result, channel_id)
     for thread in result.assessment.threads:
         refresh_dimension(client, service, workspace_id, result.assessment.id, thread.dimension_id, force=True)

@@ -29,6 +29,7 @@ from scoring.types import FrameworkSpec, Scale
 from storage import clock
 from storage import org as store
 from storage.db import Database
+from storage.models import Team
 from storage.targets import OVERALL
 
 __all__ = [
@@ -159,6 +160,56 @@ def _remember(workspace_id: str, a: store.AssessmentRow, sc: AssessmentScore) ->
     _SCORES.put((a.database, workspace_id, a.id, a.closed_at), sc)
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """What one org view read from the database (:meth:`OrgService._read`)."""
+
+    teams: list[Team]
+    by_team: dict[int, list[store.AssessmentRow]]  # closed assessments per team id, oldest first
+    schedules: dict[int, tuple[str | None, str, int]]  # team id -> (check-in cron, timezone, close after hours)
+    respondents: dict[int, int]  # assessment id -> distinct respondents
+    answers: dict[int, list[Answer]]  # the assessments to score that are not in the score cache
+    # (team id, framework id) -> the team's targets for that framework (overall and per dimension)
+    targets: dict[tuple[int, str], list[store.TargetRow]] = field(default_factory=dict)
+
+
+class _Scores:
+    """The scores one org view needs: from the per-process cache, else scored once from the stored
+    answers (and remembered); each stored spec parsed once per view."""
+
+    def __init__(self, workspace_id: str, answers: dict[int, list[Answer]]) -> None:
+        self.workspace_id = workspace_id
+        self.answers = answers
+        self._specs: dict[str, FrameworkSpec] = {}
+
+    def spec_of(self, raw: str) -> FrameworkSpec:
+        found = self._specs.get(raw)
+        if found is None:
+            found = self._specs[raw] = spec_from_json(raw)
+        return found
+
+    def of(self, a: store.AssessmentRow) -> AssessmentScore:
+        found = _cached(self.workspace_id, a)
+        if found is None:
+            found = score(self.spec_of(a.spec_json), self.answers.get(a.id, ()), member_count=a.member_count)
+            _remember(self.workspace_id, a, found)
+        return found
+
+
+def _change(
+    previous: store.AssessmentRow, latest: store.AssessmentRow, sc: AssessmentScore, scores: _Scores
+) -> tuple[float | None, tuple[int, int] | None, str | None]:
+    """The overall change from ``previous`` to ``latest`` (scored ``sc``), as (delta, versions, note):
+    the difference of the scores as shown on one version; across versions, on the comparable
+    questions only, scored on the latest's dimensions and weights, with the versions and the note."""
+    old, new = scores.spec_of(previous.spec_json), scores.spec_of(latest.spec_json)
+    if old.version == new.version:
+        shown = shown_delta(previous.overall, sc.overall)
+        return (float(shown) if shown is not None else None), None, None
+    change = compare_versions(scores.of(previous), sc, new, comparable(old, new))
+    return change.overall_delta, (old.version, new.version), change.note
+
+
 class OrgService:
     def __init__(self, db: Database, min_respondents: int = DEFAULT_MIN_RESPONDENTS) -> None:
         self.db = db
@@ -188,129 +239,12 @@ class OrgService:
     def view(self, workspace_id: str, now: datetime | None = None) -> OrgView:
         """Every team of the workspace, grouped by framework."""
         now = now or clock.now()
-        with self.db.session() as s:
-            teams = list(store.teams_of_workspace(s, workspace_id))
-            rows = [replace(a, database=self._db_key) for a in store.closed_assessment_rows(s, workspace_id)]
-            schedules = {
-                team_id: (sch.checkin_cron, sch.timezone, sch.close_after_hours)
-                for team_id, sch in store.schedules_of_workspace(s, workspace_id).items()
-            }
-            respondents = store.respondent_counts(s, workspace_id)
-            targets: dict[tuple[int, str], list[store.TargetRow]] = defaultdict(list)
-            for target in store.targets_of_workspace(s, workspace_id):
-                targets[(target.team_id, target.framework_id)].append(target)
-            by_team: dict[int, list[store.AssessmentRow]] = defaultdict(list)
-            for row in rows:
-                by_team[row.team_id].append(row)
-            # Only each team's latest is scored (its dimensions); the change uses the stored overall of
-            # the previous one — unless that is on another version of the framework: then it is scored
-            # too, to compare the two on the questions the version mapping makes comparable. A closed
-            # assessment's score never changes: kept per process, bounded.
-            newest = [rows[-1] for rows in by_team.values()]
-            newest += [rows[-2] for rows in by_team.values() if _across_versions(rows)]
-            missing = [a.id for a in newest if _cached(workspace_id, a) is None]
-            answers: dict[int, list[Answer]] = defaultdict(list)
-            for assessment_id, user_id, question_id, level in store.responses_of(s, workspace_id, missing):
-                answers[assessment_id].append(Answer(user_id, question_id, level))
-
-        specs: dict[str, FrameworkSpec] = {}
-
-        def spec_of(raw: str) -> FrameworkSpec:
-            found = specs.get(raw)
-            if found is None:
-                found = specs[raw] = spec_from_json(raw)
-            return found
-
-        def scored(a: store.AssessmentRow) -> AssessmentScore:
-            found = _cached(workspace_id, a)
-            if found is None:
-                found = score(spec_of(a.spec_json), answers.get(a.id, ()), member_count=a.member_count)
-                _remember(workspace_id, a, found)
-            return found
-
+        stored = self._read(workspace_id)
+        scores = _Scores(workspace_id, stored.answers)
         frameworks = get_frameworks()
-        team_rows: list[TeamRow] = []
         latest_scores: dict[str, tuple[FrameworkSpec, AssessmentScore]] = {}  # by channel: for percentiles
-        for team in teams:
-            history = by_team.get(team.id, [])
-            framework_id = history[-1].framework_id if history else team.framework_id
-            fw = frameworks.get(framework_id)
-            fw_name = fw.name if fw is not None else framework_id
-            if not history:
-                team_rows.append(
-                    TeamRow(
-                        channel_id=team.channel_id,
-                        channel_name=team.channel_name,
-                        framework_id=framework_id,
-                        framework_name=fw_name,
-                        anonymous=team.anonymous,
-                        assessment_id=None,
-                        closed_at=None,
-                        respondents=0,
-                        too_few=False,
-                        overall=None,
-                        level=None,
-                        level_name=None,
-                        dimensions=(),
-                        delta=None,
-                        days_since=None,
-                        overdue=True,
-                        closed_by=None,
-                        target=_target(targets.get((team.id, framework_id)), fw, None, None, now.date()),
-                    )
-                )
-                continue
-            latest = history[-1]
-            sc = scored(latest)
-            latest_scores[team.channel_id] = (spec_of(latest.spec_json), sc)
-            answered = respondents.get(latest.id, 0)
-            too_few = answered < self.min_respondents
-            previous = history[-2] if len(history) >= 2 and history[-2].framework_id == latest.framework_id else None
-            delta, delta_versions, delta_note = None, None, None
-            if previous is not None and not too_few and respondents.get(previous.id, 0) >= self.min_respondents:
-                old, new = spec_of(previous.spec_json), spec_of(latest.spec_json)
-                if old.version == new.version:
-                    shown = shown_delta(previous.overall, sc.overall)
-                    delta = float(shown) if shown is not None else None
-                else:  # on the comparable questions only, scored on the latest's dimensions and weights
-                    change = compare_versions(scored(previous), sc, new, comparable(old, new))
-                    delta, delta_versions, delta_note = change.overall_delta, (old.version, new.version), change.note
-            cells = tuple(
-                DimensionCell(d.id, d.name, None if too_few else d.score, None if too_few else d.level)
-                for d in sc.dimensions
-            )
-            team_rows.append(
-                TeamRow(
-                    channel_id=team.channel_id,
-                    channel_name=team.channel_name,
-                    framework_id=latest.framework_id,
-                    framework_name=fw_name,
-                    anonymous=team.anonymous,
-                    assessment_id=latest.id,
-                    closed_at=latest.closed_at,
-                    respondents=answered,
-                    too_few=too_few,
-                    overall=None if too_few else sc.overall,
-                    level=None if too_few else sc.level,
-                    level_name=None if too_few else sc.level_name,
-                    dimensions=cells,
-                    delta=delta,
-                    delta_versions=delta_versions,
-                    delta_note=delta_note,
-                    days_since=max(0, (now - latest.closed_at).days),
-                    overdue=_overdue(latest.closed_at, schedules.get(team.id), now),
-                    closed_by=None if team.anonymous else latest.closed_by,
-                    target=_target(
-                        targets.get((team.id, latest.framework_id)),
-                        fw,
-                        sc.scale,
-                        None if too_few else sc.overall,
-                        now.date(),
-                    ),
-                )
-            )
-
-        groups = self._groups(team_rows, by_team, respondents, frameworks, spec_of, latest_scores)
+        team_rows = [self._team_row(team, stored, scores, frameworks, now, latest_scores) for team in stored.teams]
+        groups = self._groups(team_rows, stored.by_team, stored.respondents, frameworks, scores.spec_of, latest_scores)
         everyone = [t for g in groups for t in g.teams]
         changed = [t for t in everyone if t.delta is not None]
         improved = sorted((t for t in changed if t.delta is not None and t.delta > 0), key=lambda t: -(t.delta or 0))
@@ -324,6 +258,115 @@ class OrgService:
             most_improved=tuple(improved[:RANKED]),
             most_declined=tuple(declined[:RANKED]),
             overdue=tuple(overdue),
+        )
+
+    def _read(self, workspace_id: str) -> _Stored:
+        """What the view reads, in one unit of work: the teams, their closed assessments (oldest
+        first), schedules and respondent counts, and the answers of the assessments to score that
+        are not in the per-process cache."""
+        with self.db.session() as s:
+            teams = list(store.teams_of_workspace(s, workspace_id))
+            rows = [replace(a, database=self._db_key) for a in store.closed_assessment_rows(s, workspace_id)]
+            schedules = {
+                team_id: (sch.checkin_cron, sch.timezone, sch.close_after_hours)
+                for team_id, sch in store.schedules_of_workspace(s, workspace_id).items()
+            }
+            respondents = store.respondent_counts(s, workspace_id)
+            targets: dict[tuple[int, str], list[store.TargetRow]] = defaultdict(list)
+            for target in store.targets_of_workspace(s, workspace_id):  # every team's, one query
+                targets[(target.team_id, target.framework_id)].append(target)
+            by_team: dict[int, list[store.AssessmentRow]] = defaultdict(list)
+            for row in rows:
+                by_team[row.team_id].append(row)
+            # Only each team's latest is scored (its dimensions); the change uses the stored overall of
+            # the previous one — unless that is on another version of the framework: then it is scored
+            # too, to compare the two on the questions the version mapping makes comparable. A closed
+            # assessment's score never changes: kept per process, bounded.
+            newest = [history[-1] for history in by_team.values()]
+            newest += [history[-2] for history in by_team.values() if _across_versions(history)]
+            missing = [a.id for a in newest if _cached(workspace_id, a) is None]
+            answers: dict[int, list[Answer]] = defaultdict(list)
+            for assessment_id, user_id, question_id, level in store.responses_of(s, workspace_id, missing):
+                answers[assessment_id].append(Answer(user_id, question_id, level))
+        return _Stored(teams, by_team, schedules, respondents, answers, dict(targets))
+
+    def _team_row(
+        self,
+        team: Team,
+        stored: _Stored,
+        scores: _Scores,
+        frameworks: dict[str, Framework],
+        now: datetime,
+        latest_scores: dict[str, tuple[FrameworkSpec, AssessmentScore]],
+    ) -> TeamRow:
+        """One team's row: its latest closed assessment's scores (none with too few answers), the
+        change since the previous one on the same framework, and whether a check-in is overdue. The
+        latest's spec and score go into ``latest_scores`` (the percentiles rank by them)."""
+        history = stored.by_team.get(team.id, [])
+        framework_id = history[-1].framework_id if history else team.framework_id
+        fw = frameworks.get(framework_id)
+        fw_name = fw.name if fw is not None else framework_id
+        if not history:
+            return TeamRow(
+                channel_id=team.channel_id,
+                channel_name=team.channel_name,
+                framework_id=framework_id,
+                framework_name=fw_name,
+                anonymous=team.anonymous,
+                assessment_id=None,
+                closed_at=None,
+                respondents=0,
+                too_few=False,
+                overall=None,
+                level=None,
+                level_name=None,
+                dimensions=(),
+                delta=None,
+                days_since=None,
+                overdue=True,
+                closed_by=None,
+                target=_target(stored.targets.get((team.id, framework_id)), fw, None, None, now.date()),
+            )
+        latest = history[-1]
+        sc = scores.of(latest)
+        latest_scores[team.channel_id] = (scores.spec_of(latest.spec_json), sc)
+        answered = stored.respondents.get(latest.id, 0)
+        too_few = answered < self.min_respondents
+        previous = history[-2] if len(history) >= 2 and history[-2].framework_id == latest.framework_id else None
+        delta, delta_versions, delta_note = None, None, None
+        if previous is not None and not too_few and stored.respondents.get(previous.id, 0) >= self.min_respondents:
+            delta, delta_versions, delta_note = _change(previous, latest, sc, scores)
+        cells = tuple(
+            DimensionCell(d.id, d.name, None if too_few else d.score, None if too_few else d.level)
+            for d in sc.dimensions
+        )
+        return TeamRow(
+            channel_id=team.channel_id,
+            channel_name=team.channel_name,
+            framework_id=latest.framework_id,
+            framework_name=fw_name,
+            anonymous=team.anonymous,
+            assessment_id=latest.id,
+            closed_at=latest.closed_at,
+            respondents=answered,
+            too_few=too_few,
+            overall=None if too_few else sc.overall,
+            level=None if too_few else sc.level,
+            level_name=None if too_few else sc.level_name,
+            dimensions=cells,
+            delta=delta,
+            delta_versions=delta_versions,
+            delta_note=delta_note,
+            days_since=max(0, (now - latest.closed_at).days),
+            overdue=_overdue(latest.closed_at, stored.schedules.get(team.id), now),
+            closed_by=None if team.anonymous else latest.closed_by,
+            target=_target(
+                stored.targets.get((team.id, latest.framework_id)),
+                fw,
+                sc.scale,
+                None if too_few else sc.overall,
+                now.date(),
+            ),
         )
 
     def _groups(
