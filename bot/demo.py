@@ -154,6 +154,14 @@ def _start(out: Path, members: int, seed: int) -> _Demo:
         slack_signing_secret=signing_secret,
         slack_api_url=slack.url,
         scheduler_tick_seconds=1,  # the demo moves its clock a quarter ahead: no point waiting a minute
+        # The demo is its own workspace (the stand-in, one bot token) and shows the scheduler: an
+        # environment or .env set up for a production server (SCHEDULER_ENABLED=false, OAuth
+        # installs, an app token, a clock file) changes none of that.
+        scheduler_enabled=True,
+        slack_client_id=None,
+        slack_client_secret=None,
+        slack_app_token=None,
+        maturity_clock_file=None,
     )
     services = build_services(settings, db)
     app = build_app(services)
