@@ -6,9 +6,11 @@ Loopback only. Nothing here talks to the real Slack or to any host but 127.0.0.1
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import gc
+import json
 import multiprocessing
 import os
 import signal
@@ -187,6 +189,16 @@ class Server:
             return 0
         return sum(1 for line in text.splitlines() if '"level": "error"' in line or line.startswith("Traceback"))
 
+    def kill(self) -> None:
+        """SIGKILL to the server and its workers at once: what it had queued after its acks (under
+        Slack's limits, a backlog of 429-retried calls) goes with it. ``start`` again for a fresh one."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        for pid in self.pids():  # the parent first (it would replace a dead worker), then its workers
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -348,6 +360,13 @@ def open_assessment(server: Server, slack: StandInSlack, database_url: str, user
 
 def wait_quiet(slack: StandInSlack, quiet: float = 0.5, timeout: float = 60.0) -> float:
     """Wait until the bot made no Slack call for ``quiet`` s; returns how long that took."""
+    return settle(slack, quiet, timeout)[0]
+
+
+def settle(slack: StandInSlack, quiet: float = 0.5, timeout: float = 60.0) -> tuple[float, bool]:
+    """Wait until the bot made no Slack call for ``quiet`` s, for at most ``timeout`` s; returns (how
+    long it took, whether it went quiet). Under Slack's limits a backlog of 429-retried calls keeps
+    calling: it never goes quiet, and the wait ends at ``timeout``."""
     start = time.monotonic()
     last, since = len(slack.calls), time.monotonic()
     while time.monotonic() - start < timeout:
@@ -356,8 +375,86 @@ def wait_quiet(slack: StandInSlack, quiet: float = 0.5, timeout: float = 60.0) -
         if now != last:
             last, since = now, time.monotonic()
         elif time.monotonic() - since >= quiet:
-            break
-    return time.monotonic() - start - quiet
+            return time.monotonic() - start - quiet, True
+    return time.monotonic() - start, False
+
+
+# --- Slack's rate limits, on by default in every benchmark -------------------------------------------
+
+NO_LIMITS_WAIT = 120.0  # without Slack's limits, how long a benchmark waits for the bot's after-ack calls
+
+
+def add_slack_limit_options(parser: argparse.ArgumentParser, max_drain: float) -> None:
+    """``--no-slack-limits`` and ``--max-drain``: the stand-in enforces Slack's per-method rate limits
+    (standin.web_api.SLACK_RATE_LIMITS, 429 with Retry-After) unless told; with them on, the wait for
+    the bot's after-ack Slack calls after a step is bounded and the backlog left is reported."""
+    parser.add_argument(
+        "--no-slack-limits",
+        dest="slack_limits",
+        action="store_false",
+        help="the stand-in answers without Slack's per-method rate limits (on by default: chat.postMessage ~1/s "
+        "per channel, reactions.add and chat.update ~50/min, chat.postEphemeral and views.publish ~100/min, "
+        "429 with Retry-After)",
+    )
+    parser.add_argument(
+        "--max-drain",
+        type=float,
+        default=max_drain,
+        help=f"with Slack's limits on, wait at most this long after a step for the bot's after-ack Slack calls "
+        f"({max_drain:g} s; their 429-retried backlog is reported, not waited for); without them up to "
+        f"{NO_LIMITS_WAIT:g} s",
+    )
+
+
+# A 429-retried call sleeps Retry-After (1-2 s at Tier 3) between attempts: under Slack's limits the
+# bot counts as done calling Slack only after a silence longer than that.
+LIMITED_QUIET = 2.5
+
+
+def drain_timeout(args: argparse.Namespace) -> float:
+    return float(args.max_drain) if args.slack_limits else NO_LIMITS_WAIT
+
+
+def drain(slack: StandInSlack, args: argparse.Namespace) -> tuple[float, bool]:
+    """After a step: wait for the bot's after-ack Slack calls (bounded by ``--max-drain`` under Slack's
+    limits); returns (seconds, whether it went quiet)."""
+    return settle(slack, quiet=LIMITED_QUIET if args.slack_limits else 0.5, timeout=drain_timeout(args))
+
+
+def limits_note(args: argparse.Namespace) -> str:
+    if not args.slack_limits:
+        return "Slack's rate limits off (--no-slack-limits)"
+    return f"Slack's rate limits on (429 + Retry-After); after-ack wait bounded at {args.max_drain:g} s"
+
+
+def checks_given(slack: StandInSlack) -> int:
+    """✅ reactions the stand-in accepted."""
+    return sum(1 for c in slack.calls_to("reactions.add") if c.ok)
+
+
+def queued(server: Server) -> int:
+    """The server's after-ack queue (``/healthz`` ``queued``; one worker's with ``--workers``); -1 if unread."""
+    try:
+        with _NO_PROXY.open(server.url + "/healthz", timeout=5) as reply:
+            return int(json.loads(reply.read()).get("queued", 0))
+    except (OSError, ValueError):
+        return -1
+
+
+def stop_all(servers: Sequence[Server]) -> None:
+    """SIGTERM to every server at once, then wait for each (each drains its after-ack queue for a few
+    seconds before exiting; in parallel, not one after the other)."""
+    for server in servers:
+        if server.proc is not None and server.proc.poll() is None:
+            server.proc.send_signal(signal.SIGTERM)
+    for server in servers:
+        if server.proc is None:
+            continue
+        try:
+            server.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+            server.proc.wait(timeout=10)
 
 
 # --- load generation (in a process of its own, so it does not share a GIL with the stand-in) ---------

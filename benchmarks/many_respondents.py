@@ -10,6 +10,10 @@ per second, and the count stored against the count sent — read back from the d
 with the level that was sent. Also: ✅ reactions and confirmations posted (a complete typed reply
 gets the ✅ only), errors in the server's log, peak RSS.
 
+The stand-in enforces Slack's per-method rate limits (429 with Retry-After; ``--no-slack-limits`` to
+turn them off): a whole team's ✅ at Tier 3 (~50 a minute) take many minutes, so the ✅ and
+confirmations are counted after at most ``--max-drain`` (5 s) more, with the 429s answered.
+
     .venv/bin/python benchmarks/many_respondents.py                       # 1,000 members, SQLite
     .venv/bin/python benchmarks/many_respondents.py --members 50 --db sqlite,postgresql
 """
@@ -32,17 +36,20 @@ from _common import (  # noqa: E402
     TEAM,
     RequestBuilder,
     Server,
+    add_slack_limit_options,
     app_env,
     database,
+    drain,
     kinds_available,
     latency_summary,
+    limits_note,
     make_slack,
     members,
     migrate,
     open_assessment,
     run_load,
+    settle,
     table,
-    wait_quiet,
     workdir,
 )
 
@@ -64,12 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="send no new request after this many seconds (140; 0 = no limit): keeps a run bounded",
     )
     parser.add_argument("--max-wait", type=float, default=30.0, help="give up waiting for storage after this (30 s)")
-    parser.add_argument(
-        "--slack-limits",
-        action="store_true",
-        help="the stand-in enforces Slack's per-method rate limits (off: a whole team's ✅ at Tier 3 would take "
-        "minutes to drain; answer_burst.py measures the bot under them)",
-    )
+    add_slack_limit_options(parser, max_drain=5.0)
     args = parser.parse_args(argv)
     args.db_list = [d.strip() for d in args.db.split(",") if d.strip()]
     if args.members < 1 or args.concurrency < 1 or not 0 <= args.typed <= 1:
@@ -129,6 +131,7 @@ def run_one(kind: str, args: argparse.Namespace, users: list[str]) -> dict[str, 
         migrate(env, wd)
         server = Server.maturity(f"maturity-{kind}", env, wd, workers=args.workers)
         stack.callback(server.stop)
+        stack.callback(server.kill)  # runs first: its backlog of 429-retried calls is not waited for
         server.start()
         assessment_id, threads = open_assessment(server, slack, target.url, users[0])
         builder = RequestBuilder(slack)
@@ -167,7 +170,7 @@ def run_one(kind: str, args: argparse.Namespace, users: list[str]) -> dict[str, 
         wrong = sum(1 for k, v in expected.items() if k in stored and stored[k] != v)
         extra = sum(1 for k in stored if k not in expected)
         # The confirmations follow the acks on the bot's queue: counted once it stopped calling Slack.
-        wait_quiet(slack, quiet=0.5, timeout=args.max_wait)
+        drain(slack, args) if args.slack_limits else settle(slack, quiet=0.5, timeout=args.max_wait)
         result = {
             "db": kind,
             "members": len(users),
@@ -189,6 +192,7 @@ def run_one(kind: str, args: argparse.Namespace, users: list[str]) -> dict[str, 
             "complete": count == len(expected) and missing == wrong == extra == 0,
             "confirmations": _confirmations(slack) - confirmations_before,
             "checks": _checks(slack) - checks_before,
+            "limited": slack.rate_limited_count,
             "log_errors": server.error_lines(),
             "memory": server.memory_kb(),
             "ack_latency": latency_summary(load.outcomes),
@@ -209,7 +213,7 @@ def _checks(slack: Any) -> int:
 def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print(
         f"\nMany respondents: {args.members} members × 16 questions, {args.typed:.0%} of dimensions typed, "
-        f"the rest by buttons; {args.concurrency} concurrent clients (closed loop)"
+        f"the rest by buttons; {args.concurrency} concurrent clients (closed loop); {limits_note(args)}"
     )
     rows = []
     for r in results:
@@ -255,6 +259,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
             r["extra"],
             r["checks"],
             r["confirmations"],
+            r["limited"],
             r["log_errors"],
             r["memory"].get("VmHWM", 0),
             "yes" if r["complete"] else "NO",
@@ -281,6 +286,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
                 "extra",
                 "✅",
                 "confirmations",
+                "429s",
                 "log errors",
                 "peak RSS kB",
                 "exactly once",

@@ -765,6 +765,13 @@ class StandInSlack:
         with self._lock:
             self._calls.clear()
 
+    def reset_rate_limits(self) -> None:
+        """Refill the rate limiters (``rate_limits=``, ``slack_rate_limits=``): the budget of a fresh
+        workspace, as at start (benchmarks/ack_latency.py between rate steps)."""
+        with self._lock:
+            self._buckets.clear()
+            self._next_allowed.clear()
+
     def wait_for(
         self,
         method: str,

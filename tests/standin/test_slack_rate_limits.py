@@ -37,6 +37,25 @@ def _exhaust(client: WebClient, method: str, burst: int, **params: object) -> Sl
 
 
 @pytest.mark.standin_selftest
+def test_reset_rate_limits_gives_back_a_fresh_workspaces_budget() -> None:
+    with StandInSlack(team_id=TEAM, slack_rate_limits=True) as slack:
+        slack.add_user(ANA, "ana")
+        slack.add_channel(CHANNEL, "ml-platform", members=[ANA])
+        client = WebClient(token="xoxb-test", base_url=slack.url)
+        ts = slack.record_user_message(CHANNEL, ANA, "hello")
+        burst = SLACK_RATE_LIMITS["reactions.add"].burst
+        for n in range(burst):
+            assert client.reactions_add(channel=CHANNEL, timestamp=ts, name=f"emoji{n}")["ok"]
+        with pytest.raises(SlackApiError):
+            client.reactions_add(channel=CHANNEL, timestamp=ts, name="one-too-many")
+        slack.reset_rate_limits()
+        for n in range(burst):  # the whole burst again, at once
+            assert client.reactions_add(channel=CHANNEL, timestamp=ts, name=f"again{n}")["ok"]
+        with pytest.raises(SlackApiError):
+            client.reactions_add(channel=CHANNEL, timestamp=ts, name="and-then-limited")
+
+
+@pytest.mark.standin_selftest
 def test_each_method_has_slacks_limit_answered_with_429_and_retry_after() -> None:
     with StandInSlack(team_id=TEAM, slack_rate_limits=True) as slack:
         slack.add_user(ANA, "ana")
