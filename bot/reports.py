@@ -36,7 +36,7 @@ from conversations.records import team_record
 from conversations.replies import TextPart, slack_parts
 from conversations.workspaces import workspaces_with_channel
 from scoring import arrow, format_score
-from scoring.formatting import format_number
+from scoring.formatting import format_gap, format_number
 from scoring.types import FrameworkSpec, Roadmap
 from storage import clock
 from storage.db import Database
@@ -383,7 +383,7 @@ def _weak_rows(result: Result) -> tuple[WeakRow, ...]:
             level=w.level,
             next_level=w.next_level,
             next_level_name=spec.level_name(w.next_level),
-            gap_text=format_score(w.gap),
+            gap_text=format_gap(w.gap, w.score),
             weight_text=pct(w.weight),
             priority_text=format_number(w.priority, 2),
         )
