@@ -468,13 +468,15 @@ def _org_view(driver, slack, db, team, names: dict[str, str], out: Path, min_res
     posted = len(slack.calls_to("chat.postMessage"))
     driver.slash("teams post", user_id=lead, channel_id=CHANNEL)
     slack.wait_for("chat.postMessage", count=posted + 1, timeout=15)
+    # The heat map comes after the ack, and the last team's charts (uploaded after its `finish` was
+    # acknowledged) may still land meanwhile: wait for the heat map itself, by its name.
     deadline = time.time() + 30
-    while len(slack.files) <= files_before and time.time() < deadline:
+    while not _org_pictures(slack.files[files_before:]) and time.time() < deadline:
         time.sleep(0.05)
     _wait_quiet(slack)
     view_post = next(c for c in reversed(slack.calls_to("chat.postMessage")) if c.params.get("channel") == CHANNEL)
     rendered = slack.render_blocks(view_post.params.get("blocks"), users=names)
-    pictures = [f for f in slack.files[files_before:]]
+    pictures = _org_pictures(slack.files[files_before:])
     (out / "teams-heatmap.png").write_bytes(next((f.content for f in pictures if "trend" not in f.name), b""))
     view = build_org_view(db, TEAM_ID, min_respondents)
     (out / "org-report.md").write_text(render_org_markdown(view), encoding="utf-8")
@@ -489,6 +491,11 @@ def _org_view(driver, slack, db, team, names: dict[str, str], out: Path, min_res
     )
     print(text + "\n")
     return text, ["teams-heatmap.png", "org-report.md", "org-report.html", "org-report.csv"]
+
+
+def _org_pictures(files):  # type: ignore[no-untyped-def]
+    """The files ``/maturity teams`` uploaded (the heat map, and the median trend when there is one)."""
+    return [f for f in files if f.name.startswith("maturity-teams-")]
 
 
 def _write_outputs(out: Path, db, assessment_id: int, names: dict[str, str], transcript: str) -> list[str]:  # type: ignore[no-untyped-def]
