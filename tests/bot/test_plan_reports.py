@@ -59,8 +59,8 @@ def test_reports_exports_and_home_show_the_target_and_the_items_with_their_owner
     files = {f.name.rsplit("-", 2)[-2] + "-" + f.name.rsplit("-", 1)[-1]: f for f in _uploads(r, 3)}
     items = list(csv.DictReader(io.StringIO(files["roadmap-items.csv"].content.decode())))
     assert [(i["title"], i["owner"], i["status"], i["due_on"]) for i in items] == [
-        ('\'=HYPERLINK("http://evil")', BEN, "todo", soon),
-        ("Drift alerts on all models", ANA, "todo", ""),
+        ('\'=HYPERLINK("http://evil")', "Ben", "todo", soon),  # owners named as Slack names them
+        ("Drift alerts on all models", "Ana", "todo", ""),
     ]
     responses = next(f for name, f in files.items() if name.endswith("responses.csv")).content.decode()
     assert "respondent" not in responses.splitlines()[0]  # anonymity still hides who answered what

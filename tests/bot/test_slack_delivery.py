@@ -305,10 +305,11 @@ def test_comments_are_stored_as_typed_and_shown_with_links_and_names(running: Ru
     files = {f.name.rsplit("-", 1)[-1]: f.content.decode() for f in _uploads(r, 2)}
     rows = list(csv.DictReader(io.StringIO(files["responses.csv"])))
     comment = next(row["comment"] for row in rows if row["comment"])
-    # the export has no names (respondents are ids there too): the mention is shown by its id
-    assert comment == "R&D <-> ops, see the runbook (https://wiki.example/x?a=1&b=2), ask @U0BEN0002"
+    # the export names people as Slack's users.info does: the mention is shown as Ben's name
+    assert comment == "R&D <-> ops, see the runbook (https://wiki.example/x?a=1&b=2), ask @Ben"
     report_md = files["report.md"]
-    assert r"R&D \<-\> ops, see [the runbook](https://wiki.example/x?a=1&b=2), ask @U0BEN0002" in report_md
+    assert r"R&D \<-\> ops, see [the runbook](https://wiki.example/x?a=1&b=2), ask @Ben" in report_md
+    assert "U0BEN0002" not in report_md and "U0BEN0002" not in comment
 
     report = build_report(r.db, TEAM, CHANNEL, names={"U0BEN0002": "Ben"})
     assert report is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import messages
 from bot.listeners.commands.context import CommandContext
-from bot.slack_io import BEST_EFFORT_ERRORS, log_failure, slack_error
+from bot.slack_io import BEST_EFFORT_ERRORS, log_failure, slack_error, user_names
 from conversations.frameworks import get_frameworks
 
 
@@ -25,7 +25,11 @@ def roadmap(ctx: CommandContext) -> None:
 def export(ctx: CommandContext) -> None:
     from bot.reports import build_report, items_csv, render_markdown, responses_csv
 
-    report = build_report(ctx.assessments.db, ctx.workspace_id, ctx.channel_id)
+    # People are named as Slack names them — respondents, owners and whoever a comment mentions
+    # (``<@U…>`` shown as @Name); an anonymous report asks only for the owners' names.
+    report = build_report(
+        ctx.assessments.db, ctx.workspace_id, ctx.channel_id, names=lambda ids: user_names(ctx.client, ids)
+    )
     if report is None:
         ctx.reply(messages.reply("no_result"))
         return
