@@ -259,6 +259,12 @@ def test_other_bots_and_deactivated_users_are_not_team_members(running: Running)
     r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=threads["people-process"], text="2 2 2")
     r.driver.reply(user_id=BEN, channel_id=CHANNEL, thread_ts=threads["people-process"], text="3 3 3")
     r.slack.wait_for("reactions.add", count=2)
+    # /maturity status waits for Cat and Dan only
+    from tests.bot.test_targets import _command
+
+    status = _command(r, "status")
+    assert f"Not answered yet (2): <@{CAT}> <@{DAN}>" in status, status
+    assert "U0OTHERBOT" not in status and "U0GONE0001" not in status
     assert r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL).status == 200
     r.slack.wait_for("chat.postMessage", count=6, timeout=15)  # the summary
     deadline = time.time() + 10
