@@ -23,7 +23,7 @@ def roadmap(ctx: CommandContext) -> None:
 
 
 def export(ctx: CommandContext) -> None:
-    from bot.reports import build_report, items_csv, render_markdown, responses_csv
+    from bot.reports import build_report, items_csv, render_markdown, responses_csv, targets_csv
 
     # People are named as Slack names them — respondents, owners and whoever a comment mentions
     # (``<@U…>`` shown as @Name); an anonymous report asks only for the owners' names.
@@ -53,6 +53,14 @@ def export(ctx: CommandContext) -> None:
                 "content": items_csv(report),
                 "filename": f"{stem}-roadmap-items.csv",
                 "title": f"Roadmap items of {report.team_label}",
+            }
+        )
+    if (targets := targets_csv(report)) is not None:  # the target, per dimension: gap and pace needed
+        uploads.append(
+            {
+                "content": targets,
+                "filename": f"{stem}-targets.csv",
+                "title": f"Target of {report.team_label}",
             }
         )
     try:
