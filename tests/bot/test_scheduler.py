@@ -319,6 +319,38 @@ def test_other_apps_bots_and_deactivated_accounts_are_not_reminded(db: Database,
         assert closed is not None and closed.member_count == 4
 
 
+HOSTILE_TITLE = "<!channel> drift alerts & <https://evil.example|more>"
+
+
+def test_a_done_items_title_is_escaped_in_the_change_summarys_fallback_text(db: Database, slack: StandInSlack) -> None:
+    """Issue 14 item 4: what a member typed is escaped wherever Slack reads mrkdwn, the top-level
+    ``text`` too (Slack's notification text): an item titled ``<!channel> …`` names no @channel."""
+    from sqlalchemy import update as sql_update
+
+    from conversations.plans import Draft, PlanService
+    from storage import clock
+    from storage.models import RoadmapItem
+
+    # stored times come from the process clock (the scheduler's is injected): the item was done
+    # between the previous assessment's close and this one's
+    _closed_assessment(db, CHANNEL, dict.fromkeys(DIMS, 1), clock.now() - timedelta(days=90))
+    scheduler, assessment = _checked_in(db, slack)
+    (item,) = PlanService(db).add_items(TEAM, CHANNEL, ANA, [Draft(HOSTILE_TITLE, "monitoring-operations", BEN)])
+    with db.session() as s:
+        s.execute(
+            sql_update(RoadmapItem)
+            .where(RoadmapItem.id == item)
+            .values(status="done", done_at=clock.now() - timedelta(days=1))
+        )
+    _answer(db, assessment.id, dict.fromkeys(DIMS, 2), (ANA, BEN))
+    assert scheduler.run_due(JAN1 + timedelta(hours=168)).closes == 1
+    (change,) = _posts(slack, CHANNEL, "Maturity change since")
+    text, blocks = change.params["text"], _blocks(change)
+    assert "done: &lt;!channel&gt; drift alerts &amp; &lt;https://evil.example|more&gt;" in text, text
+    assert "<!channel>" not in text and "<https://evil" not in text
+    assert "<!channel>" not in blocks and "<https://evil" not in blocks
+
+
 def test_auto_close_of_a_first_assessment_has_no_change_summary(db: Database, slack: StandInSlack) -> None:
     scheduler, assessment = _checked_in(db, slack, "quarterly close=3d remind=1d")
     _answer(db, assessment.id, dict.fromkeys(DIMS, 2), (ANA,))
