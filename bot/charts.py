@@ -2,7 +2,8 @@
 
 * :func:`radar_chart` — the dimension scores of an assessment, and of the previous one, on the
   framework's scale;
-* :func:`trend_chart` — the overall score of each assessment over time, over shaded level bands.
+* :func:`trend_chart` — the overall score of each assessment over time, over shaded level bands,
+  with a dashed line labelled "v2" where the framework's version changes.
 
 Both are sized to stay readable in Slack's ~360 px preview (6 × 6 in at 110 dpi, large fonts) and
 are deterministic: the same input gives the same bytes (a bundled font, no timestamps or version in
@@ -41,6 +42,7 @@ BAND_LABEL_WIDTH = 12  # characters per line of a level name beside the trend ch
 Y_MARGIN = 0.06  # room above and below the scale so that points on its ends are whole
 CURRENT_COLOR = "#1f6feb"
 PREVIOUS_COLOR = "#8a8f98"
+VERSION_COLOR = "#555555"  # the dashed line where the framework's version changes
 BAND_COLORS = ("#fde2e1", "#feedd6", "#fdf6c8", "#e3f4dc", "#d3efe9", "#dbe7fb", "#ece1f7")
 
 STYLE = {
@@ -262,9 +264,14 @@ def radar_chart(result: Any, previous: Any = None) -> bytes:
 # --- trend -----------------------------------------------------------------------------------------
 
 
-def trend_figure(points: Sequence[tuple[datetime, float | None, int | None]], framework: Any) -> Figure:
+def trend_figure(
+    points: Sequence[tuple[datetime, float | None, int | None]], framework: Any, changes: Sequence[Any] = ()
+) -> Figure:
     """The trend chart's figure: ``points`` are (date, overall score, level); ``framework`` a
-    Framework or FrameworkSpec (its scale and level names). Points without a score are left out."""
+    Framework or FrameworkSpec (its scale and level names). Points without a score are left out.
+    ``changes``: where the framework's version changes (``conversations.assessments.VersionChange``:
+    ``before``, ``after``, ``version``), each a dashed vertical line half-way between the two
+    assessments, labelled with the new version ("v2") at the top."""
     lo, hi = _scale_of(framework)
     names = _level_names(framework)
     pts = sorted((p for p in points if p[1] is not None), key=lambda p: p[0])
@@ -315,6 +322,22 @@ def trend_figure(points: Sequence[tuple[datetime, float | None, int | None]], fr
             first, last = pts[0][0], pts[-1][0]
             margin = max((last - first) * 0.08, timedelta(days=7))
             ax.set_xlim(mdates.date2num(first - margin), mdates.date2num(last + margin))
+            for change in changes:
+                x = mdates.date2num(change.before + (change.after - change.before) / 2)
+                ax.axvline(x, color=VERSION_COLOR, linestyle="--", linewidth=1.5, zorder=2, gid="version-change")
+                ax.annotate(
+                    f"v{change.version}",
+                    (x, 1.0),
+                    xycoords=("data", "axes fraction"),  # at the top, whatever the scores
+                    xytext=(3, -2),
+                    textcoords="offset points",
+                    ha="left",
+                    va="top",
+                    fontsize=11,
+                    color=VERSION_COLOR,
+                    zorder=4,
+                    gid="version-change",
+                )
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
             days = sorted({math.floor(x) + 0.5 for x in xs})  # one tick per day with an assessment, at noon
             lo_x, hi_x = ax.get_xlim()
@@ -332,10 +355,11 @@ def trend_figure(points: Sequence[tuple[datetime, float | None, int | None]], fr
     return fig
 
 
-def trend_chart(points: Sequence[tuple[datetime, float, int]], framework: Any) -> bytes:
+def trend_chart(points: Sequence[tuple[datetime, float, int]], framework: Any, changes: Sequence[Any] = ()) -> bytes:
     """PNG of the overall score per assessment over time, on ``framework``'s scale, with each level's
-    band shaded and labelled with its name. A single point is drawn with a week either side."""
-    return render_png(trend_figure(points, framework))
+    band shaded and labelled with its name, and each change of the framework's version marked (see
+    :func:`trend_figure`). A single point is drawn with a week either side."""
+    return render_png(trend_figure(points, framework, changes))
 
 
 # --- the organisation's heat map and trend ---------------------------------------------------------
@@ -368,16 +392,11 @@ def heatmap_figure(groups: Sequence[Any], max_rows: int = HEATMAP_MAX_ROWS) -> F
 
     Laid out by hand in inches (no constrained layout, no tight bounding box: each costs whole extra
     draws) and each panel's cells are one mesh, so that 500 teams draw in well under a second."""
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch, Rectangle
-
     panels = [g for g in groups if g.teams] or list(groups)
     widest = max((len(g.dimensions) for g in panels), default=4)
-    label_w, cell_w, right = 2.4, 1.25, 0.25
-    head_h, legend_h, gap = 0.75, 0.75, 0.25  # per panel: title and column names, legend, space
     rows_of = [max(min(len(g.teams), max_rows), 1) for g in panels]
-    heights = [head_h + HEATMAP_ROW_HEIGHT * n + legend_h + gap for n in rows_of]
-    width = label_w + cell_w * widest + right
+    heights = [_HEAD_H + HEATMAP_ROW_HEIGHT * n + _LEGEND_H + _GAP for n in rows_of]
+    width = _LABEL_W + _CELL_W * widest + _RIGHT
     height = max(sum(heights), 2.0)
     with _style():
         fig = Figure(figsize=(width, height), dpi=DPI)
@@ -387,79 +406,107 @@ def heatmap_figure(groups: Sequence[Any], max_rows: int = HEATMAP_MAX_ROWS) -> F
             return fig
         top = height
         for g, n, h in zip(panels, rows_of, heights, strict=True):
-            teams = list(g.teams[:max_rows])
-            dims = list(g.dimensions)
-            cols = max(len(dims), 1)
-            grid_h = HEATMAP_ROW_HEIGHT * n
-            bottom = top - head_h - grid_h
-            ax = fig.add_axes((label_w / width, bottom / height, cell_w * cols / width, grid_h / height))
-            lo, hi = g.scale_min, g.scale_max
-            colors = [_level_color(level, lo, hi) for level in range(lo, hi + 1)] + [NO_SCORE_COLOR]
-            grey = len(colors) - 1
-            values = []
-            for t in teams:
-                cells = {c.id: c for c in t.dimensions}
-                row = []
-                for dim_id, _ in dims:
-                    cell = cells.get(dim_id)
-                    ok = t.scored and cell is not None and cell.level is not None and cell.score is not None
-                    row.append(cell.level - lo if ok and cell is not None and cell.level is not None else grey)
-                values.append(row or [grey])
-            if values:
-                ax.pcolormesh(
-                    values,
-                    cmap=ListedColormap(colors),
-                    vmin=-0.5,
-                    vmax=len(colors) - 0.5,
-                    edgecolors="white",
-                    linewidth=1.5,
-                )
-            for r, t in enumerate(teams):
-                if not t.scored:
-                    note = "not assessed yet" if t.assessment_id is None else "too few answers"
-                    ax.add_patch(Rectangle((0, r), cols, 1, facecolor=NO_SCORE_COLOR, edgecolor="white", linewidth=1.5))
-                    ax.text(cols / 2, r + 0.5, note, ha="center", va="center", fontsize=10.5, color="#555555")
-                    continue
-                cells = {c.id: c for c in t.dimensions}
-                for col, (dim_id, _) in enumerate(dims):
-                    cell = cells.get(dim_id)
-                    if cell is None or cell.score is None or cell.level is None:
-                        continue
-                    fill = colors[cell.level - lo]
-                    ax.text(col + 0.5, r + 0.5, format_score(cell.score), ha="center", va="center",
-                            fontsize=10.5, color=_text_color(fill))  # fmt: skip
-            ax.set_xlim(0, cols)
-            ax.set_ylim(max(len(teams), 1), 0)
-            names = [textwrap.fill(d, 14, break_long_words=False) for _, d in dims]
-            ax.set_xticks([i + 0.5 for i in range(len(dims))], names, fontsize=10)
-            ax.xaxis.tick_top()
-            ax.set_yticks(
-                [i + 0.5 for i in range(len(teams))],
-                [f"{t.label[:26]}  {format_score(t.overall) if t.scored else '—'}" for t in teams],
-                fontsize=10,
-            )
-            ax.tick_params(length=0)
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-            fig.text(0.1 / width, (top - 0.1) / height, f"{g.framework_name}: level of each dimension",
-                     fontsize=13, ha="left", va="top")  # fmt: skip
-            hidden = len(g.teams) - len(teams)
-            legend = [
-                Patch(facecolor=colors[level - lo], label=f"{level} {name}")
-                for level, name in zip(range(lo, hi + 1), g.level_names, strict=False)
-            ]
-            ax.legend(
-                handles=legend,
-                loc="upper center",
-                bbox_to_anchor=(0.5, -0.02),
-                ncols=min(len(legend), 3),
-                fontsize=9,
-                frameon=False,
-                title=f"… and {hidden} more teams (best overall shown first)" if hidden else None,
-                title_fontsize=9,
-            )
+            _heatmap_panel(fig, g, list(g.teams[:max_rows]), n, top, (width, height))
             top -= h
     return fig
+
+
+# The heat map's layout, in inches: team labels, one cell, the right margin; per panel the title and
+# column names, the legend, the space before the next panel.
+_LABEL_W, _CELL_W, _RIGHT = 2.4, 1.25, 0.25
+_HEAD_H, _LEGEND_H, _GAP = 0.75, 0.75, 0.25
+
+
+def _heatmap_panel(fig: Figure, g: Any, teams: list[Any], n: int, top: float, size: tuple[float, float]) -> None:
+    """One framework's panel, its top ``top`` inches up a figure of ``size`` inches: ``n`` rows."""
+    width, height = size
+    dims = list(g.dimensions)
+    cols = max(len(dims), 1)
+    grid_h = HEATMAP_ROW_HEIGHT * n
+    bottom = top - _HEAD_H - grid_h
+    ax = fig.add_axes((_LABEL_W / width, bottom / height, _CELL_W * cols / width, grid_h / height))
+    lo, hi = g.scale_min, g.scale_max
+    colors = [_level_color(level, lo, hi) for level in range(lo, hi + 1)] + [NO_SCORE_COLOR]
+    _heatmap_cells(ax, teams, dims, colors, lo)
+    ax.set_xlim(0, cols)
+    ax.set_ylim(max(len(teams), 1), 0)
+    names = [textwrap.fill(d, 14, break_long_words=False) for _, d in dims]
+    ax.set_xticks([i + 0.5 for i in range(len(dims))], names, fontsize=10)
+    ax.xaxis.tick_top()
+    ax.set_yticks(
+        [i + 0.5 for i in range(len(teams))],
+        [f"{t.label[:26]}  {format_score(t.overall) if t.scored else '—'}" for t in teams],
+        fontsize=10,
+    )
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    fig.text(0.1 / width, (top - 0.1) / height, f"{g.framework_name}: level of each dimension",
+             fontsize=13, ha="left", va="top")  # fmt: skip
+    _heatmap_legend(ax, g, colors, hidden=len(g.teams) - len(teams))
+
+
+def _heatmap_cells(ax: Any, teams: list[Any], dims: list[tuple[str, str]], colors: list[str], lo: int) -> None:
+    """The cells, one mesh coloured by level (grey: no score), each score written in its cell; a team
+    without scores is one grey bar saying why."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Rectangle
+
+    cols = max(len(dims), 1)
+    grey = len(colors) - 1
+    values = []
+    for t in teams:
+        cells = {c.id: c for c in t.dimensions}
+        row = []
+        for dim_id, _ in dims:
+            cell = cells.get(dim_id)
+            ok = t.scored and cell is not None and cell.level is not None and cell.score is not None
+            row.append(cell.level - lo if ok and cell is not None and cell.level is not None else grey)
+        values.append(row or [grey])
+    if values:
+        ax.pcolormesh(
+            values,
+            cmap=ListedColormap(colors),
+            vmin=-0.5,
+            vmax=len(colors) - 0.5,
+            edgecolors="white",
+            linewidth=1.5,
+        )
+    for r, t in enumerate(teams):
+        if not t.scored:
+            note = "not assessed yet" if t.assessment_id is None else "too few answers"
+            ax.add_patch(Rectangle((0, r), cols, 1, facecolor=NO_SCORE_COLOR, edgecolor="white", linewidth=1.5))
+            ax.text(cols / 2, r + 0.5, note, ha="center", va="center", fontsize=10.5, color="#555555")
+            continue
+        cells = {c.id: c for c in t.dimensions}
+        for col, (dim_id, _) in enumerate(dims):
+            cell = cells.get(dim_id)
+            if cell is None or cell.score is None or cell.level is None:
+                continue
+            fill = colors[cell.level - lo]
+            ax.text(col + 0.5, r + 0.5, format_score(cell.score), ha="center", va="center",
+                    fontsize=10.5, color=_text_color(fill))  # fmt: skip
+
+
+def _heatmap_legend(ax: Any, g: Any, colors: list[str], hidden: int) -> None:
+    """The levels' colours under the panel, and how many teams it leaves out."""
+    from matplotlib.patches import Patch
+
+    lo, hi = g.scale_min, g.scale_max
+    legend = [
+        Patch(facecolor=colors[level - lo], label=f"{level} {name}")
+        for level, name in zip(range(lo, hi + 1), g.level_names, strict=False)
+    ]
+    ax.legend(
+        handles=legend,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.02),
+        ncols=min(len(legend), 3),
+        fontsize=9,
+        frameon=False,
+        title=f"… and {hidden} more teams (best overall shown first)" if hidden else None,
+        title_fontsize=9,
+    )
 
 
 def heatmap_chart(groups: Sequence[Any], max_rows: int = HEATMAP_MAX_ROWS) -> bytes:

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, PlainTextObject, SectionBlock
 
 from bot.messages import MAX_SECTION, Message, clip, finalize, md, target_body
-from bot.slack_io import post, slack_error
+from bot.slack_io import post, slack_error, upload_files
 from bot.templating import part
 from conversations import jobs
 from conversations.assessments import AssessmentService, DimensionLeft, Result
@@ -125,7 +125,6 @@ def _upload_change_radar(client: WebClient, result: Result, channel: str, ts: st
     """The change summary carries the radar of the two assessments, in its thread (a failure is logged:
     the summary's own thread has the charts, or says why not)."""
     from bot.charts import radar_chart
-    from bot.flows import upload_files
 
     a, previous = result.assessment, result.previous_assessment
     assert previous is not None

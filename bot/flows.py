@@ -8,9 +8,9 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -18,8 +18,18 @@ from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.config import Settings
-from bot.slack_io import BEST_EFFORT_ERRORS, CHANNEL_ERRORS, channel_members, log_failure, post, slack_error, update
-from conversations.assessments import AssessmentService, Result, spec_from_json
+from bot.digests import post_change_summary
+from bot.slack_io import (
+    BEST_EFFORT_ERRORS,
+    CHANNEL_ERRORS,
+    channel_members,
+    log_failure,
+    post,
+    slack_error,
+    update,
+    upload_files,
+)
+from conversations.assessments import AssessmentService, Result, spec_from_json, trend_of
 from conversations.frameworks import Framework, get_framework
 
 log = logging.getLogger("maturity.flows")
@@ -373,35 +383,6 @@ def find_posted_summary(
     return None
 
 
-def trend_points(history: Sequence[Any], framework_id: str) -> tuple[tuple[datetime, float, int], ...]:
-    """(closed at, overall, level) of the scored, closed assessments of ``framework_id``, oldest first."""
-    return tuple(
-        sorted(
-            (
-                (a.closed_at, a.overall, a.level)
-                for a in history
-                if a.framework_id == framework_id
-                and a.overall is not None
-                and a.level is not None
-                and a.closed_at is not None
-            ),
-            key=lambda p: p[0],
-        )
-    )
-
-
-def upload_files(
-    client: WebClient, channel_id: str, thread_ts: str, comment: str, files: list[dict[str, Any]]
-) -> str | None:
-    """files.upload v2 into a thread; the error (logged) when Slack or the upload URL said no, else None."""
-    try:
-        client.files_upload_v2(channel=channel_id, thread_ts=thread_ts, initial_comment=comment, file_uploads=files)
-    except BEST_EFFORT_ERRORS as exc:
-        log_failure("files.upload_v2", exc, channel=channel_id)
-        return slack_error(exc)
-    return None
-
-
 def _png(name: str, title: str, content: bytes) -> dict[str, Any]:
     return {"content": content, "filename": name, "title": title}
 
@@ -415,11 +396,10 @@ def upload_charts(
 
     a = result.assessment
     files = [_png(f"maturity-{a.id}-radar.png", f"Scores by dimension, #{a.id}", radar_chart(result, result.previous))]
-    points = trend_points(service.history(a.workspace_id, channel_id), a.framework_id)
-    if points:
-        files.append(
-            _png(f"maturity-{a.id}-trend.png", "Overall score over time", trend_chart(points, result.framework))
-        )
+    trend = trend_of(service.history(a.workspace_id, channel_id), a.framework_id)
+    if trend.points:
+        chart = trend_chart(trend.points, result.framework, trend.changes)
+        files.append(_png(f"maturity-{a.id}-trend.png", "Overall score over time", chart))
     comment = messages.reply("charts_comment", a.id, result.previous is not None)
     return upload_files(client, channel_id, thread_ts, comment, files)
 
@@ -477,8 +457,6 @@ def finish_assessment(
         raise SummaryNotPosted(error, reopened) from None
     service.set_summary_ts(workspace_id, result.assessment.id, ts)
     if result.previous is not None:
-        from bot.digests import post_change_summary
-
         post_change_summary(client, service, result, channel_id)
     for thread in result.assessment.threads:
         refresh_dimension(client, service, workspace_id, result.assessment.id, thread.dimension_id, force=True)

@@ -40,6 +40,7 @@ CSV_COLUMNS = (
     "level",
     "level_name",
     "change",
+    "change_note",  # the change compares two versions of the framework: what it leaves out
     "days_since",
     "overdue",
     "target",
@@ -93,6 +94,9 @@ def org_csv(view: OrgView) -> str:
                         "" if t.level is None else t.level,
                         t.level_name or "",
                         _number(t.delta),
+                        f"v{t.delta_versions[0]} → v{t.delta_versions[1]}: {t.delta_note}"
+                        if t.delta_note and t.delta_versions
+                        else "",
                         "" if t.days_since is None else t.days_since,
                         "yes" if t.overdue else "no",
                         t.target or "",

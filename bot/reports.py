@@ -30,7 +30,7 @@ from markupsafe import Markup
 from bot.csv_cells import csv_writer
 from bot.templating import date as format_date
 from bot.templating import environment, pct, render, signed
-from conversations.assessments import AssessmentService, Result, spec_from_json
+from conversations.assessments import AssessmentService, Result, VersionChange, spec_from_json, trend_of
 from conversations.plans import PlanService, PlanView
 from conversations.records import team_record
 from conversations.replies import TextPart, slack_parts
@@ -220,6 +220,8 @@ class Report:
     target_level_name: str | None = None
     items: tuple[ItemRow, ...] = ()  # the team's tracked roadmap
     target_set_by: str = ""  # the name (or id) of who set the team's target
+    # Where the trend moves on to another version of the framework, and what is not comparable across it.
+    version_changes: tuple[VersionChange, ...] = ()
 
     @property
     def team_label(self) -> str:
@@ -281,6 +283,7 @@ def build_report(
     spec, sc, fw = result.spec, result.score, result.framework
     choice = result.roadmap
     a = result.assessment
+    trend = trend_of(record.history, a.framework_id)
     return Report(
         generated_at=clock.now(),
         anonymous=anonymous,
@@ -315,7 +318,8 @@ def build_report(
         history=_history_rows(record.history, a.id),
         delta=_delta_view(result),
         responses=_response_rows(record.responses, spec, comments, parts_of, None if anonymous else shown),
-        trend_points=_trend_points(record.history, a.framework_id),
+        trend_points=trend.points,
+        version_changes=trend.changes,
         result=result,
         platforms=business.latest_comparison(workspace_id, channel_id),
         business_case=business.latest_business_case(workspace_id, channel_id),
@@ -456,23 +460,6 @@ def _history_rows(history: Sequence[Assessment], current_id: int) -> tuple[Histo
             )
         )
     return tuple(rows)
-
-
-def _trend_points(history: Sequence[Assessment], framework_id: str) -> tuple[tuple[datetime, float, int], ...]:
-    """The framework's scored assessments, oldest first."""
-    return tuple(
-        sorted(
-            (
-                (a.closed_at, a.overall, a.level)
-                for a in history
-                if a.framework_id == framework_id
-                and a.overall is not None
-                and a.level is not None
-                and a.closed_at is not None
-            ),
-            key=lambda p: p[0],
-        )
-    )
 
 
 def _delta_view(result: Result) -> DeltaView | None:
@@ -674,7 +661,9 @@ def render_html(report: Report) -> str:
 
     charts = {
         "radar": png_data_uri(radar_chart(report.result, report.result.previous)),
-        "trend": png_data_uri(trend_chart(report.trend_points, report.spec)) if report.trend_points else None,
+        "trend": png_data_uri(trend_chart(report.trend_points, report.spec, report.version_changes))
+        if report.trend_points
+        else None,
     }
     return render("report.html.j2", report=report, charts=charts)
 

@@ -70,6 +70,29 @@ def ephemeral(client: WebClient, channel: str, user: str, text: str, thread_ts: 
         log_failure("chat.postEphemeral", exc, channel=channel)
 
 
+def open_modal(client: WebClient, trigger_id: str | None, view: dict[str, Any]) -> str | None:
+    """``views.open``; when Slack refuses it, a warning and Slack's error (None: the modal opened)."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        error = slack_error(exc)
+        log.warning("views.open failed", extra={"error": error})
+        return error
+    return None
+
+
+def upload_files(
+    client: WebClient, channel_id: str, thread_ts: str, comment: str, files: list[dict[str, Any]]
+) -> str | None:
+    """files.upload v2 into a thread; the error (logged) when Slack or the upload URL said no, else None."""
+    try:
+        client.files_upload_v2(channel=channel_id, thread_ts=thread_ts, initial_comment=comment, file_uploads=files)
+    except BEST_EFFORT_ERRORS as exc:
+        log_failure("files.upload_v2", exc, channel=channel_id)
+        return slack_error(exc)
+    return None
+
+
 def react(client: WebClient, channel: str, ts: str, name: str = "white_check_mark") -> None:
     try:
         client.reactions_add(channel=channel, timestamp=ts, name=name)

@@ -10,7 +10,7 @@ import json
 import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy.exc import IntegrityError
@@ -143,6 +143,56 @@ def comparable(previous: FrameworkSpec, current: FrameworkSpec) -> Comparability
     version of the framework (and the specs' own)."""
     maps = {v: m for v, fw in framework_versions(current.id).items() if (m := fw.version_map()) is not None}
     return comparability(previous, current, maps)
+
+
+@dataclass(frozen=True)
+class VersionChange:
+    """Where a team's trend moves on to another version of its framework: between the assessments
+    closed at ``before`` (the last on ``previous_version``) and ``after`` (the first on ``version``)."""
+
+    before: datetime
+    after: datetime
+    previous_version: int
+    version: int
+    note: str | None  # what is not comparable across it (Comparability.note); None: everything is
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A team's scored, closed assessments of one framework, oldest first, and where the version changes."""
+
+    points: tuple[tuple[datetime, float, int], ...]  # (closed at, overall, level)
+    changes: tuple[VersionChange, ...] = ()
+
+
+def trend_of(history: Iterable[Assessment], framework_id: str) -> Trend:
+    """The trend of ``framework_id`` in ``history`` (closed assessments, any order): each point is the
+    assessment's own overall, on the version it was opened with; each change of version between two
+    consecutive points is marked with what the mapping leaves out across it."""
+    kept = sorted(
+        (
+            a
+            for a in history
+            if a.framework_id == framework_id
+            and a.overall is not None
+            and a.level is not None
+            and a.closed_at is not None
+        ),
+        key=lambda a: (a.closed_at, a.id),
+    )
+    changes = []
+    for before, after in zip(kept, kept[1:], strict=False):
+        old, new = spec_from_json(before.spec_json), spec_from_json(after.spec_json)
+        if old.version != new.version and before.closed_at is not None and after.closed_at is not None:
+            changes.append(
+                VersionChange(before.closed_at, after.closed_at, old.version, new.version, comparable(old, new).note)
+            )
+    points = tuple(
+        (a.closed_at, a.overall, a.level)
+        for a in kept
+        if a.closed_at is not None and a.overall is not None and a.level is not None  # (all: for the types)
+    )
+    return Trend(points, tuple(changes))
 
 
 def _groups(dimensions: Sequence[DimensionSpec]) -> dict[str, str]:

@@ -828,82 +828,103 @@ def build_catalog(extra_dir: Path | str | None = None, *, shipped_dir: Path | st
     base = Path(shipped_dir) if shipped_dir is not None else DATA_DIR
     files: dict[tuple[str, int], Path] = {(fw.id, fw.version): base / f"{fw.id}.yml" for fw in shipped.values()}
     shipped_keys = set(files)
-    extra: list[tuple[Path, Framework]] = []
-    if extra_dir is not None:
-        directory = Path(extra_dir)
-        if not directory.is_dir():
-            raise FrameworkFileError(directory, "FRAMEWORKS_DIR is not a directory")
-        extra = [(path, load_framework_file(path)) for path in _extra_files(directory)]
+    extra = _load_extra(extra_dir)
     for path, framework in sorted(extra, key=lambda item: (item[1].id, item[1].version, item[0].name)):
         known = versions.setdefault(framework.id, {})
-        if framework.version in known:
-            other = _display_path(files[(framework.id, framework.version)])
-            raise FrameworkFileError(
-                path,
-                [
-                    (
-                        "version",
-                        f"{framework.id!r} v{framework.version} is already loaded from {other}; "
-                        "declare a new version to override it",
-                    )
-                ],
-            )
-        if known and framework.version < max(known) and (framework.id, max(known)) in shipped_keys:
-            raise FrameworkFileError(
-                path,
-                [
-                    (
-                        "version",
-                        f"the shipped {framework.id!r} is v{max(known)}; an override must declare a higher version",
-                    )
-                ],
-            )
-        if framework.previous is not None:
-            earlier = known.get(framework.previous.version)
-            if earlier is None:
-                have = ", ".join(f"v{v}" for v in sorted(known)) or "none"
-                raise FrameworkFileError(
-                    path,
-                    [
-                        (
-                            "previous.version",
-                            f"{framework.id!r} has no v{framework.previous.version} loaded (loaded: {have})",
-                        )
-                    ],
-                )
-            problems = framework.mapping_problems_against(earlier)
-            if problems:
-                raise FrameworkFileError(path, problems)
-        elif known:
-            raise FrameworkFileError(
-                path,
-                [
-                    (
-                        "previous",
-                        f"{framework.id!r} v{max(known)} is already loaded: say how its questions map "
-                        "(previous: {version: N, questions: {id: same | new | retired | replaces: <old id>}})",
-                    )
-                ],
-            )
+        _check_version(path, framework, known, files, shipped_keys)
         known[framework.version] = framework
         files[(framework.id, framework.version)] = path
-    latest = {fid: by_version[max(by_version)] for fid, by_version in versions.items()}
+    newest = {fid: by_version[max(by_version)] for fid, by_version in versions.items()}
+    latest = _with_one_default(newest, extra, shipped)
+    ordered = sorted(latest.values(), key=lambda fw: not fw.default)
+    return Catalog({fw.id: fw for fw in ordered}, versions, files)
+
+
+def _load_extra(extra_dir: Path | str | None) -> list[tuple[Path, Framework]]:
+    """Every framework file of FRAMEWORKS_DIR, each loaded and validated on its own."""
+    if extra_dir is None:
+        return []
+    directory = Path(extra_dir)
+    if not directory.is_dir():
+        raise FrameworkFileError(directory, "FRAMEWORKS_DIR is not a directory")
+    return [(path, load_framework_file(path)) for path in _extra_files(directory)]
+
+
+def _check_version(
+    path: Path,
+    framework: Framework,
+    known: dict[int, Framework],
+    files: dict[tuple[str, int], Path],
+    shipped_keys: set[tuple[str, int]],
+) -> None:
+    """A file's version against the versions of its id loaded before it (``known``): new, higher
+    than a shipped one, and mapped onto the version its ``previous:`` names. Raises FrameworkFileError."""
+    if framework.version in known:
+        other = _display_path(files[(framework.id, framework.version)])
+        raise FrameworkFileError(
+            path,
+            [
+                (
+                    "version",
+                    f"{framework.id!r} v{framework.version} is already loaded from {other}; "
+                    "declare a new version to override it",
+                )
+            ],
+        )
+    if known and framework.version < max(known) and (framework.id, max(known)) in shipped_keys:
+        raise FrameworkFileError(
+            path,
+            [("version", f"the shipped {framework.id!r} is v{max(known)}; an override must declare a higher version")],
+        )
+    if framework.previous is not None:
+        earlier = known.get(framework.previous.version)
+        if earlier is None:
+            have = ", ".join(f"v{v}" for v in sorted(known)) or "none"
+            raise FrameworkFileError(
+                path,
+                [
+                    (
+                        "previous.version",
+                        f"{framework.id!r} has no v{framework.previous.version} loaded (loaded: {have})",
+                    )
+                ],
+            )
+        problems = framework.mapping_problems_against(earlier)
+        if problems:
+            raise FrameworkFileError(path, problems)
+    elif known:
+        raise FrameworkFileError(
+            path,
+            [
+                (
+                    "previous",
+                    f"{framework.id!r} v{max(known)} is already loaded: say how its questions map "
+                    "(previous: {version: N, questions: {id: same | new | retired | replaces: <old id>}})",
+                )
+            ],
+        )
+
+
+def _with_one_default(
+    latest: dict[str, Framework], extra: list[tuple[Path, Framework]], shipped: dict[str, Framework]
+) -> dict[str, Framework]:
+    """The newest version of each framework, exactly one of them the default: the one file that says
+    ``default: true`` (two files saying so is an error), else the shipped default."""
     extra_defaults = [(path, fw) for path, fw in extra if fw.default and latest[fw.id] is fw]
     if len(extra_defaults) > 1:
         names = ", ".join(_display_path(p) for p, _ in extra_defaults)
         raise FrameworkFileError(extra_defaults[1][0], [("default", f"only one file may say default: true ({names})")])
     if extra_defaults:
         chosen = extra_defaults[0][1].id
-        latest = {
+        return {
             fid: fw if fid == chosen or not fw.default else fw.model_copy(update={"default": False})
             for fid, fw in latest.items()
         }
-    elif not any(fw.default for fw in latest.values()):
+    if not any(fw.default for fw in latest.values()):
         # An override of the shipped default keeps it the default.
         shipped_default = next(fw.id for fw in shipped.values() if fw.default)
         latest[shipped_default] = latest[shipped_default].model_copy(update={"default": True})
-    ordered = sorted(latest.values(), key=lambda fw: not fw.default)
-    return Catalog({fw.id: fw for fw in ordered}, versions, files)
+    return latest
 
 
 def validate_file(path: Path | str) -> list[str]:

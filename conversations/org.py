@@ -17,17 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from conversations.assessments import spec_from_json
+from conversations.assessments import comparable, spec_from_json
 from conversations.caching import BoundedCache
 from conversations.frameworks import Framework, get_frameworks
 from conversations.schedules import ScheduleError, next_fire
-from scoring import Answer, AssessmentScore, score
+from scoring import Answer, AssessmentScore, compare_versions, restrict, score
 from scoring.formatting import shown_delta
 from scoring.org import median, percentile_ranks, quarter_of
 from scoring.types import FrameworkSpec
 from storage import clock
 from storage import org as store
 from storage.db import Database
+from storage.models import Team
 
 __all__ = [
     "DEFAULT_MIN_RESPONDENTS",
@@ -74,6 +75,11 @@ class TeamRow:
     closed_by: str | None  # None for a team in anonymity mode
     # The team's target (issue 15, `/maturity target`): None until that lands; shown as "—".
     target: str | None = None
+    # The previous assessment is on another version of the framework: (its version, the latest's);
+    # ``delta`` then compares the two on what the version mapping makes comparable, and
+    # ``delta_note`` says in one line what it leaves out (None: nothing).
+    delta_versions: tuple[int, int] | None = None
+    delta_note: str | None = None
 
     @property
     def label(self) -> str:
@@ -137,6 +143,54 @@ def _remember(workspace_id: str, a: store.AssessmentRow, sc: AssessmentScore) ->
     _SCORES.put((a.database, workspace_id, a.id, a.closed_at), sc)
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """What one org view read from the database (:meth:`OrgService._read`)."""
+
+    teams: list[Team]
+    by_team: dict[int, list[store.AssessmentRow]]  # closed assessments per team id, oldest first
+    schedules: dict[int, tuple[str | None, str, int]]  # team id -> (check-in cron, timezone, close after hours)
+    respondents: dict[int, int]  # assessment id -> distinct respondents
+    answers: dict[int, list[Answer]]  # the assessments to score that are not in the score cache
+
+
+class _Scores:
+    """The scores one org view needs: from the per-process cache, else scored once from the stored
+    answers (and remembered); each stored spec parsed once per view."""
+
+    def __init__(self, workspace_id: str, answers: dict[int, list[Answer]]) -> None:
+        self.workspace_id = workspace_id
+        self.answers = answers
+        self._specs: dict[str, FrameworkSpec] = {}
+
+    def spec_of(self, raw: str) -> FrameworkSpec:
+        found = self._specs.get(raw)
+        if found is None:
+            found = self._specs[raw] = spec_from_json(raw)
+        return found
+
+    def of(self, a: store.AssessmentRow) -> AssessmentScore:
+        found = _cached(self.workspace_id, a)
+        if found is None:
+            found = score(self.spec_of(a.spec_json), self.answers.get(a.id, ()), member_count=a.member_count)
+            _remember(self.workspace_id, a, found)
+        return found
+
+
+def _change(
+    previous: store.AssessmentRow, latest: store.AssessmentRow, sc: AssessmentScore, scores: _Scores
+) -> tuple[float | None, tuple[int, int] | None, str | None]:
+    """The overall change from ``previous`` to ``latest`` (scored ``sc``), as (delta, versions, note):
+    the difference of the scores as shown on one version; across versions, on the comparable
+    questions only, scored on the latest's dimensions and weights, with the versions and the note."""
+    old, new = scores.spec_of(previous.spec_json), scores.spec_of(latest.spec_json)
+    if old.version == new.version:
+        shown = shown_delta(previous.overall, sc.overall)
+        return (float(shown) if shown is not None else None), None, None
+    change = compare_versions(scores.of(previous), sc, new, comparable(old, new))
+    return change.overall_delta, (old.version, new.version), change.note
+
+
 class OrgService:
     def __init__(self, db: Database, min_respondents: int = DEFAULT_MIN_RESPONDENTS) -> None:
         self.db = db
@@ -166,106 +220,12 @@ class OrgService:
     def view(self, workspace_id: str, now: datetime | None = None) -> OrgView:
         """Every team of the workspace, grouped by framework."""
         now = now or clock.now()
-        with self.db.session() as s:
-            teams = list(store.teams_of_workspace(s, workspace_id))
-            rows = [replace(a, database=self._db_key) for a in store.closed_assessment_rows(s, workspace_id)]
-            schedules = {
-                team_id: (sch.checkin_cron, sch.timezone, sch.close_after_hours)
-                for team_id, sch in store.schedules_of_workspace(s, workspace_id).items()
-            }
-            respondents = store.respondent_counts(s, workspace_id)
-            by_team: dict[int, list[store.AssessmentRow]] = defaultdict(list)
-            for row in rows:
-                by_team[row.team_id].append(row)
-            # Only each team's latest is scored (its dimensions); the change uses the stored overall of
-            # the previous one. A closed assessment's score never changes: kept per process, bounded.
-            newest = [rows[-1] for rows in by_team.values()]
-            missing = [a.id for a in newest if _cached(workspace_id, a) is None]
-            answers: dict[int, list[Answer]] = defaultdict(list)
-            for assessment_id, user_id, question_id, level in store.responses_of(s, workspace_id, missing):
-                answers[assessment_id].append(Answer(user_id, question_id, level))
-
-        specs: dict[str, FrameworkSpec] = {}
-
-        def spec_of(raw: str) -> FrameworkSpec:
-            found = specs.get(raw)
-            if found is None:
-                found = specs[raw] = spec_from_json(raw)
-            return found
-
-        def scored(a: store.AssessmentRow) -> AssessmentScore:
-            found = _cached(workspace_id, a)
-            if found is None:
-                found = score(spec_of(a.spec_json), answers.get(a.id, ()), member_count=a.member_count)
-                _remember(workspace_id, a, found)
-            return found
-
+        stored = self._read(workspace_id)
+        scores = _Scores(workspace_id, stored.answers)
         frameworks = get_frameworks()
-        team_rows: list[TeamRow] = []
-        for team in teams:
-            history = by_team.get(team.id, [])
-            framework_id = history[-1].framework_id if history else team.framework_id
-            fw = frameworks.get(framework_id)
-            fw_name = fw.name if fw is not None else framework_id
-            if not history:
-                team_rows.append(
-                    TeamRow(
-                        channel_id=team.channel_id,
-                        channel_name=team.channel_name,
-                        framework_id=framework_id,
-                        framework_name=fw_name,
-                        anonymous=team.anonymous,
-                        assessment_id=None,
-                        closed_at=None,
-                        respondents=0,
-                        too_few=False,
-                        overall=None,
-                        level=None,
-                        level_name=None,
-                        dimensions=(),
-                        delta=None,
-                        days_since=None,
-                        overdue=True,
-                        closed_by=None,
-                    )
-                )
-                continue
-            latest = history[-1]
-            sc = scored(latest)
-            answered = respondents.get(latest.id, 0)
-            too_few = answered < self.min_respondents
-            previous = history[-2] if len(history) >= 2 and history[-2].framework_id == latest.framework_id else None
-            delta = None
-            if previous is not None and not too_few and respondents.get(previous.id, 0) >= self.min_respondents:
-                shown = shown_delta(previous.overall, sc.overall)
-                delta = float(shown) if shown is not None else None
-            cells = tuple(
-                DimensionCell(d.id, d.name, None if too_few else d.score, None if too_few else d.level)
-                for d in sc.dimensions
-            )
-            team_rows.append(
-                TeamRow(
-                    channel_id=team.channel_id,
-                    channel_name=team.channel_name,
-                    framework_id=latest.framework_id,
-                    framework_name=fw_name,
-                    anonymous=team.anonymous,
-                    assessment_id=latest.id,
-                    closed_at=latest.closed_at,
-                    respondents=answered,
-                    too_few=too_few,
-                    overall=None if too_few else sc.overall,
-                    level=None if too_few else sc.level,
-                    level_name=None if too_few else sc.level_name,
-                    dimensions=cells,
-                    delta=delta,
-                    days_since=max(0, (now - latest.closed_at).days),
-                    overdue=_overdue(latest.closed_at, schedules.get(team.id), now),
-                    closed_by=None if team.anonymous else latest.closed_by,
-                )
-            )
-
-        groups = self._groups(team_rows, by_team, respondents, frameworks, spec_of)
+        latest_scores: dict[str, tuple[FrameworkSpec, AssessmentScore]] = {}  # by channel: for percentiles
+        team_rows = [self._team_row(team, stored, scores, frameworks, now, latest_scores) for team in stored.teams]
+        groups = self._groups(team_rows, stored.by_team, stored.respondents, frameworks, scores.spec_of, latest_scores)
         everyone = [t for g in groups for t in g.teams]
         changed = [t for t in everyone if t.delta is not None]
         improved = sorted((t for t in changed if t.delta is not None and t.delta > 0), key=lambda t: -(t.delta or 0))
@@ -281,6 +241,104 @@ class OrgService:
             overdue=tuple(overdue),
         )
 
+    def _read(self, workspace_id: str) -> _Stored:
+        """What the view reads, in one unit of work: the teams, their closed assessments (oldest
+        first), schedules and respondent counts, and the answers of the assessments to score that
+        are not in the per-process cache."""
+        with self.db.session() as s:
+            teams = list(store.teams_of_workspace(s, workspace_id))
+            rows = [replace(a, database=self._db_key) for a in store.closed_assessment_rows(s, workspace_id)]
+            schedules = {
+                team_id: (sch.checkin_cron, sch.timezone, sch.close_after_hours)
+                for team_id, sch in store.schedules_of_workspace(s, workspace_id).items()
+            }
+            respondents = store.respondent_counts(s, workspace_id)
+            by_team: dict[int, list[store.AssessmentRow]] = defaultdict(list)
+            for row in rows:
+                by_team[row.team_id].append(row)
+            # Only each team's latest is scored (its dimensions); the change uses the stored overall of
+            # the previous one — unless that is on another version of the framework: then it is scored
+            # too, to compare the two on the questions the version mapping makes comparable. A closed
+            # assessment's score never changes: kept per process, bounded.
+            newest = [history[-1] for history in by_team.values()]
+            newest += [history[-2] for history in by_team.values() if _across_versions(history)]
+            missing = [a.id for a in newest if _cached(workspace_id, a) is None]
+            answers: dict[int, list[Answer]] = defaultdict(list)
+            for assessment_id, user_id, question_id, level in store.responses_of(s, workspace_id, missing):
+                answers[assessment_id].append(Answer(user_id, question_id, level))
+        return _Stored(teams, by_team, schedules, respondents, answers)
+
+    def _team_row(
+        self,
+        team: Team,
+        stored: _Stored,
+        scores: _Scores,
+        frameworks: dict[str, Framework],
+        now: datetime,
+        latest_scores: dict[str, tuple[FrameworkSpec, AssessmentScore]],
+    ) -> TeamRow:
+        """One team's row: its latest closed assessment's scores (none with too few answers), the
+        change since the previous one on the same framework, and whether a check-in is overdue. The
+        latest's spec and score go into ``latest_scores`` (the percentiles rank by them)."""
+        history = stored.by_team.get(team.id, [])
+        framework_id = history[-1].framework_id if history else team.framework_id
+        fw = frameworks.get(framework_id)
+        fw_name = fw.name if fw is not None else framework_id
+        if not history:
+            return TeamRow(
+                channel_id=team.channel_id,
+                channel_name=team.channel_name,
+                framework_id=framework_id,
+                framework_name=fw_name,
+                anonymous=team.anonymous,
+                assessment_id=None,
+                closed_at=None,
+                respondents=0,
+                too_few=False,
+                overall=None,
+                level=None,
+                level_name=None,
+                dimensions=(),
+                delta=None,
+                days_since=None,
+                overdue=True,
+                closed_by=None,
+            )
+        latest = history[-1]
+        sc = scores.of(latest)
+        latest_scores[team.channel_id] = (scores.spec_of(latest.spec_json), sc)
+        answered = stored.respondents.get(latest.id, 0)
+        too_few = answered < self.min_respondents
+        previous = history[-2] if len(history) >= 2 and history[-2].framework_id == latest.framework_id else None
+        delta, delta_versions, delta_note = None, None, None
+        if previous is not None and not too_few and stored.respondents.get(previous.id, 0) >= self.min_respondents:
+            delta, delta_versions, delta_note = _change(previous, latest, sc, scores)
+        cells = tuple(
+            DimensionCell(d.id, d.name, None if too_few else d.score, None if too_few else d.level)
+            for d in sc.dimensions
+        )
+        return TeamRow(
+            channel_id=team.channel_id,
+            channel_name=team.channel_name,
+            framework_id=latest.framework_id,
+            framework_name=fw_name,
+            anonymous=team.anonymous,
+            assessment_id=latest.id,
+            closed_at=latest.closed_at,
+            respondents=answered,
+            too_few=too_few,
+            overall=None if too_few else sc.overall,
+            level=None if too_few else sc.level,
+            level_name=None if too_few else sc.level_name,
+            dimensions=cells,
+            delta=delta,
+            delta_versions=delta_versions,
+            delta_note=delta_note,
+            days_since=max(0, (now - latest.closed_at).days),
+            overdue=_overdue(latest.closed_at, stored.schedules.get(team.id), now),
+            closed_by=None if team.anonymous else latest.closed_by,
+        )
+
     def _groups(
         self,
         team_rows: list[TeamRow],
@@ -288,6 +346,7 @@ class OrgService:
         respondents: dict[int, int],
         frameworks: dict[str, Framework],
         spec_of: Callable[[str], FrameworkSpec],
+        latest_scores: dict[str, tuple[FrameworkSpec, AssessmentScore]] | None = None,
     ) -> list[FrameworkGroup]:
         grouped: dict[str, list[TeamRow]] = defaultdict(list)
         for t in team_rows:
@@ -310,10 +369,17 @@ class OrgService:
                 else:
                     dims = tuple((d.id, d.name) for d in spec.dimensions)
                     lo, hi, names = spec.scale.min, spec.scale.max, tuple(spec.level_names)
-            # percentiles per dimension among this framework's teams with enough answers
+            # percentiles per dimension among this framework's teams with enough answers; teams whose
+            # latest assessments are on different versions of it are ranked on what every one of those
+            # versions has in common (_comparable_cells), each cell still showing its own version's score
+            current = fw.spec() if fw is not None else None
+            comparable_cells = _comparable_cells(rows, latest_scores or {}, current)
             ranks: dict[str, list[float | None]] = {}
             for dim_id, _ in dims:
-                values = [_cell(t, dim_id) for t in rows]
+                if comparable_cells is not None:
+                    values = [comparable_cells[i].get(dim_id) for i in range(len(rows))]
+                else:
+                    values = [_cell(t, dim_id) for t in rows]
                 ranks[dim_id] = percentile_ranks(values)
             ranked_rows = []
             for i, t in enumerate(rows):
@@ -331,19 +397,31 @@ class OrgService:
                     level_names=names,
                     dimensions=dims,
                     teams=tuple(ranked_rows),
-                    medians=self._medians(framework_id, by_team, respondents),
+                    medians=self._medians(framework_id, by_team, respondents, (int(lo), int(hi)), spec_of),
                 )
             )
         return groups
 
     def _medians(
-        self, framework_id: str, by_team: dict[int, list[store.AssessmentRow]], respondents: dict[int, int]
+        self,
+        framework_id: str,
+        by_team: dict[int, list[store.AssessmentRow]],
+        respondents: dict[int, int],
+        scale: tuple[int, int],
+        spec_of: Callable[[str], FrameworkSpec],
     ) -> tuple[QuarterMedian, ...]:
-        """Per quarter: the median of each team's latest overall in that quarter (enough answers only)."""
+        """Per quarter: the median of each team's latest overall in that quarter (enough answers only).
+
+        Across versions of the framework each overall counts as its own version scored it (the team's
+        own trend draws it so too, marking the change of version); an assessment on a version with
+        another scale than ``scale`` (the group's) is left out: its scores are on another scale."""
         per_quarter: dict[str, dict[int, float]] = defaultdict(dict)
         for team_id, rows in by_team.items():
             for a in rows:  # oldest first: a later one in the same quarter replaces an earlier one
                 if a.framework_id != framework_id or a.overall is None:
+                    continue
+                a_scale = spec_of(a.spec_json).scale
+                if (a_scale.min, a_scale.max) != scale:
                     continue
                 if respondents.get(a.id, 0) < self.min_respondents:
                     continue
@@ -364,6 +442,51 @@ def _cell(team: TeamRow, dimension_id: str) -> float | None:
         if c.id == dimension_id:
             return c.score
     return None
+
+
+def _across_versions(history: list[store.AssessmentRow]) -> bool:
+    """Whether a team's latest two closed assessments are on different versions of one framework."""
+    if len(history) < 2 or history[-2].framework_id != history[-1].framework_id:
+        return False
+    return spec_from_json(history[-2].spec_json).version != spec_from_json(history[-1].spec_json).version
+
+
+def _comparable_cells(
+    rows: list[TeamRow],
+    latest_scores: dict[str, tuple[FrameworkSpec, AssessmentScore]],
+    current: FrameworkSpec | None,
+) -> list[dict[str, float | None]] | None:
+    """The dimension scores to rank ``rows`` (one framework's teams) by when their latest assessments
+    are on different versions of it, else None (rank the scores shown).
+
+    Each team's latest is re-scored (``scoring.versions.restrict``) on the questions of ``current``
+    (the framework's newest version) that every version among them answers, grouped and weighted as
+    ``current``'s dimensions: so each percentile compares like with like. A team on a version with
+    another scale than ``current`` is not ranked."""
+    if current is None:
+        return None
+    shown = [latest_scores.get(t.channel_id) if t.scored else None for t in rows]
+    if len({spec.version for spec, _ in filter(None, shown)}) < 2:
+        return None
+    pairs: list[dict[str, str] | None] = []
+    for entry in shown:
+        if entry is None:
+            pairs.append(None)
+            continue
+        comparison = comparable(entry[0], current)
+        pairs.append(None if comparison.scale_changed else dict(comparison.pairs))
+    common = set(current.question_ids)
+    for mapping in pairs:
+        if mapping is not None:
+            common &= set(mapping)
+    out: list[dict[str, float | None]] = []
+    for entry, mapping in zip(shown, pairs, strict=True):
+        if entry is None or mapping is None:
+            out.append({})
+            continue
+        restricted = restrict(entry[1], current, {q: mapping[q] for q in common}, side="latest")
+        out.append({d.id: d.score for d in restricted.dimensions})
+    return out
 
 
 def _overdue(last: datetime, schedule: tuple[str | None, str, int] | None, now: datetime) -> bool:

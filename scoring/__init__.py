@@ -14,7 +14,7 @@ from scoring.engine import (
 from scoring.formatting import format_score
 from scoring.roadmaps import RoadmapChoice, reference_level, select_roadmap
 from scoring.types import Answer, DimensionSpec, FrameworkSpec, Roadmap, Scale, VersionMap
-from scoring.versions import Comparability, comparability, compare_versions
+from scoring.versions import Comparability, comparability, compare_versions, restrict
 
 __all__ = [
     "Answer",
@@ -38,6 +38,7 @@ __all__ = [
     "default_target",
     "format_score",
     "reference_level",
+    "restrict",
     "retarget",
     "score",
     "select_roadmap",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from tests.processes import child_env
+from tests.processes import child_env, operator_env
 
 
 def test_a_child_inherits_nothing_that_steers_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,3 +26,15 @@ def test_a_child_inherits_nothing_that_steers_the_app(monkeypatch: pytest.Monkey
     for gone in ("SLACK_API_URL", "dimension_refresh_seconds", "TOKEN_ENCRYPTION_KEY", "SLACK_SOMETHING_ELSE"):
         assert gone not in env
     assert not [name for name in env if "proxy" in name.lower()]
+
+
+def test_an_operators_process_inherits_only_the_locale_home_and_temp_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("VIRTUAL_ENV", "/venv")
+    monkeypatch.setenv("MATURITY_TEST_POSTGRES_URL", "postgresql://db/test")
+    monkeypatch.setenv("PATH", "/usr/bin")
+    env = operator_env("/venv/bin", SLACK_BOT_TOKEN="xoxb-1")
+    assert env["PATH"] == "/venv/bin" + os.pathsep + "/usr/bin"
+    assert env["LANG"] == "C.UTF-8" and env["SLACK_BOT_TOKEN"] == "xoxb-1"
+    assert "VIRTUAL_ENV" not in env and "MATURITY_TEST_POSTGRES_URL" not in env
+    assert set(env) <= {"LANG", "LC_ALL", "HOME", "TMPDIR", "PATH", "SLACK_BOT_TOKEN"}

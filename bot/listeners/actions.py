@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot import flows, messages
+from bot.listeners.wiring import Payload, with_services
 from bot.slack_io import ephemeral, our_fields
 from conversations.assessments import AssessmentService, NoOpenAssessment, ThreadAnswer, ThreadClosed
 from storage.models import is_row_id
@@ -38,46 +39,51 @@ def _decode(value: str | None) -> tuple[int, str, int | None] | None:
 
 
 def register(app: App, services: Services) -> None:
-    service = services.assessments
+    app.action(re.compile("^" + re.escape(messages.ANSWER_ACTION_PREFIX)))(with_services(answer, services))
 
-    @app.action(re.compile("^" + re.escape(messages.ANSWER_ACTION_PREFIX)))
-    def answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        # The click is stored BEFORE the ack: Slack never redelivers an interaction, so an
-        # acknowledged click must already be in the database. If storing fails, the error handler
-        # answers 500 and Slack shows the member that the click did not go through.
-        user_id = body["user"]["id"]
-        channel_id = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
-        message = body.get("message") or {}
-        thread_ts = message.get("ts") or body.get("container", {}).get("message_ts")
-        # A button carries its value; a level menu (long scales) the selected option's.
-        decoded = _decode(action.get("value") or (action.get("selected_option") or {}).get("value"))
-        if decoded is None or not isinstance(channel_id, str):
-            ack()
-            action_id = str(action.get("action_id"))[:80]
-            log.warning("ignored a button with an unreadable value", extra={"action_id": action_id})
-            return
-        assessment_id, question_id, level = decoded
-        try:
-            answered = service.answer_button(
-                workspace_id=context.team_id,
-                channel_id=channel_id,
-                assessment_id=assessment_id,
-                question_id=question_id,
-                level=level,
-                user_id=user_id,
-            )
-        except ThreadClosed as exc:
-            ack()
-            ephemeral(client, channel_id, user_id, messages.not_recorded(exc.status, "click"), thread_ts)
-            return
-        except (NoOpenAssessment, ValueError) as exc:
-            ack()
-            # Another workspace's or another channel's assessment, or a question it does not have.
-            reason = str(exc)[:200]
-            log.warning("ignored a button for an unknown assessment or question", extra={"reason": reason})
-            return
+
+def answer(
+    ack: Ack, body: Payload, action: Payload, client: WebClient, context: BoltContext, *, services: Services
+) -> None:
+    """A level clicked on a question: stored, then acknowledged; the confirmation follows after the ack."""
+    # The click is stored BEFORE the ack: Slack never redelivers an interaction, so an
+    # acknowledged click must already be in the database. If storing fails, the error handler
+    # answers 500 and Slack shows the member that the click did not go through.
+    user_id = body["user"]["id"]
+    channel_id = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
+    message = body.get("message") or {}
+    thread_ts = message.get("ts") or body.get("container", {}).get("message_ts")
+    # A button carries its value; a level menu (long scales) the selected option's.
+    decoded = _decode(action.get("value") or (action.get("selected_option") or {}).get("value"))
+    if decoded is None or not isinstance(channel_id, str):
         ack()
-        services.after_ack.submit(_confirm, client, service, context.team_id, channel_id, user_id, thread_ts, answered)
+        action_id = str(action.get("action_id"))[:80]
+        log.warning("ignored a button with an unreadable value", extra={"action_id": action_id})
+        return
+    assessment_id, question_id, level = decoded
+    try:
+        answered = services.assessments.answer_button(
+            workspace_id=context.team_id,
+            channel_id=channel_id,
+            assessment_id=assessment_id,
+            question_id=question_id,
+            level=level,
+            user_id=user_id,
+        )
+    except ThreadClosed as exc:
+        ack()
+        ephemeral(client, channel_id, user_id, messages.not_recorded(exc.status, "click"), thread_ts)
+        return
+    except (NoOpenAssessment, ValueError) as exc:
+        ack()
+        # Another workspace's or another channel's assessment, or a question it does not have.
+        reason = str(exc)[:200]
+        log.warning("ignored a button for an unknown assessment or question", extra={"reason": reason})
+        return
+    ack()
+    services.after_ack.submit(
+        _confirm, client, services.assessments, context.team_id, channel_id, user_id, thread_ts, answered
+    )
 
 
 def _confirm(

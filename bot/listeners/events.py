@@ -20,6 +20,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot import flows, messages
+from bot.listeners.wiring import Payload, with_services
 from bot.slack_io import Revision, ephemeral, is_thread_reply, react, reply_revision
 from conversations.events import claim_event, prune_event_claims
 from storage.db import Database
@@ -118,33 +119,35 @@ class EventsOnce(Middleware):
 
 def register(app: App, services: Services) -> None:
     app.use(EventsOnce(services))
-    service = services.assessments
+    app.event("message")(with_services(on_message, services))
 
-    @app.event("message")
-    def on_message(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        revision = reply_revision(event)
-        if revision is not None:
-            _on_revision(client, services, context, revision)
-            return
-        if not is_thread_reply(event):
-            return
-        channel_id, thread_ts, ts, user_id = event["channel"], event["thread_ts"], event["ts"], event["user"]
-        outcome = context.get("reply_outcome")  # stored before the ack by the app's middleware
-        if outcome is None:
-            outcome = service.handle_reply(
-                workspace_id=context.team_id,
-                channel_id=channel_id,
-                thread_ts=thread_ts,
-                user_id=user_id,
-                text=event.get("text") or "",
-                message_ts=ts,
-            )
-        if outcome.error is not None:
-            ephemeral(client, channel_id, user_id, messages.unreadable_reply(str(outcome.error)), thread_ts)
-        elif outcome.closed_status is not None:
-            ephemeral(client, channel_id, user_id, messages.not_recorded(outcome.closed_status, "reply"), thread_ts)
-        elif outcome.answer is not None:
-            services.after_ack.submit(_acknowledge, client, service, context.team_id, event, outcome.answer)
+
+def on_message(event: Payload, client: WebClient, context: BoltContext, *, services: Services) -> None:
+    """After the ack: a typed reply (or its edit or deletion) shown as stored, or explained."""
+    revision = reply_revision(event)
+    if revision is not None:
+        _on_revision(client, services, context, revision)
+        return
+    if not is_thread_reply(event):
+        return
+    service = services.assessments
+    channel_id, thread_ts, ts, user_id = event["channel"], event["thread_ts"], event["ts"], event["user"]
+    outcome = context.get("reply_outcome")  # stored before the ack by the app's middleware
+    if outcome is None:
+        outcome = service.handle_reply(
+            workspace_id=context.team_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            user_id=user_id,
+            text=event.get("text") or "",
+            message_ts=ts,
+        )
+    if outcome.error is not None:
+        ephemeral(client, channel_id, user_id, messages.unreadable_reply(str(outcome.error)), thread_ts)
+    elif outcome.closed_status is not None:
+        ephemeral(client, channel_id, user_id, messages.not_recorded(outcome.closed_status, "reply"), thread_ts)
+    elif outcome.answer is not None:
+        services.after_ack.submit(_acknowledge, client, service, context.team_id, event, outcome.answer)
 
 
 def _acknowledge(

@@ -4,7 +4,7 @@ anonymity mode."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
@@ -13,8 +13,9 @@ from slack_sdk.models.blocks import Block
 
 from bot import flows, messages
 from bot.digests import next_run_line
+from bot.listeners.wiring import Payload, with_services
 from bot.scheduler import user_timezone
-from bot.slack_io import our_fields, slack_error
+from bot.slack_io import open_modal, our_fields, slack_error
 from conversations.assessments import AssessmentAlreadyOpen
 from conversations.frameworks import get_frameworks
 from conversations.schedules import ScheduleError, describe_schedule, get_schedule, parse_schedule_args, set_schedule
@@ -80,74 +81,81 @@ def _tell(client: WebClient, user_id: str, text: str) -> None:
 
 
 def register(app: App, services: Services) -> None:
-    @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        publish_home(client, services, context.team_id, event["user"])
+    app.event("app_home_opened")(with_services(on_home_opened, services))
+    app.action("home:assess")(with_services(on_start, services))
+    app.action("home:schedule")(with_services(on_schedule, services))
+    app.view(messages.SCHEDULE_CALLBACK)(with_services(on_schedule_submitted, services))
+    app.action("home:anonymous")(with_services(on_anonymous, services))
 
-    @app.action("home:assess")
-    def on_start(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        ack()
-        user_id, channel_id = body["user"]["id"], str(action.get("value") or "")
-        try:
-            flows.open_assessment(
-                client,
-                services.assessments,
-                workspace_id=context.team_id,
-                channel_id=channel_id,
-                channel_name=None,
-                user_id=user_id,
-                framework_id=None,
-            )
-        except AssessmentAlreadyOpen as exc:
-            _tell(client, user_id, messages.reply_home("already_open", channel_id, exc.assessment_id))
-        except flows.ChannelUnreachable as exc:
-            _tell(client, user_id, messages.reply_home("unreachable", channel_id, exc.error))
-        publish_home(client, services, context.team_id, user_id)
 
-    @app.action("home:schedule")
-    def on_schedule(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        ack()
-        channel_id = str(action.get("value") or "")
-        current = describe_schedule(services.db, context.team_id, channel_id)
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=messages.schedule_modal(channel_id, current))
-        except SlackApiError as exc:
-            log.warning("views.open failed", extra={"error": slack_error(exc)})
+def on_home_opened(event: Payload, client: WebClient, context: BoltContext, *, services: Services) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    publish_home(client, services, context.team_id, event["user"])
 
-    @app.view(messages.SCHEDULE_CALLBACK)
-    def on_schedule_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        values = view.get("state", {}).get("values", {})
-        cadence = ((values.get("cadence", {}).get("value") or {}).get("selected_option") or {}).get("value") or ""
-        cron = ((values.get("cron", {}).get("value") or {}).get("value") or "").strip()
-        tz = ((values.get("tz", {}).get("value") or {}).get("value") or "").strip()
-        arg = (cron or cadence) + (f" tz={tz}" if tz else "")
-        user_id, channel_id = body["user"]["id"], view.get("private_metadata") or ""
-        try:
-            parse_schedule_args(arg)
-            set_schedule(services.db, context.team_id, channel_id, None, user_id, arg, user_timezone(client, user_id))
-        except ScheduleError as exc:
-            field = "tz" if tz and "timezone" in str(exc).lower() else ("cron" if cron else "cadence")
-            ack(response_action="errors", errors={field: str(exc)[:150]})
-            return
-        ack()
-        publish_home(client, services, context.team_id, user_id)
 
-    @app.action("home:anonymous")
-    def on_anonymous(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        ack()
-        channel_id, on = our_fields(action.get("value"), "c", "on") or (None, None)
-        if not isinstance(channel_id, str) or len(channel_id) > 32 or not isinstance(on, bool):
-            log.warning("ignored an unreadable anonymity button")
-            return
-        services.assessments.set_anonymous(context.team_id, channel_id, None, on)
-        publish_home(client, services, context.team_id, body["user"]["id"])
+def on_start(
+    ack: Ack, body: Payload, action: Payload, client: WebClient, context: BoltContext, *, services: Services
+) -> None:
+    """*Start an assessment* on a team's card: opened in its channel (or the member told why not)."""
+    ack()
+    user_id, channel_id = body["user"]["id"], str(action.get("value") or "")
+    try:
+        flows.open_assessment(
+            client,
+            services.assessments,
+            workspace_id=context.team_id,
+            channel_id=channel_id,
+            channel_name=None,
+            user_id=user_id,
+            framework_id=None,
+        )
+    except AssessmentAlreadyOpen as exc:
+        _tell(client, user_id, messages.reply_home("already_open", channel_id, exc.assessment_id))
+    except flows.ChannelUnreachable as exc:
+        _tell(client, user_id, messages.reply_home("unreachable", channel_id, exc.error))
+    publish_home(client, services, context.team_id, user_id)
+
+
+def on_schedule(
+    ack: Ack, body: Payload, action: Payload, client: WebClient, context: BoltContext, *, services: Services
+) -> None:
+    """*Schedule* on a team's card: the schedule modal, with the current schedule."""
+    ack()
+    channel_id = str(action.get("value") or "")
+    current = describe_schedule(services.db, context.team_id, channel_id)
+    open_modal(client, body["trigger_id"], messages.schedule_modal(channel_id, current))
+
+
+def on_schedule_submitted(
+    ack: Ack, body: Payload, view: Payload, client: WebClient, context: BoltContext, *, services: Services
+) -> None:
+    """The schedule modal submitted: set (an error on the field that is wrong), and Home redrawn."""
+    values = view.get("state", {}).get("values", {})
+    cadence = ((values.get("cadence", {}).get("value") or {}).get("selected_option") or {}).get("value") or ""
+    cron = ((values.get("cron", {}).get("value") or {}).get("value") or "").strip()
+    tz = ((values.get("tz", {}).get("value") or {}).get("value") or "").strip()
+    arg = (cron or cadence) + (f" tz={tz}" if tz else "")
+    user_id, channel_id = body["user"]["id"], view.get("private_metadata") or ""
+    try:
+        parse_schedule_args(arg)
+        set_schedule(services.db, context.team_id, channel_id, None, user_id, arg, user_timezone(client, user_id))
+    except ScheduleError as exc:
+        field = "tz" if tz and "timezone" in str(exc).lower() else ("cron" if cron else "cadence")
+        ack(response_action="errors", errors={field: str(exc)[:150]})
+        return
+    ack()
+    publish_home(client, services, context.team_id, user_id)
+
+
+def on_anonymous(
+    ack: Ack, body: Payload, action: Payload, client: WebClient, context: BoltContext, *, services: Services
+) -> None:
+    """The anonymity switch on a team's card."""
+    ack()
+    channel_id, on = our_fields(action.get("value"), "c", "on") or (None, None)
+    if not isinstance(channel_id, str) or len(channel_id) > 32 or not isinstance(on, bool):
+        log.warning("ignored an unreadable anonymity button")
+        return
+    services.assessments.set_anonymous(context.team_id, channel_id, None, on)
+    publish_home(client, services, context.team_id, body["user"]["id"])

@@ -34,6 +34,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.listeners.wiring import Payload, with_services
 from bot.messages import Message, clip, finalize, md
 from bot.slack_io import CHANNEL_ERRORS, ephemeral, post, slack_error, update
 from bot.templating import part
@@ -328,72 +329,77 @@ def _post_or_dm(client: WebClient, channel_id: str, user_id: str, message: Messa
 
 def register(app: App, services: Services) -> None:
     """Add the modals' view_submission listeners."""
+    app.view(PLATFORM_CALLBACK)(with_services(platform_submitted, services))
+    app.view(ROI_CALLBACK)(with_services(roi_submitted, services))
+
+
+def platform_submitted(
+    ack: Ack, body: Payload, view: Payload, client: WebClient, context: BoltContext, *, services: Services
+) -> None:
+    """One platform's scores submitted: saved (or errors on their fields), the comparison reposted."""
     service = BusinessService(services.db, services.assessments)
-
-    @app.view(PLATFORM_CALLBACK)
-    def platform_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        user_id = body["user"]["id"]
-        workspace_id = context.team_id or (body.get("team") or {}).get("id")
-        meta = _metadata(view)
-        evaluation_id, channel_id = meta.get("e"), meta.get("c")
-        if not is_row_id(evaluation_id) or not isinstance(channel_id, str):
-            ack(response_action="errors", errors={PLATFORM_FIELD: reply("platforms", "form_out_of_date")})
-            return
-        values = view_values(view)
-        try:
-            saved = service.submit_platform_scores(
-                workspace_id=workspace_id,
-                evaluation_id=evaluation_id,
-                user_id=user_id,
-                platform=values.get(PLATFORM_FIELD),
-                raw_scores=values,
-            )
-        except FormErrors as exc:
-            ack(response_action="errors", errors=exc.errors)
-            return
-        except LookupError:
-            ack(response_action="errors", errors={PLATFORM_FIELD: reply("platforms", "comparison_gone")})
-            return
-        ack()
-        shown = publish_comparison(client, service, workspace_id, evaluation_id, user_id)
-        result = (
-            next((p for p in shown.comparison.ranked if p.key == platform_key(saved.platform)), None) if shown else None
-        )
-        total = result.member_totals[user_id] if result else None
-        ephemeral(
-            client,
-            shown.channel_id if shown else channel_id,
-            user_id,
-            reply("platforms", "saved", saved.replaced, saved.platform, total),
-        )
-
-    @app.view(ROI_CALLBACK)
-    def roi_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        user_id = body["user"]["id"]
-        workspace_id = context.team_id or (body.get("team") or {}).get("id")
-        meta = _metadata(view)
-        channel_id = meta.get("c")
-        if not isinstance(channel_id, str):
-            ack(response_action="errors", errors={"investment": reply("roi", "form_out_of_date")})
-            return
-        try:
-            inputs = parse_roi_form(view_values(view))
-        except FormErrors as exc:
-            ack(response_action="errors", errors=exc.errors)
-            return
-        ack()
-        case = service.save_business_case(
+    user_id = body["user"]["id"]
+    workspace_id = context.team_id or (body.get("team") or {}).get("id")
+    meta = _metadata(view)
+    evaluation_id, channel_id = meta.get("e"), meta.get("c")
+    if not is_row_id(evaluation_id) or not isinstance(channel_id, str):
+        ack(response_action="errors", errors={PLATFORM_FIELD: reply("platforms", "form_out_of_date")})
+        return
+    values = view_values(view)
+    try:
+        saved = service.submit_platform_scores(
             workspace_id=workspace_id,
-            channel_id=channel_id,
-            channel_name=meta.get("n"),
+            evaluation_id=evaluation_id,
             user_id=user_id,
-            inputs=inputs,
+            platform=values.get(PLATFORM_FIELD),
+            raw_scores=values,
         )
-        _post_or_dm(client, channel_id, user_id, roi_message(case))
+    except FormErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    except LookupError:
+        ack(response_action="errors", errors={PLATFORM_FIELD: reply("platforms", "comparison_gone")})
+        return
+    ack()
+    shown = publish_comparison(client, service, workspace_id, evaluation_id, user_id)
+    result = (
+        next((p for p in shown.comparison.ranked if p.key == platform_key(saved.platform)), None) if shown else None
+    )
+    total = result.member_totals[user_id] if result else None
+    ephemeral(
+        client,
+        shown.channel_id if shown else channel_id,
+        user_id,
+        reply("platforms", "saved", saved.replaced, saved.platform, total),
+    )
+
+
+def roi_submitted(
+    ack: Ack, body: Payload, view: Payload, client: WebClient, context: BoltContext, *, services: Services
+) -> None:
+    """The ROI form submitted: the business case saved (or errors on its fields) and posted."""
+    service = BusinessService(services.db, services.assessments)
+    user_id = body["user"]["id"]
+    workspace_id = context.team_id or (body.get("team") or {}).get("id")
+    meta = _metadata(view)
+    channel_id = meta.get("c")
+    if not isinstance(channel_id, str):
+        ack(response_action="errors", errors={"investment": reply("roi", "form_out_of_date")})
+        return
+    try:
+        inputs = parse_roi_form(view_values(view))
+    except FormErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    ack()
+    case = service.save_business_case(
+        workspace_id=workspace_id,
+        channel_id=channel_id,
+        channel_name=meta.get("n"),
+        user_id=user_id,
+        inputs=inputs,
+    )
+    _post_or_dm(client, channel_id, user_id, roi_message(case))
 
 
 def publish_comparison(

@@ -172,3 +172,24 @@ def test_radar_series_differ_in_line_style_and_marker_not_colour_alone() -> None
     assert a.get_linestyle() != b.get_linestyle()
     assert a.get_marker() != b.get_marker()
     assert_no_text_outside(fig)
+
+
+def test_trend_marks_where_the_framework_version_changes() -> None:
+    from conversations.assessments import VersionChange
+
+    framework = get_framework("maturity-levels")
+    data = points(4, 1.0, step=0.3)
+    change = VersionChange(data[1][0], data[2][0], 1, 2, "1 question new since v1, not in the delta")
+    fig = trend_figure(data, framework, [change])
+    ax = fig.axes[0]
+    lines = [line for line in ax.get_lines() if line.get_gid() == "version-change"]
+    assert len(lines) == 1 and lines[0].get_linestyle() == "--"
+    half_way = matplotlib.dates.date2num(data[1][0] + (data[2][0] - data[1][0]) / 2)
+    assert list(lines[0].get_xdata()) == [half_way, half_way]  # between the last v1 and the first v2 point
+    labels = [t for t in ax.texts if t.get_gid() == "version-change"]
+    assert [t.get_text() for t in labels] == ["v2"]
+    assert_no_text_outside(fig)
+    # without changes, no marker; and the marked chart is deterministic, and differs from the unmarked
+    assert not [line for line in trend_figure(data, framework).axes[0].get_lines() if line.get_gid()]
+    marked = trend_chart(data, framework, [change])
+    assert marked == trend_chart(data, framework, [change]) != trend_chart(data, framework)

@@ -4,6 +4,8 @@ with FRAMEWORKS_DIR set (read from the environment, as `maturity serve` reads it
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import time
@@ -172,26 +174,24 @@ def test_a_0_to_10_scale_answers_with_a_menu_typed_replies_and_bands(custom: Run
     assert "Roadmap" not in json.dumps(summary.params["blocks"])
 
 
-def _run(r: Running, framework: str, replies: list[str], posts_before: int) -> None:
+def _run(r: Running, framework: str, replies: list[str], posts_before: int, users: tuple[str, ...] = (ANA,)) -> None:
+    """An assessment of the 2-dimension framework: each of ``users`` types ``replies`` (one per
+    dimension), then `/maturity finish`."""
     assert r.driver.slash(f"assess {framework}", user_id=ANA, channel_id=CHANNEL).status == 200
     r.slack.wait_for("chat.postMessage", count=posts_before + 3, timeout=30)
     threads = [m.ts for m in r.slack.messages(CHANNEL) if m.is_bot and not m.thread_ts][-2:]
     _wait_stored(r, 2)
     reactions = len(r.slack.calls_to("reactions.add"))
-    for ts, text in zip(threads, replies, strict=True):
-        r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=ts, text=text)
-    r.slack.wait_for("reactions.add", count=reactions + 2, timeout=30)
+    for user in users:
+        for ts, text in zip(threads, replies, strict=True):
+            r.driver.reply(user_id=user, channel_id=CHANNEL, thread_ts=ts, text=text)
+    r.slack.wait_for("reactions.add", count=reactions + 2 * len(users), timeout=30)
     assert r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL).status == 200
 
 
-def test_a_new_version_compares_with_the_old_one_on_what_the_mapping_keeps(
-    custom: Running, frameworks_dir: Path
-) -> None:
-    r = custom
-    _run(r, "llm-serving", ["1 1", "1 1"], 0)
-    r.slack.wait_for("chat.postMessage", count=4, timeout=30)  # v1's summary
-
-    # v2: llm-evaluation reworded as llm-eval-gate, one question added; the app restarts with it.
+def _install_v2(frameworks_dir: Path) -> None:
+    """v2 of llm-serving: llm-evaluation reworded as llm-eval-gate, one question added; the app
+    restarts with it."""
     v2 = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     v2["version"] = 2
     delivery = v2["dimensions"][0]
@@ -218,6 +218,16 @@ def test_a_new_version_compares_with_the_old_one_on_what_the_mapping_keeps(
     fw.use_frameworks_dir(frameworks_dir)
     assert fw.get_framework("llm-serving").version == 2
 
+
+def test_a_new_version_compares_with_the_old_one_on_what_the_mapping_keeps(
+    custom: Running, frameworks_dir: Path
+) -> None:
+    r = custom
+    _run(r, "llm-serving", ["1 1", "1 1"], 0)
+    r.slack.wait_for("chat.postMessage", count=4, timeout=30)  # v1's summary
+
+    _install_v2(frameworks_dir)
+
     _run(r, "llm-serving", ["2 3 1", "1 1"], 4)
     posts = r.slack.wait_for("chat.postMessage", count=9, timeout=30)
     summary, changes = posts[7], posts[8]
@@ -240,3 +250,86 @@ def test_a_new_version_compares_with_the_old_one_on_what_the_mapping_keeps(
     assert report is not None
     assert "1 question new since v1, not in the delta." in render_markdown(report)
     assert "1 question new since v1, not in the delta." in render_html(report)
+
+
+def test_the_trend_and_the_org_view_compare_across_versions(
+    custom: Running, frameworks_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A v1 assessment, then a v2 one (a question replaced, one added) of the same team, three
+    members each: the trend marks the change of version and the report says what is not comparable
+    across it; `/maturity teams` and `maturity report --org` show the change on the comparable
+    questions with the same note."""
+    from bot.charts import trend_chart
+    from bot.cli import main
+    from conversations.assessments import AssessmentService, trend_of
+    from tests.bot.test_org_view import LEAD, ask, shown
+    from tests.org_seed import seed_assessment
+    from tests.reliability.helpers import eventually
+
+    r = custom
+    r.slack.add_user(LEAD, "lead", "Lee Lead", is_admin=True)
+    three = (ANA, BEN, CAT)
+    _run(r, "llm-serving", ["1 1", "1 1"], 0, three)
+    r.slack.wait_for("chat.postMessage", count=4, timeout=30)  # v1's summary
+    # Another team, still on v1 when this one moves on: 2 everywhere.
+    other = seed_assessment(r.db, TEAM, "C0OTHER01", "other-team", dict.fromkeys(("U0O1", "U0O2", "U0O3"), 2),
+                            framework_id="llm-serving")  # fmt: skip
+    _install_v2(frameworks_dir)
+    _run(r, "llm-serving", ["2 3 1", "1 1"], 4, three)
+    r.slack.wait_for("chat.postMessage", count=9, timeout=30)  # v2's summary and change summary
+    note = "1 question new since v1, not in the delta"
+
+    # The trend: one change of version, between the two assessments, with the note.
+    history = AssessmentService(r.db).history(TEAM, CHANNEL)
+    trend = trend_of(history, "llm-serving")
+    assert [(c.previous_version, c.version, c.note) for c in trend.changes] == [(1, 2, note)]
+    first, second = sorted(history, key=lambda a: a.id)
+    assert (trend.changes[0].before, trend.changes[0].after) == (first.closed_at, second.closed_at)
+    # The trend uploaded into the summary's thread is drawn with the marker.
+    framework = fw.get_framework("llm-serving")
+    uploaded = eventually(
+        lambda: [f for f in r.slack.files if f.name == f"maturity-{second.id}-trend.png"], what="v2's trend chart"
+    )
+    assert [f.content for f in uploaded] == [trend_chart(trend.points, framework, trend.changes)]
+    assert uploaded[0].content != trend_chart(trend.points, framework)
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("DATABASE_URL", r.db.url.render_as_string(hide_password=False))
+    day = f"{second.closed_at:%Y-%m-%d}"
+    line = f"Version change: v1 → v2 of the framework between {first.closed_at:%Y-%m-%d} and {day}"
+    for fmt in ("md", "html"):
+        out = tmp_path / f"team.{fmt}"
+        assert main(["report", "--team", CHANNEL, "--format", fmt, "--out", str(out)]) == 0
+        text = out.read_text(encoding="utf-8")
+        assert f"{line}: {note}." in text.replace(" (the dashed line on the trend)", ""), fmt
+
+    # The org view: overall 1.00 → 1.90 on the comparable questions (0.6 × (2 + 3) / 2 + 0.4 × 1),
+    # not 1.60 (v2's whole overall, with llm-tracing's 1).
+    posted = shown(ask(r, "teams", LEAD))
+    assert f"1.60 · Level 2 Serving · ▲ +0.90 _(v1 → v2: {note})_" in posted
+    assert "#ml-platform 1.60 · Level 2 Serving (+0.90, v1 → v2)" in posted  # the fallback text
+    from conversations.org import OrgService
+
+    view = OrgService(r.db).view(TEAM)
+    team = next(t for t in view.teams if t.channel_id == CHANNEL)
+    assert (team.delta, team.delta_versions, team.delta_note) == (0.9, (1, 2), note)
+    assert view.most_improved == (team,)
+    # Percentiles of teams on two versions: on the questions both answer (Delivery: 2.50 against
+    # the other team's 2.00 — not 2.00 against 2.00 with llm-tracing), each cell showing its own score.
+    cells = {c.id: c for c in team.dimensions}
+    assert (cells["llm-delivery"].score, cells["llm-delivery"].percentile) == (2.0, 75.0)
+    assert cells["llm-operations"].percentile == 25.0
+    them = next(t for t in view.teams if t.assessment_id == other)
+    assert them.delta is None and them.delta_note is None
+    assert {c.id: c.percentile for c in them.dimensions} == {"llm-delivery": 25.0, "llm-operations": 75.0}
+
+    for fmt in ("md", "html", "csv"):
+        out = tmp_path / f"org.{fmt}"
+        assert main(["report", "--org", "--format", fmt, "--out", str(out)]) == 0
+        text = out.read_text(encoding="utf-8")
+        if fmt == "csv":
+            rows = [row for row in csv.DictReader(io.StringIO(text)) if row["channel_id"] == CHANNEL]
+            assert {(row["change"], row["change_note"]) for row in rows} == {("0.90", f"v1 → v2: {note}")}
+            continue
+        assert "+0.90" in text and "1.60" in text and "(v1 → v2)†" in text, fmt
+        assert f"† #ml-platform, v1 → v2: {note}." in text, fmt

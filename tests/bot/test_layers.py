@@ -1,15 +1,83 @@
-"""bot/ is Slack I/O: it reaches the database only through conversations/ (issue #18 item 6).
+"""The layers' shape beyond pyproject's ``[tool.importlinter]`` contracts (issue #18).
 
-The imports are the contract in pyproject's ``[tool.importlinter]``; what an import contract cannot
-see is a unit of work opened on a ``Database`` that was handed in. This test looks for that."""
+- No import cycle among the product's modules (bot, conversations, scoring, storage), imports inside
+  functions and under TYPE_CHECKING included: import-linter's layers see only cycles between layers.
+- bot/ is Slack I/O: it reaches the database only through conversations/ (item 6). What an import
+  contract cannot see is a unit of work opened on a ``Database`` that was handed in; looked for here."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+import grimp
+
 BOT = Path(__file__).resolve().parents[2] / "bot"
 UNITS_OF_WORK = {"session", "read", "autocommit"}  # storage.db.Database's
+PRODUCT = ("bot", "conversations", "scoring", "storage")  # standin/ and tests/ are not the product
+
+
+def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
+    """The modules that import each other, directly or round a loop: the strongly connected
+    components of more than one module (Tarjan's algorithm), each sorted, in name order."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in sorted(graph.find_modules_directly_imported_by(module)):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return sorted(cycles)
+
+
+def test_no_import_cycle_among_the_products_modules() -> None:
+    graph = grimp.build_graph(*PRODUCT, cache_dir=None)
+    cycles = import_cycles(graph)
+    lines = [
+        " -> ".join(cycle)
+        + ": "
+        + "; ".join(
+            f"{d['importer']}:{d['line_number']} {d['line_contents']}"
+            for a in cycle
+            for b in cycle
+            if a != b
+            for d in graph.get_import_details(importer=a, imported=b)
+        )
+        for cycle in cycles
+    ]
+    assert cycles == [], "import cycles (move the shared piece down a module):\n" + "\n".join(lines)
+
+
+def test_the_cycle_check_finds_a_loop_of_three_and_a_pair() -> None:
+    graph = grimp.ImportGraph()
+    for importer, imported in [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d"), ("e", "f"), ("f", "e"), ("g", "a")]:
+        graph.add_import(importer=importer, imported=imported)
+    assert import_cycles(graph) == [["a", "b", "c"], ["e", "f"]]
+    graph.remove_import(importer="c", imported="a")
+    assert import_cycles(graph) == [["e", "f"]]
 
 
 def _db_units_of_work(source: str, label: str) -> list[str]:

@@ -10,7 +10,6 @@ once did) fails here, where every other test switches the scheduler off.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import signal
@@ -26,6 +25,7 @@ import pytest
 
 from standin.web_api import StandInSlack
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
+from tests.processes import operator_env
 from tests.reliability.conftest import _NO_PROXY, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,10 +54,7 @@ def shipped_env(tmp_path: Path, slack: StandInSlack, **required: str) -> dict[st
     """Only what an operator sets (the tokens) and what the image sets (its ENV), pointed at this
     test's database, port and stand-in Slack (there is no network here). Nothing else is inherited
     but PATH (with the venv's ``maturity`` first, as in the image) and the locale."""
-    env = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "HOME", "TMPDIR")}
-    env["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.url, **required)
-    return env
+    return operator_env(BIN, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.url, **required)
 
 
 @dataclass

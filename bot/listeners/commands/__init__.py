@@ -3,13 +3,14 @@
 Acks at once (within Slack's 3 s): a command that can't be read, and a subcommand whose ``in_ack``
 step has the answer ready, are answered in the ack itself; anything slow follows a plain ack, in the
 subcommand's handler. Handlers are plain functions of a :class:`~.context.CommandContext`, one module
-per group (``assessment``, ``results``, ``channel``, ``business``), as in Bolt's starter template.
+per group (``assessment``, ``results``, ``targets``, ``plan``, ``channel``, ``business_case``,
+``org``), as in Bolt's starter template.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
@@ -17,6 +18,7 @@ from slack_sdk import WebClient
 from bot import messages
 from bot.listeners.commands.context import CommandContext
 from bot.listeners.commands.registry import parse, usage_answer
+from bot.listeners.wiring import Payload, with_services
 from conversations.business_case import BusinessService
 from conversations.commands import CommandError
 from storage.db import DATABASE_ERRORS
@@ -30,21 +32,11 @@ if TYPE_CHECKING:
 
 
 def register(app: App, services: Services) -> None:
-    business = BusinessService(services.db, services.assessments)
-
-    @app.command("/maturity")
-    def maturity(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        dispatch(ack, command, client, respond, context, services, business)
+    app.command("/maturity")(with_services(dispatch, services))
 
 
 def dispatch(
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-    services: Services,
-    business: BusinessService,
+    ack: Ack, command: Payload, client: WebClient, respond: Respond, context: BoltContext, *, services: Services
 ) -> None:
     """Read the command, answer in the ack when its subcommand can, else ack and run its handler."""
     try:
@@ -58,7 +50,7 @@ def dispatch(
         client=client,
         respond=respond,
         services=services,
-        business=business,
+        business=BusinessService(services.db, services.assessments),
         workspace_id=context.team_id or command.get("team_id") or "",
         channel_id=command["channel_id"],
         channel_name=command.get("channel_name"),

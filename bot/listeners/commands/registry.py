@@ -1,8 +1,10 @@
 """Every ``/maturity`` subcommand, declared once.
 
 The order here is the order of the usage, of ``/maturity help`` and of manifest.yml's usage hint
-(``tests/test_manifest.py`` checks the manifest against this list). Adding a subcommand is one entry
-here, its handler in one module of this package, its template and its test; e.g.::
+(``tests/test_manifest.py`` checks the manifest against this list, ``tests/test_readme_layout.py``
+the README's "In Slack" table). Adding a subcommand is one entry here, its handler in one module of
+this package, its template in ``bot/templates/`` and its test — then its name in manifest.yml's usage
+hint and description and its row in the README, which those tests ask for; e.g.::
 
     Subcommand("target", "target <level> [by YYYY-MM-DD]", "the team's target level",
                handler=targets.target, args=any_arguments),
