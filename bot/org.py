@@ -4,6 +4,7 @@ and the admin's "All teams" section of App Home."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Sequence
@@ -14,12 +15,19 @@ from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlo
 from bot.messages import MAX_BLOCKS, Message, finalize, md
 from bot.slack_io import BEST_EFFORT_ERRORS, log_failure, slack_error
 from bot.templating import part
-from conversations.org import OrgService, OrgView, TeamRow
+from conversations.caching import BoundedCache
+from conversations.org import FrameworkGroup, OrgService, OrgView, TeamRow
 
 log = logging.getLogger("maturity.org")
 
 TOP_TEAMS = 20  # teams listed in the message (each a section, within ~12k characters); the rest are counted
 HOME_TEAMS = 10  # teams in the admin's App Home section
+
+# The heat map and trend PNGs per what they are drawn from (every row of the view and the rows per
+# panel): asked again with nothing changed (no assessment closed, the same day), the view is
+# uploaded without drawing again (~1 s of CPU for 500 teams). 8 views of ~0.6 MB at most.
+PICTURES_MAX = 8
+_PICTURES: BoundedCache[str, tuple[bytes, bytes | None]] = BoundedCache(PICTURES_MAX)
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -150,16 +158,16 @@ def upload_heatmap(
 ) -> str | None:
     """Draw the heat map, and the workspace median per quarter when there is one, and upload them
     (one files_upload_v2) into ``channel``; the error, or None."""
-    from bot.charts import HEATMAP_MAX_ROWS, heatmap_chart, org_trend_chart
+    from bot.charts import HEATMAP_MAX_ROWS
 
     rows = max_rows or HEATMAP_MAX_ROWS
-    png = heatmap_chart(view.groups, rows)
+    png, trend = pictures(view.groups, rows)
     day = f"{view.generated_at:%Y-%m-%d}"
     uploads = [{"content": png, "filename": f"maturity-teams-{day}.png", "title": "Every team: heat map"}]
-    if any(g.medians for g in view.groups):
+    if trend is not None:
         uploads.append(
             {
-                "content": org_trend_chart(view.groups),
+                "content": trend,
                 "filename": f"maturity-teams-trend-{day}.png",
                 "title": "Workspace median per quarter",
             }
@@ -176,6 +184,21 @@ def upload_heatmap(
         log_failure("files.upload_v2", exc, channel=channel)
         return slack_error(exc)
     return None
+
+
+def pictures(groups: Sequence[FrameworkGroup], rows: int) -> tuple[bytes, bytes | None]:
+    """The heat map (``rows`` teams per panel) and, when any framework has a median, the trend
+    chart: drawn once per content. The key is a digest of the groups' whole ``repr`` (frozen
+    dataclasses: every field of every team, so nothing drawn can change under a cached picture)."""
+    from bot.charts import heatmap_chart, org_trend_chart
+
+    key = hashlib.sha256(repr((rows, tuple(groups))).encode("utf-8")).hexdigest()
+    found = _PICTURES.get(key)
+    if found is None:
+        trend = org_trend_chart(groups) if any(g.medians for g in groups) else None
+        found = (heatmap_chart(groups, rows), trend)
+        _PICTURES.put(key, found)
+    return found
 
 
 def listed_teams(view: OrgView, limit: int = TOP_TEAMS) -> Sequence[TeamRow]:

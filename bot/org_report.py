@@ -44,6 +44,9 @@ CSV_COLUMNS = (
     "days_since",
     "overdue",
     "target",
+    "target_level_name",
+    "target_due_on",
+    "target_gap",
     "anonymous",
     "dimension_id",
     "dimension",
@@ -77,6 +80,7 @@ def org_csv(view: OrgView) -> str:
     for g in view.groups:
         for t in g.teams:
             cells = {c.id: c for c in t.dimensions}
+            target = t.target
             for dim_id, dim_name in g.dimensions:
                 c = cells.get(dim_id)
                 shown = t.scored and c is not None
@@ -99,7 +103,10 @@ def org_csv(view: OrgView) -> str:
                         else "",
                         "" if t.days_since is None else t.days_since,
                         "yes" if t.overdue else "no",
-                        t.target or "",
+                        "" if target is None or target.level is None else target.level,
+                        "" if target is None else target.level_name or "",
+                        "" if target is None or target.due_on is None else target.due_on.isoformat(),
+                        "" if target is None else _number(target.gap),
                         "yes" if t.anonymous else "no",
                         dim_id,
                         dim_name,

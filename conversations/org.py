@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from conversations.assessments import comparable, spec_from_json
 from conversations.caching import BoundedCache
@@ -24,11 +24,13 @@ from conversations.schedules import ScheduleError, next_fire
 from scoring import Answer, AssessmentScore, compare_versions, restrict, score
 from scoring.formatting import shown_delta
 from scoring.org import median, percentile_ranks, quarter_of
-from scoring.types import FrameworkSpec
+from scoring.targets import gap_to
+from scoring.types import FrameworkSpec, Scale
 from storage import clock
 from storage import org as store
 from storage.db import Database
 from storage.models import Team
+from storage.targets import OVERALL
 
 __all__ = [
     "DEFAULT_MIN_RESPONDENTS",
@@ -38,6 +40,7 @@ __all__ = [
     "OrgView",
     "QuarterMedian",
     "TeamRow",
+    "TeamTarget",
 ]
 
 DEFAULT_MIN_RESPONDENTS = 3
@@ -52,6 +55,20 @@ class DimensionCell:
     score: float | None
     level: int | None
     percentile: float | None = None  # among the workspace's teams on the same framework
+
+
+@dataclass(frozen=True)
+class TeamTarget:
+    """The team's target for the framework of its latest assessment (``/maturity target``), as its
+    own summary measures it: the level set (None when only dimensions have one: the next level
+    applies), its due date, and the overall gap to it (None while no scores are shown)."""
+
+    level: int | None
+    level_name: str | None
+    due_on: date | None
+    gap: float | None  # max(0, lower bound of the level - overall); 0: reached
+    dimension_targets: int = 0  # dimensions with a target of their own
+    passed: bool = False  # the due date has come (as of the view) and the level is not reached
 
 
 @dataclass(frozen=True)
@@ -73,8 +90,8 @@ class TeamRow:
     days_since: int | None
     overdue: bool
     closed_by: str | None  # None for a team in anonymity mode
-    # The team's target (issue 15, `/maturity target`): None until that lands; shown as "—".
-    target: str | None = None
+    # The team's target (issue 15, `/maturity target`) for its framework; None (shown "—"): none set.
+    target: TeamTarget | None = None
     # The previous assessment is on another version of the framework: (its version, the latest's);
     # ``delta`` then compares the two on what the version mapping makes comparable, and
     # ``delta_note`` says in one line what it leaves out (None: nothing).
@@ -152,6 +169,8 @@ class _Stored:
     schedules: dict[int, tuple[str | None, str, int]]  # team id -> (check-in cron, timezone, close after hours)
     respondents: dict[int, int]  # assessment id -> distinct respondents
     answers: dict[int, list[Answer]]  # the assessments to score that are not in the score cache
+    # (team id, framework id) -> the team's targets for that framework (overall and per dimension)
+    targets: dict[tuple[int, str], list[store.TargetRow]] = field(default_factory=dict)
 
 
 class _Scores:
@@ -253,6 +272,9 @@ class OrgService:
                 for team_id, sch in store.schedules_of_workspace(s, workspace_id).items()
             }
             respondents = store.respondent_counts(s, workspace_id)
+            targets: dict[tuple[int, str], list[store.TargetRow]] = defaultdict(list)
+            for target in store.targets_of_workspace(s, workspace_id):  # every team's, one query
+                targets[(target.team_id, target.framework_id)].append(target)
             by_team: dict[int, list[store.AssessmentRow]] = defaultdict(list)
             for row in rows:
                 by_team[row.team_id].append(row)
@@ -266,7 +288,7 @@ class OrgService:
             answers: dict[int, list[Answer]] = defaultdict(list)
             for assessment_id, user_id, question_id, level in store.responses_of(s, workspace_id, missing):
                 answers[assessment_id].append(Answer(user_id, question_id, level))
-        return _Stored(teams, by_team, schedules, respondents, answers)
+        return _Stored(teams, by_team, schedules, respondents, answers, dict(targets))
 
     def _team_row(
         self,
@@ -303,6 +325,7 @@ class OrgService:
                 days_since=None,
                 overdue=True,
                 closed_by=None,
+                target=_target(stored.targets.get((team.id, framework_id)), fw, None, None, now.date()),
             )
         latest = history[-1]
         sc = scores.of(latest)
@@ -337,6 +360,13 @@ class OrgService:
             days_since=max(0, (now - latest.closed_at).days),
             overdue=_overdue(latest.closed_at, stored.schedules.get(team.id), now),
             closed_by=None if team.anonymous else latest.closed_by,
+            target=_target(
+                stored.targets.get((team.id, latest.framework_id)),
+                fw,
+                sc.scale,
+                None if too_few else sc.overall,
+                now.date(),
+            ),
         )
 
     def _groups(
@@ -433,6 +463,42 @@ class OrgService:
             if m is not None:
                 out.append(QuarterMedian(quarter, m, len(values)))
         return tuple(out)
+
+
+def _target(
+    rows: list[store.TargetRow] | None,
+    fw: Framework | None,
+    scale: Scale | None,
+    overall: float | None,
+    today: date,
+) -> TeamTarget | None:
+    """The team's targets for its framework (``rows``, from one query for the workspace) as the org
+    view shows them; levels off the framework's scale (a file changed since) are left out, as the
+    team's own summary does."""
+    if not rows:
+        return None
+    if scale is None and fw is not None:
+        scale = Scale(fw.scale.min, fw.scale.max)
+
+    def on_scale(level: int) -> bool:
+        return scale is None or scale.contains(level)
+
+    overall_row = next((r for r in rows if r.dimension_id == OVERALL), None)
+    level = overall_row.level if overall_row is not None and on_scale(overall_row.level) else None
+    dims = {d.id for d in fw.dimensions} if fw is not None else set()
+    own = sum(1 for r in rows if r.dimension_id != OVERALL and r.dimension_id in dims and on_scale(r.level))
+    if level is None and not own:
+        return None
+    gap = gap_to(scale, level, overall) if level is not None and scale is not None and overall is not None else None
+    due_on = overall_row.due_on if overall_row is not None and level is not None else None
+    return TeamTarget(
+        level=level,
+        level_name=fw.level_name(level) if fw is not None and level is not None else None,
+        due_on=due_on,
+        gap=gap,
+        dimension_targets=own,
+        passed=due_on is not None and due_on <= today and gap is not None and gap > 0,
+    )
 
 
 def _cell(team: TeamRow, dimension_id: str) -> float | None:

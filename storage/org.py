@@ -13,6 +13,8 @@ Indexes the org view uses (no scan per team):
 * ``responses``: ``ix_responses_workspace_assessment`` (workspace_id, assessment_id) — the answers
   of the latest two assessments of each team, fetched in batches of ids;
 * ``schedules``: ``ix_schedules_workspace_id``;
+* ``targets``: ``ix_targets_workspace_team`` (workspace_id, team_id) — every team's targets in one
+  query;
 * ``org_admins``: ``uq_org_admins_workspace_id_user_id``.
 """
 
@@ -20,14 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import cast
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.db import rows_affected
-from storage.models import CLOSED, Assessment, Base, Response, Schedule, Team, UTCDateTime, utcnow
+from storage.models import CLOSED, Assessment, Base, Response, Schedule, Target, Team, UTCDateTime, utcnow
 from storage.repo import dialect_insert, ensure_workspace
 
 __all__ = [
@@ -41,6 +43,8 @@ __all__ = [
     "respondent_counts",
     "responses_of",
     "schedules_of_workspace",
+    "TargetRow",
+    "targets_of_workspace",
     "teams_of_workspace",
 ]
 
@@ -162,3 +166,27 @@ def respondent_counts(session: Session, workspace_id: str) -> dict[int, int]:
 
 def schedules_of_workspace(session: Session, workspace_id: str) -> dict[int, Schedule]:
     return {s.team_id: s for s in session.scalars(select(Schedule).where(Schedule.workspace_id == workspace_id))}
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    team_id: int
+    framework_id: str
+    dimension_id: str  # "" (storage.targets.OVERALL): the team's overall target
+    level: int
+    due_on: date | None
+
+
+def targets_of_workspace(session: Session, workspace_id: str) -> list[TargetRow]:
+    """Every target of every team of the workspace (all frameworks, overall and per dimension): one
+    query on ``ix_targets_workspace_team``, no query per team."""
+    t = Target
+    rows = session.execute(
+        select(t.team_id, t.framework_id, t.dimension_id, t.level, t.due_on)
+        .where(t.workspace_id == workspace_id)
+        .order_by(t.team_id, t.framework_id, t.dimension_id)
+    ).all()
+    return [
+        TargetRow(int(team_id), str(framework_id), str(dimension_id), int(level), due_on)
+        for team_id, framework_id, dimension_id, level, due_on in rows
+    ]

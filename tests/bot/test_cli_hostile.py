@@ -100,3 +100,28 @@ def test_maturity_score_clips_a_long_argument(args: tuple[str, str], tmp_path: P
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert len(result.stderr) < 300, result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("socket",),
+        ("report", "--org", "--format", "md"),
+        ("report", "--team", "T0000001", "--format", "md"),
+        ("purge", "--team", "T0000001", "--yes"),
+    ],
+    ids=["socket", "report-org", "report-team", "purge"],
+)
+@pytest.mark.parametrize("url", [URLS[0], URLS[1], URLS[5]], ids=["no-colon", "leading-space", "unreachable"])
+def test_every_command_that_opens_the_database_masks_its_password(command: tuple, url: str, tmp_path: Path) -> None:
+    """Item 9 says every message: the other commands that open DATABASE_URL, not only migrate and serve."""
+    env = child_env(
+        DATABASE_URL=url, SLACK_BOT_TOKEN="xoxb-test", SLACK_APP_TOKEN="xapp-1-test", SCHEDULER_ENABLED="false"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", *command], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60
+    )
+    assert result.returncode == 2, result.stderr
+    assert SECRET not in result.stderr and SECRET not in result.stdout, result.stderr
+    assert "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

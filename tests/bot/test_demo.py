@@ -52,14 +52,22 @@ def test_demo_runs_end_to_end_and_writes_its_files(tmp_path: Path) -> None:
 def test_the_demo_shows_the_quarterly_cycle_run_by_the_scheduler(tmp_path: Path) -> None:
     """The README's first command exercises the scheduler: with the clock moved a quarter ahead the
     transcript shows the check-in opening by itself, the monthly digest, the reminder naming only
-    those who have not answered, the scheduled close's summary and the change summary."""
+    those who have not answered, the scheduled close's summary and the change summary.
+
+    Run where an operator keeps the production server's ``.env``, with the scheduler switched off
+    and OAuth installs configured: the demo (its own stand-in Slack, its own database) runs its
+    scheduler and its bot token all the same."""
     out = tmp_path / "out"
+    (tmp_path / ".env").write_text(
+        "SCHEDULER_ENABLED=false\nSLACK_CLIENT_ID=123.456\nSLACK_CLIENT_SECRET=shh\n", encoding="utf-8"
+    )
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo", "--out", str(out), "--members", "4"],
         capture_output=True,
         text=True,
         timeout=180,
         cwd=tmp_path,
+        env=child_env(),
     )
     assert result.returncode == 0, result.stderr
     text = result.stdout

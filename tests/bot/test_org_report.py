@@ -15,6 +15,7 @@ from tests.bot.test_org_view import ANON_PEOPLE, TEAM_A, people, seed
 from tests.bot.test_reports import CHROMIUM, assert_self_contained, run_chromium
 from tests.conftest import MEMBERS, TEAM, Running
 from tests.org_seed import seed_assessment
+from tests.reliability.helpers import eventually
 
 RISKY = '=cmd|"/c calc"!A1'
 
@@ -63,6 +64,35 @@ def test_org_report_in_every_format(env: Running, tmp_path: Path, capsys: pytest
     assert {r["dimension_score"] for r in tiny_rows} == {""} and {r["overall"] for r in tiny_rows} == {""}
     platform = per_team["C0TEAM001"][0]
     assert platform["overall"] == "3.33" and platform["change"] == "1.00" and platform["percentile"]
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_org_report_shows_each_teams_target(env: Running, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A target set over signed HTTP in one team's channel is in every format of the org report,
+    and every other team shows none ("—", empty CSV cells)."""
+    before = len(env.slack.response_url_posts)
+    assert env.driver.slash("target 4 by 2027-06-30", user_id=MEMBERS[0], channel_id="C0TEAM001").status == 200
+    eventually(lambda: env.slack.response_url_posts[before:], what="the target's answer")
+
+    assert cli("--org", "--format", "csv", "--out", str(tmp_path / "org.csv")) == 0
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "org.csv").read_text())))
+    targets = {
+        (r["channel_id"], r["target"], r["target_level_name"], r["target_due_on"], r["target_gap"]) for r in rows
+    }
+    assert ("C0TEAM001", "4", "Full MLOps", "2027-06-30", "0.17") in targets  # 3.50 - 3.33
+    assert {t[1:] for t in targets if t[0] != "C0TEAM001"} == {("", "", "", "")}
+
+    assert cli("--org", "--format", "md", "--out", str(tmp_path / "org.md")) == 0
+    md = (tmp_path / "org.md").read_text()
+    platform = next(line for line in md.splitlines() if "ml-platform" in line and line.startswith("|"))
+    assert "| Level 4 (Full MLOps) by 2027-06-30, gap 0.17 |" in platform
+    vision = next(line for line in md.splitlines() if "vision" in line and line.startswith("|"))
+    assert "| no | — |" in vision
+
+    assert cli("--org", "--format", "html", "--out", str(tmp_path / "org.html")) == 0
+    html = (tmp_path / "org.html").read_text()
+    assert "<td>Level 4 (Full MLOps) by 2027-06-30, gap 0.17</td>" in html
     capsys.readouterr()
 
 

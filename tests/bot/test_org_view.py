@@ -241,3 +241,76 @@ def test_app_home_has_an_all_teams_section_for_an_admin_only(running: Running) -
     assert "too few answers" in text or "tiny-team" not in text
     member = json.dumps(_home(r, ANA, 2), ensure_ascii=False)
     assert "All teams" not in member and "many-" not in member
+
+
+def test_each_teams_target_shows_in_the_org_view_and_the_home_section(running: Running) -> None:
+    """`/maturity target 3 by 2027-06-30` in one team's channel (signed HTTP): an admin's `/maturity
+    teams` shows it for that team, with its gap, and "—" for every other team; a target on a team
+    with too few answers shows no gap (no score leaks through it)."""
+    r = running
+    people(r)
+    seed(r)
+    before = len(r.slack.response_url_posts)
+    assert r.driver.slash("target 3 by 2027-06-30", user_id=ANA, channel_id=CHANNEL).status == 200
+    set_reply = eventually(lambda: r.slack.response_url_posts[before:], what="the target's answer")[0]
+    assert "Target set: Level 3 (Automated Deployment) by 2027-06-30" in set_reply["text"]
+    before = len(r.slack.response_url_posts)
+    assert r.driver.slash("target 4", user_id=ANA, channel_id=SMALL).status == 200
+    eventually(lambda: r.slack.response_url_posts[before:], what="the second target's answer")
+
+    post = ask(r, "teams", LEAD)
+    blocks = [b["text"]["text"] for b in post["blocks"] if b["type"] == "section"]
+
+    def block_of(name: str) -> str:
+        return next(b for b in blocks if f"#{name}*" in b)
+
+    # ml-platform: 3.33 overall, Level 3's lower bound is 2.5: reached
+    assert "target Level 3 (Automated Deployment) by 2027-06-30, reached" in block_of("ml-platform")
+    assert "target Level 4 (Full MLOps)" in block_of("tiny-team")
+    assert "gap" not in block_of("tiny-team") and "reached" not in block_of("tiny-team")
+    for name in ("vision", "secret-team"):
+        assert "target —" in block_of(name), block_of(name)
+    heat_maps(r, 1)
+
+    # a higher target on a scored team shows the gap to it
+    before = len(r.slack.response_url_posts)
+    assert r.driver.slash("target 4", user_id=ANA, channel_id=CHANNEL).status == 200
+    eventually(lambda: r.slack.response_url_posts[before:], what="the changed target's answer")
+    home = json.dumps(_home(r, LEAD, 1), ensure_ascii=False)
+    assert "target Level 4 (Full MLOps), gap 0.17" in home  # 3.5 - 3.33
+    assert "target —" in home
+
+
+def test_an_unchanged_view_uploads_the_same_pictures_and_a_new_assessment_redraws_them(
+    running: Running, monkeypatch: Any
+) -> None:
+    """The heat map and trend PNGs are kept per content: asked again with nothing changed, the same
+    bytes, drawn once; once another assessment closes, a new picture with it."""
+    import bot.charts
+    from bot import org
+
+    drawn: list[int] = []
+    real = bot.charts.heatmap_chart
+
+    def counting(groups: Any, max_rows: int = bot.charts.HEATMAP_MAX_ROWS) -> bytes:
+        drawn.append(len(groups))
+        return real(groups, max_rows)
+
+    monkeypatch.setattr(bot.charts, "heatmap_chart", counting)
+    org._PICTURES.clear()
+    r = running
+    people(r)
+    seed(r)
+    ask(r, "teams", LEAD)
+    heat_maps(r, 1)  # uploaded (and kept) before the next one asks
+    ask(r, "teams", BOSS)
+    first, second = heat_maps(r, 2)
+    assert first.content == second.content and first.content.startswith(b"\x89PNG")
+    assert len(drawn) == 1  # the second upload drew nothing
+    seed_assessment(r.db, TEAM, "C0NEWTEAM", "new-team", {"U0N1": 1, "U0N2": 1, "U0N3": 0})
+    ask(r, "teams", LEAD)
+    third = heat_maps(r, 3)[2]
+    assert third.content != first.content and third.content.startswith(b"\x89PNG")
+    assert len(drawn) == 2
+    trends = eventually(lambda: len(t := [f for f in r.slack.files if "trend" in f.name]) >= 3 and t, what="3 trends")
+    assert trends[0].content == trends[1].content != trends[2].content

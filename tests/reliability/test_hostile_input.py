@@ -279,3 +279,57 @@ def test_a_long_argument_is_clipped_in_the_answer(
         answer = json.dumps(posted, ensure_ascii=False)
     assert "x" * 100 not in answer and "…" in answer, answer[:300]
     assert errors_logged == [], describe(errors_logged)
+
+
+def test_a_roadmap_item_title_is_escaped_in_the_change_summary(running: Running) -> None:
+    """A roadmap item's title is typed by a member (the plan's "Add" modal); the change summary names
+    the items done beside their dimension's delta, in its blocks and in its notification text."""
+    from datetime import timedelta
+
+    from storage import clock
+    from tests.bot.test_plan import _button, _command, _finish_assessment, _items, _said, _view
+    from tests.bot.test_targets import ANSWERS
+
+    r = running
+    _finish_assessment(r, 0)
+    add = _button(json.loads(_command(r, "plan"))["blocks"], "plan:add")
+    r.driver.click(user_id=ANA, channel_id=CHANNEL, message_ts="0", action_id="plan:add", value=add["value"])
+    view = _view(r.slack.wait_for("views.open")[-1])
+    state = {
+        "values": {
+            "title": {"v": {"type": "plain_text_input", "value": HOSTILE}},
+            "dim": {"v": {"type": "static_select", "selected_option": {"value": "monitoring-operations"}}},
+            "owner": {"v": {"type": "users_select", "selected_user": BEN}},
+            "due": {"v": {"type": "datepicker", "selected_date": None}},
+            "link": {"v": {"type": "plain_text_input", "value": None}},
+            "notes": {"v": {"type": "plain_text_input", "value": None}},
+        }
+    }
+    submitted = r.driver.view_submission(
+        user_id=ANA,
+        view={"callback_id": view["callback_id"], "private_metadata": view["private_metadata"], "state": state},
+    )
+    assert submitted.status == 200 and not submitted.body.strip().startswith('{"response_action"'), submitted.body
+    _no_markup(_said(r, "added a roadmap item"))
+    (item,) = _items(r)
+    plan = json.loads(_command(r, "plan", user=BEN))
+    done = next(
+        e
+        for b in plan["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "plan:status:done" and json.loads(e["value"])["i"] == item.id
+    )
+    r.driver.click(user_id=BEN, channel_id=CHANNEL, message_ts="0", action_id=done["action_id"], value=done["value"])
+    _no_markup(_said(r, "moved the roadmap item"))
+
+    clock.advance(timedelta(days=92))
+    try:
+        better = {**ANSWERS, "monitoring-operations": "3 3 3 3 3"}
+        _finish_assessment(r, len(r.slack.calls_to("chat.postMessage")), better)
+        (change,) = r.slack.wait_for("chat.postMessage", predicate=lambda c: "Maturity change" in c.params["text"])
+        assert "— done: " in change.params["text"], change.params["text"]
+        _no_markup(change.params["text"], change.params["blocks"])
+        r.slack.wait_for("chat.update", predicate=lambda c: "this assessment is closed" in c.params["text"], count=8)
+    finally:
+        clock.reset()

@@ -7,9 +7,13 @@ On PostgreSQL (READ COMMITTED) these need row locks; SQLite serialises its write
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 import time
+
+import pytest
+from sqlalchemy import text as sql
 
 from storage import repo
 from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
@@ -193,3 +197,110 @@ def test_members_who_answered_and_left_still_count_once(running: Running) -> Non
     summary = eventually(lambda: _summaries(slack, opened.assessment_id), what="the summary")
     text = str(summary[0].params.get("text"))  # type: ignore[attr-defined]
     assert "3 of 4 members answered" in text, text  # Ana and Ben still here, Cat and Dan answered and left
+
+
+HELD = [f"U0HELD{i:03d}" for i in range(6)]
+
+
+@pytest.mark.parametrize("db", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+def test_answers_sent_while_finish_is_closing_are_refused_not_confirmed_and_left_out(running: Running) -> None:
+    """The race of item 1 made certain, not left to timing (the test above, on this machine, has
+    every answer land before the finish): ``finish`` is held inside its transaction — it has locked
+    the assessment, read the answers and scored them, and is closing it — by a trigger waiting for
+    an advisory lock the test holds. Six answers are sent meanwhile and reach the database (each
+    waits for the finish's transaction); then the finish is let go. Each answer is either in the
+    summary or refused as closed: none is confirmed and left out (as it was without the row locks
+    that answers share with a close)."""
+    slack, driver, db = running.slack, running.driver, running.db
+    for user in HELD:
+        slack.add_user(user, user.lower())  # type: ignore[attr-defined]
+    slack.add_channel(CHANNEL, "ml-platform", members=[*MEMBERS, *HELD])  # type: ignore[attr-defined]
+    opened = open_assessment(driver, slack, db, team=TEAM, channel=CHANNEL, user=LEAD)  # type: ignore[arg-type]
+    dimension = DIMENSIONS[0]
+    text_ = " ".join("2" for _ in QUESTIONS[dimension])
+
+    def answer(user: str) -> int:
+        _, event = reply_event(
+            slack,  # type: ignore[arg-type]
+            team=TEAM,
+            channel=CHANNEL,
+            user=user,
+            thread_ts=opened.threads[dimension],
+            text=text_,
+        )
+        return driver.event(event).status  # type: ignore[attr-defined]
+
+    assert answer(MEMBERS[1]) == 200  # before the finish: counted
+    eventually(lambda: checks(slack, [MEMBERS[1]]), what="the first answer's ✅")  # type: ignore[arg-type]
+    settle(slack)  # type: ignore[arg-type]
+
+    key = random.randrange(1, 2**31)  # advisory locks are server-wide: one of this test's own
+    holder = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    holder.execute(sql("SELECT pg_advisory_lock(:k)"), {"k": key})
+    with db.engine.begin() as conn:
+        conn.execute(
+            sql(
+                "CREATE FUNCTION hold_the_close() RETURNS trigger AS "
+                f"$$ BEGIN PERFORM pg_advisory_xact_lock({key}); RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+        )
+        conn.execute(
+            sql(
+                "CREATE TRIGGER hold_the_close BEFORE UPDATE ON assessments FOR EACH ROW "
+                "WHEN (NEW.status <> OLD.status) EXECUTE FUNCTION hold_the_close()"
+            )
+        )
+    senders: list[threading.Thread] = []
+    statuses: list[int] = []
+    try:
+        assert driver.slash("finish", user_id=LEAD, channel_id=CHANNEL).status == 200  # type: ignore[attr-defined]
+
+        def held_finish() -> int | None:
+            waiting = holder.execute(
+                sql("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = :k AND NOT granted"), {"k": key}
+            ).scalar()
+            return int(waiting) if waiting is not None else None
+
+        finish_pid = eventually(held_finish, timeout=30, what="the finish, held in its transaction")
+        senders = [threading.Thread(target=lambda u=u: statuses.append(answer(u))) for u in HELD]
+        for sender in senders:
+            sender.start()
+
+        def answers_waiting() -> bool:
+            count = holder.execute(
+                sql("SELECT count(*) FROM pg_stat_activity WHERE :p = ANY(pg_blocking_pids(pid))"), {"p": finish_pid}
+            ).scalar()
+            return int(count or 0) >= len(HELD)
+
+        eventually(answers_waiting, timeout=30, what="the six answers, waiting for the finish's transaction")
+    finally:
+        holder.execute(sql("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        holder.close()
+        for sender in senders:
+            sender.join(timeout=60)
+        with db.engine.begin() as conn:
+            conn.execute(sql("DROP TRIGGER IF EXISTS hold_the_close ON assessments"))
+            conn.execute(sql("DROP FUNCTION IF EXISTS hold_the_close()"))
+    assert statuses == [200] * len(HELD)
+    summary = eventually(lambda: _summaries(slack, opened.assessment_id), what="the summary")
+    settle(slack)  # type: ignore[arg-type]
+
+    with db.session() as s:
+        assessment = repo.get_assessment(s, TEAM, opened.assessment_id)
+        assert assessment is not None and assessment.status == "closed"
+        stored_overall = assessment.overall
+        in_summary = {r.user_id for r in repo.list_responses(s, TEAM, opened.assessment_id)}
+    checked = [slack.message(c.channel, c.ts) for c in checks(slack, HELD)]  # type: ignore[arg-type, attr-defined]
+    confirmed = {str(m.user) for m in checked if m is not None}
+    refused = set(_refusals(running)) & set(HELD)
+    counted = re.search(r"(\d+) of \d+ members answered", str(summary[0].params.get("text")))  # type: ignore[attr-defined]
+    assert counted is not None
+    assert int(counted.group(1)) == len(in_summary), (
+        f"{len(in_summary)} answers stored, {counted.group(1)} in the summary: stored after the close "
+        f"(confirmed: {sorted(confirmed)})"
+    )
+    assert confirmed <= in_summary, f"confirmed but left out of the summary: {sorted(confirmed - in_summary)}"
+    assert set(HELD) == (in_summary & set(HELD)) | refused, "every answer counted or refused"
+    assert not (in_summary & refused), "nobody is both counted and refused"
+    recomputed = running.services.assessments.latest_result(TEAM, CHANNEL)
+    assert recomputed is not None and stored_overall == recomputed.score.overall

@@ -94,14 +94,16 @@ def two_replicas(tmp_path: Path, slack: StandInSlack, fresh_pg_url: str) -> Iter
     yield from _world(tmp_path, slack, fresh_pg_url, 2)
 
 
-def _answer(world: World, driver: SlackDriver, thread_ts: str, user: str, level: str) -> None:
+def _answer(
+    world: World, driver: SlackDriver, thread_ts: str, user: str, level: str, dimension: str = DIMENSIONS[0]
+) -> None:
     _, event = reply_event(
         world.slack,
         team=TEAM,
         channel=CHANNEL,
         user=user,
         thread_ts=thread_ts,
-        text=" ".join(level for _ in QUESTIONS[DIMENSIONS[0]]),
+        text=" ".join(level for _ in QUESTIONS[dimension]),
     )
     assert driver.event(event).status == 200
 
@@ -123,8 +125,9 @@ def _first_assessment_and_schedule(world: World) -> None:
 
 
 def _quarterly_cycle(world: World) -> None:
-    """A quarter later: the check-in opens by itself (and the month's digest), two members answer,
-    the reminders name what each member has left, a week later it closes with its summary and change summary."""
+    """A quarter later: the check-in opens by itself (and the month's digest), Ana and Ben answer one
+    dimension, Cat all four, Dan nothing; the reminders go to exactly those with dimensions left, each
+    told what they have left; a week later it closes with its summary and change summary."""
     world.now(APRIL)
     intro = eventually(lambda: world.posts("Check-in time"), timeout=30, what="the scheduled check-in")[0]
     digest = eventually(lambda: world.posts("MLOps maturity digest"), timeout=30, what="the digest")
@@ -132,18 +135,22 @@ def _quarterly_cycle(world: World) -> None:
     # Answer once the check-in's threads are stored, not merely posted (a human can't be faster).
     db = Database(world.servers[0].env["DATABASE_URL"])
     try:
-        thread_ts = stored_open(db, team=TEAM, channel=CHANNEL, after=1, timeout=30).threads[DIMENSIONS[0]]
+        threads = stored_open(db, team=TEAM, channel=CHANNEL, after=1, timeout=30).threads
     finally:
         db.dispose()
+    thread_ts = threads[DIMENSIONS[0]]
     driver = world.driver(len(world.servers) - 1)  # answers reach the other replica too
     _answer(world, driver, thread_ts, ANA, "3")
     _answer(world, driver, thread_ts, BEN, "2")
+    for dimension in DIMENSIONS:  # Cat answers everything: nothing to remind her of
+        _answer(world, driver, threads[dimension], CAT, "1" if dimension == DIMENSIONS[0] else "2", dimension)
     settle(world.slack)
 
     # Past the 48 h reminder delay, within the members' hours: Fri 4 April 14:00 UTC is 10:00 in New York
     # (at 48 h it is 20:00 there, and nobody is reminded at night).
     world.now(APRIL + timedelta(hours=62))
-    # Cat and Dan answered nothing; Ana and Ben one dimension of four: each pair is reminded of its own.
+    # Dan answered nothing; Ana and Ben one dimension of four; Cat all four: Cat is not reminded,
+    # the others each of their own dimensions left.
     reminders = eventually(
         lambda: (
             len(world.posts("a reminder: the MLOps maturity check-in")) >= 2
@@ -153,11 +160,13 @@ def _quarterly_cycle(world: World) -> None:
         what="the reminders",
     )
     assert all(r.params.get("thread_ts") == intro.response["ts"] for r in reminders)
-    texts = sorted((r.params["text"] for r in reminders), key=lambda t: CAT in t)
+    texts = sorted((r.params["text"] for r in reminders), key=lambda t: DAN in t)
     assert f"<@{ANA}> <@{BEN}> a reminder" in texts[0] and "on 3 of 4 dimensions" in texts[0]
-    assert CAT not in texts[0] and DAN not in texts[0]
-    assert f"<@{CAT}> <@{DAN}> a reminder" in texts[1] and "on 4 dimensions" in texts[1]
+    assert DAN not in texts[0]
+    assert f"<@{DAN}> a reminder" in texts[1] and "on 4 dimensions" in texts[1]
     assert ANA not in texts[1] and BEN not in texts[1]
+    reminded = " ".join(str(r.params.get("text")) + str(r.params.get("blocks")) for r in reminders)
+    assert CAT not in reminded, "a member who answered every dimension is not reminded"
 
     world.now(APRIL + timedelta(days=7, hours=1))  # past the 7-day window
     eventually(
@@ -166,7 +175,7 @@ def _quarterly_cycle(world: World) -> None:
         what="the scheduled close's summary",
     )
     change = eventually(lambda: world.posts("Maturity change since assessment #1"), timeout=30, what="changes")
-    assert "People & Process 1.00 → 2.50" in change[0].params["text"]
+    assert "People & Process 1.00 → 2.00" in change[0].params["text"]  # Ana 3, Ben 2, Cat 1
     time.sleep(2.5)  # a few more ticks of every replica: nothing may be posted twice
     settle(world.slack)
 

@@ -68,6 +68,19 @@ def test_a_revoked_bot_token_at_start_is_one_line_and_exit_2(
     assert BOT_TOKEN not in line
 
 
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_a_bot_token_slack_does_not_know_is_one_line_and_exit_2(
+    database: dict[str, str], tmp_path: Path, slack: StandInSlack, command: str
+) -> None:
+    """``auth.test`` says ``invalid_auth`` (a mistyped token, the case issue 13 names)."""
+    slack.fail("auth.test", "invalid_auth", times=None)
+    done, _, _ = _start(database, tmp_path, command)
+    line = _one_line(done)
+    assert "SLACK_BOT_TOKEN" in line and "invalid_auth" in line, line
+    assert BOT_TOKEN not in line
+    assert slack.calls_to("auth.test"), "the token was checked with Slack"
+
+
 def test_a_good_token_still_starts(database: dict[str, str], tmp_path: Path) -> None:
     from tests.reliability.conftest import ServeProcess
 

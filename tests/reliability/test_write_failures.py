@@ -82,3 +82,53 @@ def test_a_failed_schedule_says_nothing_changed(running: Running) -> None:
         _drop_failures(db, "schedules")
     with db.session() as s:
         assert s.execute(text("SELECT count(*) FROM schedules")).scalar() == 0
+
+
+@pytest.mark.parametrize("db", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+@pytest.mark.parametrize("subcommand", ["finish", "cancel", "schedule quarterly"])
+def test_a_postgresql_backend_killed_within_the_no_ping_window_says_nothing_changed(
+    db: Database, slack: object, subcommand: str
+) -> None:
+    """The server's pooled connection is killed (pg_terminate_backend) moments after it was used,
+    inside the window in which a connection is trusted without a ping: the command's unit of work
+    fails on it. The member is told nothing changed — never silence — and nothing did change; the
+    pool has replaced the connection for the next try, which works."""
+    from tests.reliability.conftest import start_app
+
+    # The server's one connection, the one killed; trusted unpinged however slow this machine is
+    # (the product's window is 5 s: that the kill lands inside it is not left to timing).
+    pooled = Database(db.url, ping_after_idle=3600.0, pool_size=1, max_overflow=0)
+    running, stop = start_app(pooled, slack)  # type: ignore[arg-type]
+    try:
+        opened = open_assessment(running.driver, slack, db, team=TEAM, channel=CHANNEL, user=LEAD)  # type: ignore[arg-type]
+        settle(slack)  # type: ignore[arg-type]
+        with pooled.read() as s:
+            pid = int(s.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        assert running.driver.slash(subcommand, user_id=LEAD, channel_id=CHANNEL).status == 200  # type: ignore[attr-defined]
+        told = eventually(
+            lambda: [e.text for e in slack.ephemerals(LEAD) if NOT_SAVED in e.text],  # type: ignore[attr-defined]
+            what="the not-saved answer",
+        )
+        assert len(told) == 1
+        settle(slack)  # type: ignore[arg-type]
+        with db.session() as s:
+            assessment = repo.get_assessment(s, TEAM, opened.assessment_id)
+            assert assessment is not None and assessment.status == "open", "nothing changed"
+            assert s.execute(text("SELECT count(*) FROM schedules")).scalar() == 0
+        posts = [c for c in slack.calls_to("chat.postMessage") if "closed: overall" in str(c.params.get("text"))]  # type: ignore[attr-defined]
+        assert not posts
+
+        # the next try works, on a new connection
+        assert running.driver.slash(subcommand, user_id=LEAD, channel_id=CHANNEL).status == 200  # type: ignore[attr-defined]
+        settle(slack)  # type: ignore[arg-type]
+        assert len([e for e in slack.ephemerals(LEAD) if NOT_SAVED in e.text]) == 1  # type: ignore[attr-defined]
+        with db.session() as s:
+            assessment = repo.get_assessment(s, TEAM, opened.assessment_id)
+            assert assessment is not None
+            changed = assessment.status != "open" or s.execute(text("SELECT count(*) FROM schedules")).scalar() == 1
+        assert changed, "the retry did what was asked"
+    finally:
+        stop()
+        pooled.dispose()
