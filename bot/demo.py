@@ -69,6 +69,20 @@ def _wait_quiet(slack, timeout: float = 15.0) -> None:  # type: ignore[no-untype
         time.sleep(0.05)
 
 
+def _wait_closed(slack, thread_ts: set[str], files: int, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until every message in ``thread_ts`` says its assessment is closed and ``files`` files are
+    uploaded, then until the bot is quiet."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        closed = {
+            m.ts for m in slack.messages(CHANNEL) if m.ts in thread_ts and "this assessment is closed" in (m.text or "")
+        }
+        if closed == thread_ts and len(slack.files) >= files:
+            break
+        time.sleep(0.05)
+    _wait_quiet(slack)
+
+
 @dataclass
 class _Demo:
     """The running demo: the stand-in Slack and the real app serving it, and the simulated team."""
@@ -428,8 +442,13 @@ def _quarter_later(driver, slack, team, names: dict[str, str], framework: Framew
     # past the reminder delay, at a time members are reminded: within 09:00-17:00 of their day
     clock.advance(_working_hours(opened_at + timedelta(hours=49)) - clock.now())
     scheduler_posts(3 + len(framework.dimensions))
+    files_before = len(slack.files)
     clock.advance(opened_at + timedelta(days=7, hours=1) - clock.now())  # past the check-in window
     scheduler_posts(5 + len(framework.dimensions))
+    # The close goes on after its two posts — the change summary's radar, the dimension messages
+    # closed, the summary's radar and trend — with pauses of drawing that a busy machine makes
+    # longer than _wait_quiet's: wait for those themselves before reading the channel.
+    _wait_closed(slack, set(threads.values()), files_before + 3)
     text = slack.transcript(CHANNEL, users=names, after_ts=last_ts)
     heading = (
         f"--- /maturity schedule quarterly: {confirmation}\n"
