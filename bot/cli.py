@@ -195,6 +195,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from conversations.frameworks import get_roadmaps
     from conversations.scoring_io import read_responses_csv, score_json
     from scoring import format_score, reference_level, score, select_roadmap
+    from scoring.formatting import format_gap
 
     framework, answers = read_responses_csv(args.file, args.framework)
     spec = framework.spec()
@@ -215,7 +216,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         dl = f"Level {d.level} ({framework.level_name(d.level)})" if d.level is not None else "not scored"
         print(f"  {d.name:<28} {format_score(d.score):>5}  {dl}  (weight {d.weight:.2f})")
     if result.target_level is not None:
-        ranked = "; ".join(f"{w.name} ({format_score(w.gap)} short)" for w in result.weakest[:3]) or (
+        ranked = "; ".join(f"{w.name} ({format_gap(w.gap, w.score)} short)" for w in result.weakest[:3]) or (
             "none — every scored dimension is there"
         )
         print(f"Weakest, ranked by weighted gap to Level {result.target_level}: {ranked}")

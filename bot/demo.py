@@ -69,6 +69,20 @@ def _wait_quiet(slack, timeout: float = 15.0) -> None:  # type: ignore[no-untype
         time.sleep(0.05)
 
 
+def _wait_closed(slack, thread_ts: set[str], files: int, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait until every message in ``thread_ts`` says its assessment is closed and ``files`` files are
+    uploaded, then until the bot is quiet."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        closed = {
+            m.ts for m in slack.messages(CHANNEL) if m.ts in thread_ts and "this assessment is closed" in (m.text or "")
+        }
+        if closed == thread_ts and len(slack.files) >= files:
+            break
+        time.sleep(0.05)
+    _wait_quiet(slack)
+
+
 @dataclass
 class _Demo:
     """The running demo: the stand-in Slack and the real app serving it, and the simulated team."""
@@ -398,9 +412,9 @@ QUARTER = timedelta(days=92, hours=1)  # holds one quarterly occurrence, whereve
 def _quarter_later(driver, slack, team, names: dict[str, str], framework: Framework) -> str:  # type: ignore[no-untyped-def]
     """The quarterly cycle, with the process clock moved instead of waited for: a quarterly
     schedule, then a quarter later the check-in opens by itself (with the month's roadmap digest),
-    two members answer, the reminder names the others, and a week later the scheduler closes it
-    and posts the summary and the change summary against the first assessment. Prints and returns
-    that part of the channel."""
+    two members answer, the reminder names the others (one of whom answers then), and a week later
+    the scheduler closes it and posts the summary and the change summary against the first
+    assessment. Prints and returns that part of the channel."""
     lead = team[0][0]
     driver.slash("schedule quarterly", user_id=lead, channel_id=CHANNEL)
     _wait_quiet(slack)
@@ -428,8 +442,19 @@ def _quarter_later(driver, slack, team, names: dict[str, str], framework: Framew
     # past the reminder delay, at a time members are reminded: within 09:00-17:00 of their day
     clock.advance(_working_hours(opened_at + timedelta(hours=49)) - clock.now())
     scheduler_posts(3 + len(framework.dimensions))
+    reminded = team[2]  # the reminder works on one of them: enough answers for the org view's scores
+    for dimension in framework.dimensions:
+        if dimension.id in threads:
+            levels = " ".join(str(min(framework.scale.max, 2 + (i % 3 == 0))) for i in range(len(dimension.questions)))
+            driver.reply(user_id=reminded[0], channel_id=CHANNEL, thread_ts=threads[dimension.id], text=levels)
+    _wait_quiet(slack)
+    files_before = len(slack.files)
     clock.advance(opened_at + timedelta(days=7, hours=1) - clock.now())  # past the check-in window
     scheduler_posts(5 + len(framework.dimensions))
+    # The close goes on after its two posts — the change summary's radar, the dimension messages
+    # closed, the summary's radar and trend — with pauses of drawing that a busy machine makes
+    # longer than _wait_quiet's: wait for those themselves before reading the channel.
+    _wait_closed(slack, set(threads.values()), files_before + 3)
     text = slack.transcript(CHANNEL, users=names, after_ts=last_ts)
     heading = (
         f"--- /maturity schedule quarterly: {confirmation}\n"

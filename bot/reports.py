@@ -36,7 +36,7 @@ from conversations.records import team_record
 from conversations.replies import TextPart, slack_parts
 from conversations.workspaces import workspaces_with_channel
 from scoring import arrow, format_score
-from scoring.formatting import format_number
+from scoring.formatting import format_gap, format_number
 from scoring.types import FrameworkSpec, Roadmap
 from storage import clock
 from storage.db import Database
@@ -56,6 +56,7 @@ __all__ = [
     "render_html",
     "render_markdown",
     "items_csv",
+    "targets_csv",
     "responses_csv",
 ]
 
@@ -387,7 +388,7 @@ def _weak_rows(result: Result) -> tuple[WeakRow, ...]:
             level=w.level,
             next_level=w.next_level,
             next_level_name=spec.level_name(w.next_level),
-            gap_text=format_score(w.gap),
+            gap_text=format_gap(w.gap, w.score),
             weight_text=pct(w.weight),
             priority_text=format_number(w.priority, 2),
         )
@@ -545,6 +546,34 @@ def items_csv(report: Report) -> str:
     writer.writerow(ITEM_CSV_COLUMNS)
     for i in report.items:
         writer.writerow([i.title, i.dimension, i.owner, i.due_text, i.status, i.link, i.notes, i.changed_text])
+    return out.getvalue()
+
+
+TARGET_CSV_COLUMNS = ("scope", "name", "score", "target_level", "own_target", "gap", "pace_needed", "due_on")
+
+
+def _plain(x: float | None) -> float | str:
+    """A number for CSV: plain, rounded to 4 places (as ``maturity score --json``); "" for None."""
+    return "" if x is None else round(x, 4)
+
+
+def targets_csv(report: Report) -> str | None:
+    """The team's target as CSV — the overall row, then one per dimension: score, target level, gap,
+    pace needed per quarter and the due date. None when the team has set no target (or nothing is
+    scored to measure it against)."""
+    t = report.result.target
+    if report.result.targets is None or t is None:
+        return None
+    due = t.due_on.isoformat() if t.due_on else ""
+    out = io.StringIO()
+    writer = csv_writer(out, lineterminator="\n")
+    writer.writerow(TARGET_CSV_COLUMNS)
+    writer.writerow(["overall", "Overall", _plain(t.overall), t.level, "", _plain(t.gap), _plain(t.pace_needed), due])
+    for d in t.dimensions:
+        own = "yes" if d.own_target else "no"
+        writer.writerow(
+            [d.dimension_id, d.name, _plain(d.score), d.target_level, own, _plain(d.gap), _plain(d.pace_needed), due]
+        )
     return out.getvalue()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,6 +154,7 @@ PERSON_TTL = 3600.0
 class _Person:
     person: bool
     tz: str | None  # the IANA zone of their Slack profile
+    name: str | None = None  # the name Slack shows for them (real name, else display name, else handle)
 
 
 _PEOPLE: BoundedCache[tuple[str, str | None, str], _Person] = BoundedCache(PEOPLE_MAX, ttl=PERSON_TTL)
@@ -169,9 +171,12 @@ def _person(client: WebClient, user_id: str) -> _Person | None:
     except BEST_EFFORT_ERRORS as exc:
         log_failure("users.info", exc, user=user_id)
         return None
+    profile = user.get("profile") or {}
+    name = profile.get("real_name") or user.get("real_name") or profile.get("display_name") or user.get("name")
     found = _Person(
         person=not (user.get("is_bot") or user.get("deleted") or user.get("is_app_user")),
         tz=str(user["tz"]) if user.get("tz") else None,
+        name=str(name)[:80] if name else None,
     )
     _PEOPLE.put(key, found)
     return found
@@ -185,6 +190,17 @@ def is_person(client: WebClient, user_id: str) -> bool:
         return False
     found = _person(client, user_id)
     return True if found is None else found.person
+
+
+def user_names(client: WebClient, user_ids: Iterable[str]) -> dict[str, str]:
+    """The names Slack shows for ``user_ids`` (``users.info``, cached as for ``is_person``); a user
+    Slack won't say anything about is left out (shown by id)."""
+    names: dict[str, str] = {}
+    for user_id in sorted(set(user_ids)):
+        found = _person(client, user_id)
+        if found is not None and found.name:
+            names[user_id] = found.name
+    return names
 
 
 def member_timezone(client: WebClient, user_id: str) -> str | None:

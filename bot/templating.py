@@ -27,6 +27,7 @@ from scoring.formatting import (
     MISSING,
     format_count,
     format_duration,
+    format_gap,
     format_money,
     format_number,
     format_percent,
@@ -84,6 +85,7 @@ FILTERS: dict[str, Any] = {
     "md": md,
     "pct": pct,
     "score": format_score,
+    "gap": format_gap,  # {{ w.gap|gap(w.score) }}: the bound minus the score, as both are shown
     "signed": signed,
     "money": format_money,
     "duration": format_duration,

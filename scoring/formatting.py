@@ -6,7 +6,8 @@ One rule for every surface (Slack messages, App Home, Markdown and HTML reports)
   2.67499…) is rounded half away from zero with :data:`decimal.ROUND_HALF_UP`. Python's ``round``
   and ``"%.2f"`` round the binary value half to even, so they are never used for display.
 * **Deltas** beside two-decimal scores are the difference of the scores *as shown*
-  (:func:`shown_delta`): 0.00 → 1.625 shows 1.63 and +1.63, never +1.62.
+  (:func:`shown_delta`): 0.00 → 1.625 shows 1.63 and +1.63, never +1.62. So is a **gap** to a
+  level's lower bound (:func:`format_gap`): 1.625 is shown 1.63 and 0.87 short of 2.50, never 0.88.
 * **Signs**: a negative number is written with the true minus sign U+2212 (``−0.25``, ``−95%``,
   ``−1,909,091``); a delta or change that is positive gets ``+``; a value that rounds to zero
   never carries a sign. Machine output (CSV, JSON) keeps plain ASCII numbers and does not use this
@@ -25,6 +26,7 @@ __all__ = [
     "MISSING",
     "format_count",
     "format_duration",
+    "format_gap",
     "format_money",
     "format_number",
     "format_percent",
@@ -107,6 +109,17 @@ def shown_delta(before: float | None, after: float | None, places: int = SCORE_P
     if before is None or after is None:
         return None
     return rounded(after, places) - rounded(before, places)
+
+
+def format_gap(gap: float | None, score: float | None) -> str:
+    """How far ``score`` is below a level's lower bound (``score + gap``), as shown beside the score:
+    the bound as shown minus the score as shown, never below zero. ``format_gap(0.875, 1.625)`` is
+    "0.87" (2.50 − 1.63), not the rounding of 0.875; "—" when either is None."""
+    if gap is None or score is None:
+        return MISSING
+    shown = shown_delta(score, score + gap)
+    assert shown is not None
+    return format_number(max(shown, Decimal(0)), SCORE_PLACES)
 
 
 def format_signed(x: float | int | Decimal | None, places: int = SCORE_PLACES) -> str:

@@ -113,3 +113,41 @@ def test_roi_answer_writes_signs_and_units_one_way(running: Running) -> None:
     blocks = _texts(posted["blocks"])
     assert "0.08 years (about 1 month)" in blocks, blocks
     assert "1 months" not in blocks
+
+
+TWOS = {"people-process": "2 2 2", "model-development": "2 2 2 2", "monitoring-operations": "2 2 2 2 2"}
+# Deployment & Serving 1.625 as in SECOND, every other dimension at 2.00: overall 1.90625, shown 1.91.
+GAPPED = {ANA: TWOS | {"deployment-serving": "2 2 2 0"}, BEN: TWOS | {"deployment-serving": "2 2 2 1"}}
+
+
+def test_a_gap_to_the_target_is_the_bound_minus_the_score_as_shown(running: Running) -> None:
+    """A gap is a difference shown beside a two-decimal score, like a delta: Deployment & Serving at
+    1.625 is shown 1.63, so against Level 3 (lower bound 2.50) it is 0.87 short — never 0.88, the
+    rounding of 0.875 — in the summary, the target section, the report and App Home."""
+    import time
+
+    from tests.bot.test_targets import _command
+
+    r = running
+    assert "Target set: Level 3" in _command(r, "target 3")
+    summary = run_assessment(r, GAPPED, posted_before=0, reacted_before=0)
+    # ranked first: 0.875 x 0.25 against People & Process's 0.5 x 0.30
+    assert "1. *Deployment &amp; Serving* 1.63 — 0.87 short of Level 3" in summary.blocks
+    assert "Deployment &amp; Serving: 1.63, gap 0.87" in summary.blocks  # the target section
+    assert "Overall 1.91, gap 0.59" in summary.blocks
+    assert "0.88" not in summary.blocks
+
+    report = build_report(r.db, TEAM, CHANNEL)
+    assert report is not None
+    md, html = render_markdown(report), render_html(report)
+    assert re.search(r"\| Deployment & Serving \| 1\.63 \| 3 [^|]*\| 0\.87 \|", md), md  # the weakest
+    assert "| Deployment & Serving | 1.63 | Level 3 | 0.87 |" in md  # the target table
+    assert "0.88" not in md and ">0.88<" not in html and ">0.87<" in html
+
+    r.driver.app_home_opened(user_id=ANA)
+    deadline = time.time() + 10
+    while not r.slack.calls_to("views.publish") and time.time() < deadline:
+        time.sleep(0.05)
+    view = r.slack.calls_to("views.publish")[-1].params["view"]
+    home = json.dumps(json.loads(view) if isinstance(view, str) else view, ensure_ascii=False)
+    assert "1. Deployment &amp; Serving 1.63 (gap 0.87)" in home

@@ -25,6 +25,9 @@ def test_the_digest_lists_items_and_mentions_overdue_owners_once(db: Database, s
     levels = {"people-process": 2, "model-development": 1, "deployment-serving": 0, "monitoring-operations": 1}
     _closed_assessment(db, CHANNEL, levels, datetime(2030, 11, 15, 8, tzinfo=UTC))
     set_schedule(db, TEAM, CHANNEL, "ml-platform", ANA, "off", "Europe/Berlin", now=T0)  # monthly digests only
+    from conversations.targets import TargetService
+
+    TargetService(db).apply(TEAM, CHANNEL, "ml-platform", ANA, ["3", "by", "2031-12-31"])
     planner = PlanService(db)
     overdue, upcoming, done = planner.add_items(
         TEAM,
@@ -52,6 +55,9 @@ def test_the_digest_lists_items_and_mentions_overdue_owners_once(db: Database, s
     )
     assert "• Canary releases · to do · due 2031-06-30 · Cat" in first and f"<@{CAT}>" not in first  # named, no ping
     assert ":white_check_mark: Model registry · Dan" in first
+    # the team's target (issue 15 item 2): overall 1.05, 1.45 short of Level 3's 2.50, by the date set
+    assert "*Target: Level 3 (Automated Deployment)* · by 2031-12-31" in first
+    assert "Overall 1.05, gap 1.45 · pace needed" in first and "*Top gaps* (ranked by weighted gap to Level 3)" in first
 
     # a month later: Ben was mentioned once already; the registry was done before the last digest
     assert _scheduler(db, slack, Clock(FEB1)).run_due().digests == 1

@@ -9,6 +9,8 @@ import json
 import time
 from datetime import timedelta
 
+import pytest
+
 from bot.reports import build_report, render_html, render_markdown
 from storage import clock
 from tests.bot.test_export import _uploads
@@ -56,11 +58,20 @@ def test_reports_exports_and_home_show_the_target_and_the_items_with_their_owner
 
     # /maturity export adds the items as CSV, owners included, formulas neutralised
     r.driver.slash("export", user_id=ANA, channel_id=CHANNEL)
-    files = {f.name.rsplit("-", 2)[-2] + "-" + f.name.rsplit("-", 1)[-1]: f for f in _uploads(r, 3)}
+    files = {f.name.rsplit("-", 2)[-2] + "-" + f.name.rsplit("-", 1)[-1]: f for f in _uploads(r, 4)}
+    # ...and the target as CSV: the overall and each dimension, with its gap and the pace needed
+    targets = list(csv.DictReader(io.StringIO(files["1-targets.csv"].content.decode())))
+    assert [(t["scope"], t["target_level"], t["due_on"]) for t in targets][:2] == [
+        ("overall", "4", due),
+        ("people-process", "4", due),
+    ]
+    deployment = next(t for t in targets if t["scope"] == "deployment-serving")
+    assert (deployment["name"], deployment["score"], deployment["gap"]) == ("Deployment & Serving", "2.5", "1.0")
+    assert float(deployment["pace_needed"]) == pytest.approx(0.25, abs=0.01)
     items = list(csv.DictReader(io.StringIO(files["roadmap-items.csv"].content.decode())))
     assert [(i["title"], i["owner"], i["status"], i["due_on"]) for i in items] == [
-        ('\'=HYPERLINK("http://evil")', BEN, "todo", soon),
-        ("Drift alerts on all models", ANA, "todo", ""),
+        ('\'=HYPERLINK("http://evil")', "Ben", "todo", soon),  # owners named as Slack names them
+        ("Drift alerts on all models", "Ana", "todo", ""),
     ]
     responses = next(f for name, f in files.items() if name.endswith("responses.csv")).content.decode()
     assert "respondent" not in responses.splitlines()[0]  # anonymity still hides who answered what

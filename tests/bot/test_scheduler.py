@@ -271,6 +271,86 @@ def test_auto_close_posts_the_summary_and_the_change_summary(db: Database, slack
     assert len(_posts(slack, CHANNEL, "Maturity change since")) == 1
 
 
+def test_a_scheduled_close_uploads_the_charts_into_the_summary_thread(db: Database, slack: StandInSlack) -> None:
+    """Issue 14 item 8, the scheduler's half: when the scheduler closes a check-in, the radar and the
+    trend go into its summary's thread and the change summary carries the radar of the two, as after
+    ``/maturity finish``; a failed upload is said in the summary's thread (nobody asked to be told)."""
+    _closed_assessment(db, CHANNEL, dict.fromkeys(DIMS, 1), datetime(2030, 10, 5, 12, tzinfo=UTC))
+    scheduler, assessment = _checked_in(db, slack)
+    _answer(db, assessment.id, dict.fromkeys(DIMS, 2), (ANA, BEN))
+    assert scheduler.run_due(JAN1 + timedelta(hours=168)).closes == 1
+    (summary,) = _posts(slack, CHANNEL, f"MLOps maturity assessment #{assessment.id} closed")
+    (change,) = _posts(slack, CHANNEL, "Maturity change since")
+    charts = {f.name: f for f in slack.files}
+    radar, trend = charts[f"maturity-{assessment.id}-radar.png"], charts[f"maturity-{assessment.id}-trend.png"]
+    assert radar.thread_ts == trend.thread_ts == summary.response["ts"] and radar.channel_id == CHANNEL
+    assert radar.content[:8] == trend.content[:8] == b"\x89PNG\r\n\x1a\n"
+    (compared,) = [f for name, f in charts.items() if "-vs-" in name]
+    assert compared.thread_ts == change.response["ts"]
+
+    # the next quarter's close, with the upload URL failing: the summary's thread says so
+    slack.server_error("file_upload", status=503, times=None)
+    second = scheduler.run_due(datetime(2031, 4, 1, 8, tzinfo=UTC))
+    assert second.checkins == 1
+    nxt = _open_assessment(db)
+    _answer(db, nxt.id, dict.fromkeys(DIMS, 3), (ANA,))
+    assert scheduler.run_due(datetime(2031, 4, 8, 9, tzinfo=UTC)).closes == 1
+    (summary,) = _posts(slack, CHANNEL, f"MLOps maturity assessment #{nxt.id} closed")
+    told = [c for c in _posts(slack, CHANNEL) if c.params.get("thread_ts") == summary.response["ts"]]
+    assert any("couldn't upload its charts" in c.params["text"] for c in told), [c.params["text"] for c in told]
+    assert f"maturity-{nxt.id}-radar.png" not in {f.name for f in slack.files}
+
+
+def test_other_apps_bots_and_deactivated_accounts_are_not_reminded(db: Database, slack: StandInSlack) -> None:
+    """Issue 14 item 5, for reminders: conversations.members lists other apps' bots and deactivated
+    accounts; users.info says so, and they are neither reminded nor counted."""
+    slack.add_user("U0OTHERBOT", "standup-bot", "Standup Bot", is_bot=True)
+    slack.add_user("U0GONE0001", "eve", "Eve", deleted=True, tz="America/New_York")
+    slack.add_channel(CHANNEL, "ml-platform", members=[*MEMBERS, "U0OTHERBOT", "U0GONE0001"])
+    scheduler, assessment = _checked_in(db, slack)
+    _answer(db, assessment.id, dict.fromkeys(DIMS, 2), (ANA, BEN))
+    report = scheduler.run_due(REMIND)
+    assert report.reminders == 2 and report.errors == 0  # Cat and Dan
+    mentioned = {u for c in _reminders(slack) for u in re.findall(r"<@(\w+)>", c.params["text"])}
+    assert mentioned == {CAT, DAN}
+    assert scheduler.run_due(JAN1 + timedelta(hours=168)).closes == 1
+    with db.session() as s:
+        closed = repo.get_assessment(s, TEAM, assessment.id)
+        assert closed is not None and closed.member_count == 4
+
+
+HOSTILE_TITLE = "<!channel> drift alerts & <https://evil.example|more>"
+
+
+def test_a_done_items_title_is_escaped_in_the_change_summarys_fallback_text(db: Database, slack: StandInSlack) -> None:
+    """Issue 14 item 4: what a member typed is escaped wherever Slack reads mrkdwn, the top-level
+    ``text`` too (Slack's notification text): an item titled ``<!channel> …`` names no @channel."""
+    from sqlalchemy import update as sql_update
+
+    from conversations.plans import Draft, PlanService
+    from storage import clock
+    from storage.models import RoadmapItem
+
+    # stored times come from the process clock (the scheduler's is injected): the item was done
+    # between the previous assessment's close and this one's
+    _closed_assessment(db, CHANNEL, dict.fromkeys(DIMS, 1), clock.now() - timedelta(days=90))
+    scheduler, assessment = _checked_in(db, slack)
+    (item,) = PlanService(db).add_items(TEAM, CHANNEL, ANA, [Draft(HOSTILE_TITLE, "monitoring-operations", BEN)])
+    with db.session() as s:
+        s.execute(
+            sql_update(RoadmapItem)
+            .where(RoadmapItem.id == item)
+            .values(status="done", done_at=clock.now() - timedelta(days=1))
+        )
+    _answer(db, assessment.id, dict.fromkeys(DIMS, 2), (ANA, BEN))
+    assert scheduler.run_due(JAN1 + timedelta(hours=168)).closes == 1
+    (change,) = _posts(slack, CHANNEL, "Maturity change since")
+    text, blocks = change.params["text"], _blocks(change)
+    assert "done: &lt;!channel&gt; drift alerts &amp; &lt;https://evil.example|more&gt;" in text, text
+    assert "<!channel>" not in text and "<https://evil" not in text
+    assert "<!channel>" not in blocks and "<https://evil" not in blocks
+
+
 def test_auto_close_of_a_first_assessment_has_no_change_summary(db: Database, slack: StandInSlack) -> None:
     scheduler, assessment = _checked_in(db, slack, "quarterly close=3d remind=1d")
     _answer(db, assessment.id, dict.fromkeys(DIMS, 2), (ANA,))

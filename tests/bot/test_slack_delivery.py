@@ -259,6 +259,12 @@ def test_other_bots_and_deactivated_users_are_not_team_members(running: Running)
     r.driver.reply(user_id=ANA, channel_id=CHANNEL, thread_ts=threads["people-process"], text="2 2 2")
     r.driver.reply(user_id=BEN, channel_id=CHANNEL, thread_ts=threads["people-process"], text="3 3 3")
     r.slack.wait_for("reactions.add", count=2)
+    # /maturity status waits for Cat and Dan only
+    from tests.bot.test_targets import _command
+
+    status = _command(r, "status")
+    assert f"Not answered yet (2): <@{CAT}> <@{DAN}>" in status, status
+    assert "U0OTHERBOT" not in status and "U0GONE0001" not in status
     assert r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL).status == 200
     r.slack.wait_for("chat.postMessage", count=6, timeout=15)  # the summary
     deadline = time.time() + 10
@@ -305,10 +311,11 @@ def test_comments_are_stored_as_typed_and_shown_with_links_and_names(running: Ru
     files = {f.name.rsplit("-", 1)[-1]: f.content.decode() for f in _uploads(r, 2)}
     rows = list(csv.DictReader(io.StringIO(files["responses.csv"])))
     comment = next(row["comment"] for row in rows if row["comment"])
-    # the export has no names (respondents are ids there too): the mention is shown by its id
-    assert comment == "R&D <-> ops, see the runbook (https://wiki.example/x?a=1&b=2), ask @U0BEN0002"
+    # the export names people as Slack's users.info does: the mention is shown as Ben's name
+    assert comment == "R&D <-> ops, see the runbook (https://wiki.example/x?a=1&b=2), ask @Ben"
     report_md = files["report.md"]
-    assert r"R&D \<-\> ops, see [the runbook](https://wiki.example/x?a=1&b=2), ask @U0BEN0002" in report_md
+    assert r"R&D \<-\> ops, see [the runbook](https://wiki.example/x?a=1&b=2), ask @Ben" in report_md
+    assert "U0BEN0002" not in report_md and "U0BEN0002" not in comment
 
     report = build_report(r.db, TEAM, CHANNEL, names={"U0BEN0002": "Ben"})
     assert report is not None

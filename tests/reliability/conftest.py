@@ -248,23 +248,24 @@ def served(request: pytest.FixtureRequest, tmp_path: Path, slack: StandInSlack) 
 
 
 def start_app(
-    db: Database, slack: StandInSlack, slack_api_url: str | None = None
+    db: Database, slack: StandInSlack, slack_api_url: str | None = None, **settings: object
 ) -> tuple[Running, Callable[[], None]]:
-    """``maturity serve``'s app and waitress server on a free port (as tests/conftest.py's ``running``);
-    returns it and a function that stops it at once."""
+    """``maturity serve``'s app and waitress server on a free port (as tests/conftest.py's ``running``),
+    with ``settings`` beside the required ones; returns it and a function that stops it at once."""
     from bot.app import build_app
     from bot.config import load_settings
     from bot.server import create_server, server_port
     from bot.services import build_services
 
-    settings = load_settings(
+    loaded = load_settings(
         database_url=db.url.render_as_string(hide_password=False),
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=slack_api_url or slack.url,
         scheduler_enabled=False,
+        **settings,
     )
-    services = build_services(settings, db)
+    services = build_services(loaded, db)
     app = build_app(services)
     server = create_server(app, services, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -5,20 +5,15 @@ When Slack really did not post it, the assessment is reopened and the member tol
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 
-from bot.app import build_app
-from bot.config import load_settings
-from bot.server import create_server, server_port
-from bot.services import build_services
-from standin.driver import SlackDriver
 from standin.web_api import StandInSlack
 from storage import repo
 from storage.db import Database
-from tests.conftest import BOT_TOKEN, CHANNEL, MEMBERS, SIGNING_SECRET, TEAM, Running, stop_server
+from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
+from tests.reliability.conftest import start_app
 from tests.reliability.helpers import DIMENSIONS, QUESTIONS, eventually, open_assessment, reply_event, settle
 
 LEAD = MEMBERS[0]
@@ -26,27 +21,20 @@ LEAD = MEMBERS[0]
 
 @pytest.fixture
 def impatient(db: Database, slack: StandInSlack) -> Iterator[Running]:
-    """The real app over HTTP, as ``running``, but with a client that waits 1 s for Slack."""
-    settings = load_settings(
-        database_url=db.url.render_as_string(hide_password=False),
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.url,
-        scheduler_enabled=False,
-        slack_timeout_seconds=1.0,
-    )
-    services = build_services(settings, db)
-    app = build_app(services)
-    server = create_server(app, services, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server_port(server)}"
-    driver = SlackDriver(url + "/slack/events", SIGNING_SECRET, slack=slack, team_id=TEAM)
+    """The real app over HTTP, as ``running``, but with a client that waits 1 s for Slack. Stopped as
+    ``running`` is: a finish still closing its dimension messages and uploading its charts (each
+    call slowed down here) runs to its end while the stand-in is up, not into the next test's log."""
+    live, stop = start_app(db, slack, slack_timeout_seconds=1.0)
     try:
-        yield Running(url=url, slack=slack, driver=driver, db=db, app=app, services=services)
+        yield live
     finally:
-        stop_server(server, thread)
-        services.close(queue_timeout=60, refresh_timeout=60)
+        stop()
+
+
+def _summary_ts(running: Running, assessment_id: int) -> str | None:
+    with running.db.session() as s:
+        assessment = repo.get_assessment(s, TEAM, assessment_id)
+        return assessment.summary_ts if assessment is not None else None
 
 
 def _answered_assessment(running: Running) -> int:
@@ -75,6 +63,9 @@ def test_a_summary_posted_after_the_timeout_is_found_not_posted_again(impatient:
     slack.delay("chat.postMessage", 1.6)  # the summary's post: answered after the client gave up, posted
     assert impatient.driver.slash("finish", user_id=LEAD, channel_id=CHANNEL).status == 200  # type: ignore[attr-defined]
     eventually(lambda: _summaries(slack, assessment_id), what="the summary in the channel")
+    # The bot finds the summary it timed out on and keeps its ts: wait for that, not for a quiet spell
+    # (the lookup and the write come after the last Slack call the summary's post made).
+    eventually(lambda: _summary_ts(impatient, assessment_id) is not None, what="the summary's ts stored")
     settle(slack, quiet=1.0)
     with impatient.db.session() as s:
         assessment = repo.get_assessment(s, TEAM, assessment_id)

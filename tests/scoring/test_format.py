@@ -15,6 +15,7 @@ from scoring.formatting import (
     MINUS,
     format_count,
     format_duration,
+    format_gap,
     format_money,
     format_number,
     format_percent,
@@ -89,6 +90,32 @@ def test_shown_delta_matches_the_scores_as_printed(before: float, after: float) 
     text = format_signed(delta)
     assert Decimal(text.replace(MINUS, "-")) == delta
     assert text == "0.00" or text[0] in "+" + MINUS
+
+
+@pytest.mark.parametrize(
+    ("score", "gap", "text"),
+    [
+        (1.845, 3.5 - 1.845, "1.65"),  # shown 1.85: 3.50 - 1.85, not round(1.655) = 1.66
+        (1.625, 2.5 - 1.625, "0.87"),  # shown 1.63: 2.50 - 1.63, not 0.88 (0.875 half up)
+        (0.25, 1.25, "1.25"),
+        (1.4166666666666667, 1.5 - 1.4166666666666667, "0.08"),
+        (2.0, 0.0, "0.00"),
+        (None, None, "—"),
+        (1.0, None, "—"),
+    ],
+)
+def test_a_gap_beside_a_score_is_the_bound_minus_the_score_as_shown(
+    score: float | None, gap: float | None, text: str
+) -> None:
+    assert format_gap(gap, score) == text
+
+
+@given(SCORES, st.sampled_from([0.5, 1.5, 2.5, 3.5, 4.5]))
+def test_a_gap_reads_as_the_difference_of_the_bound_and_the_score_printed(score: float, bound: float) -> None:
+    if score >= bound:
+        return
+    shown = Decimal(format_gap(bound - score, score))
+    assert shown == Decimal(format_score(bound)) - Decimal(format_score(score))
 
 
 @pytest.mark.parametrize(

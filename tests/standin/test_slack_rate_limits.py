@@ -154,10 +154,22 @@ def test_a_burst_of_answers_under_slacks_limits_gets_every_check(
             break
         time.sleep(0.05)
     thread = threads["people-process"]
-    sent = [r.driver.reply(user_id=user, channel_id=CHANNEL, thread_ts=thread, text="2 3 1")[0] for user in CROWD]
+    # half the crowd answer in full (the ✅ only), half with a "don't know" (the ✅ and a confirmation)
+    unsure = set(CROWD[::2])
+    sent = [
+        r.driver.reply(user_id=user, channel_id=CHANNEL, thread_ts=thread, text="2 ? 1" if user in unsure else "2 3 1")[
+            0
+        ]
+        for user in CROWD
+    ]
     # more ✅ than Tier 3's burst: some are answered 429 and retried after Retry-After
     checks = r.slack.wait_for("reactions.add", count=len(CROWD), predicate=lambda c: c.ok, timeout=60)
     assert sorted(c.params["timestamp"] for c in checks) == sorted(sent)
+    # every confirmation due arrives (Tier 4), once each, and none that is not due
+    told = r.slack.wait_for("chat.postEphemeral", count=len(unsure), predicate=lambda c: c.ok, timeout=60)
+    time.sleep(0.3)
+    told = [c for c in r.slack.calls_to("chat.postEphemeral") if c.ok]
+    assert sorted(c.params["user"] for c in told) == sorted(unsure)
     assert r.slack.rate_limited_count > 0
     assert any(_limited(c) for c in r.slack.calls_to("reactions.add"))
     failed = [x.getMessage() for x in caplog.records if x.name.startswith(("maturity", "slack_sdk"))]

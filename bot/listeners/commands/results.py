@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import messages
 from bot.listeners.commands.context import CommandContext
-from bot.slack_io import BEST_EFFORT_ERRORS, log_failure, slack_error
+from bot.slack_io import BEST_EFFORT_ERRORS, log_failure, slack_error, user_names
 from conversations.frameworks import get_frameworks
 
 
@@ -23,9 +23,13 @@ def roadmap(ctx: CommandContext) -> None:
 
 
 def export(ctx: CommandContext) -> None:
-    from bot.reports import build_report, items_csv, render_markdown, responses_csv
+    from bot.reports import build_report, items_csv, render_markdown, responses_csv, targets_csv
 
-    report = build_report(ctx.assessments.db, ctx.workspace_id, ctx.channel_id)
+    # People are named as Slack names them — respondents, owners and whoever a comment mentions
+    # (``<@U…>`` shown as @Name); an anonymous report asks only for the owners' names.
+    report = build_report(
+        ctx.assessments.db, ctx.workspace_id, ctx.channel_id, names=lambda ids: user_names(ctx.client, ids)
+    )
     if report is None:
         ctx.reply(messages.reply("no_result"))
         return
@@ -49,6 +53,14 @@ def export(ctx: CommandContext) -> None:
                 "content": items_csv(report),
                 "filename": f"{stem}-roadmap-items.csv",
                 "title": f"Roadmap items of {report.team_label}",
+            }
+        )
+    if (targets := targets_csv(report)) is not None:  # the target, per dimension: gap and pace needed
+        uploads.append(
+            {
+                "content": targets,
+                "filename": f"{stem}-targets.csv",
+                "title": f"Target of {report.team_label}",
             }
         )
     try:
