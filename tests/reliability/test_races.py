@@ -11,6 +11,7 @@ import random
 import re
 import threading
 import time
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import text as sql
@@ -33,11 +34,59 @@ LEAD = MEMBERS[0]
 CROWD = [f"U0RACE{i:03d}" for i in range(30)]
 
 
-def _crowd(running: Running) -> None:
+def _crowd(running: Running, users: list[str] = CROWD) -> None:
+    """``users`` join the channel beside the members."""
     slack = running.slack
-    for user in CROWD:
+    for user in users:
         slack.add_user(user, user.lower())  # type: ignore[attr-defined]
-    slack.add_channel(CHANNEL, "ml-platform", members=[*MEMBERS, *CROWD])  # type: ignore[attr-defined]
+    slack.add_channel(CHANNEL, "ml-platform", members=[*MEMBERS, *users])  # type: ignore[attr-defined]
+
+
+def _answer(running: Running, user: str, thread_ts: str, text: str) -> int:
+    """``user``'s typed reply in the thread, sent as Slack sends it: the HTTP status."""
+    _, event = reply_event(
+        running.slack,  # type: ignore[arg-type]
+        team=TEAM,
+        channel=CHANNEL,
+        user=user,
+        thread_ts=thread_ts,
+        text=text,
+    )
+    return running.driver.event(event).status  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What a closed assessment kept of the answers ``users`` sent while it closed."""
+
+    in_summary: set[str]  # everyone whose answers are stored (what the summary scored)
+    confirmed: set[str]  # those of ``users`` whose reply got its ✅
+    refused: set[str]  # everyone told the assessment had closed
+    counted: int  # "N of M members answered" in the summary
+    stored_overall: float | None
+    recomputed_overall: float | None  # scoring the stored answers again (roadmap, export, report)
+
+
+def _outcome(running: Running, assessment_id: int, summary: object, users: list[str]) -> _Outcome:
+    slack, db = running.slack, running.db
+    with db.session() as s:
+        assessment = repo.get_assessment(s, TEAM, assessment_id)
+        assert assessment is not None and assessment.status == "closed"
+        stored_overall = assessment.overall
+        in_summary = {r.user_id for r in repo.list_responses(s, TEAM, assessment_id)}
+    checked = [slack.message(c.channel, c.ts) for c in checks(slack, users)]  # type: ignore[arg-type, attr-defined]
+    counted = re.search(r"(\d+) of \d+ members answered", str(summary.params.get("text")))  # type: ignore[attr-defined]
+    assert counted is not None
+    recomputed = running.services.assessments.latest_result(TEAM, CHANNEL)
+    assert recomputed is not None and recomputed.assessment.id == assessment_id
+    return _Outcome(
+        in_summary=in_summary,
+        confirmed={str(m.user) for m in checked if m is not None},  # a complete reply is told by its ✅
+        refused=set(_refusals(running)),
+        counted=int(counted.group(1)),
+        stored_overall=stored_overall,
+        recomputed_overall=recomputed.score.overall,
+    )
 
 
 def _refusals(running: Running) -> dict[str, str]:
@@ -60,9 +109,7 @@ def test_an_answer_racing_finish_is_in_the_summary_or_refused(running: Running) 
 
 def _race_answers_against_finish(running: Running, crowd: list[str]) -> None:
     slack, driver, db = running.slack, running.driver, running.db
-    for user in crowd:
-        slack.add_user(user, user.lower())  # type: ignore[attr-defined]
-    slack.add_channel(CHANNEL, "ml-platform", members=[*MEMBERS, *crowd])  # type: ignore[attr-defined]
+    _crowd(running, crowd)
     opened = open_assessment(driver, slack, db, team=TEAM, channel=CHANNEL, user=LEAD)  # type: ignore[arg-type]
     dimension = DIMENSIONS[0]
     text = " ".join("2" for _ in QUESTIONS[dimension]) + " racing"
@@ -70,15 +117,7 @@ def _race_answers_against_finish(running: Running, crowd: list[str]) -> None:
 
     def answer(user: str) -> int:
         started.wait()
-        _, event = reply_event(
-            slack,  # type: ignore[arg-type]
-            team=TEAM,
-            channel=CHANNEL,
-            user=user,
-            thread_ts=opened.threads[dimension],
-            text=text,
-        )
-        return driver.event(event).status  # type: ignore[attr-defined]
+        return _answer(running, user, opened.threads[dimension], text)
 
     def finish() -> int:
         started.wait()
@@ -92,40 +131,21 @@ def _race_answers_against_finish(running: Running, crowd: list[str]) -> None:
     summary = eventually(lambda: _summaries(slack, opened.assessment_id), what="the summary")
     settle(slack)  # type: ignore[arg-type]
 
-    with db.session() as s:
-        assessment = repo.get_assessment(s, TEAM, opened.assessment_id)
-        assert assessment is not None and assessment.status == "closed"
-        stored_overall = assessment.overall
-        in_summary = {r.user_id for r in repo.list_responses(s, TEAM, opened.assessment_id)}
-    checked = [slack.message(c.channel, c.ts) for c in checks(slack, crowd)]  # type: ignore[arg-type, attr-defined]
-    confirmed = {str(m.user) for m in checked if m is not None}  # a complete reply is told by its ✅
-    refused = _refusals(running)
-
-    assert confirmed <= in_summary, f"confirmed but left out of the summary: {sorted(confirmed - in_summary)}"
-    assert set(crowd) == (in_summary & set(crowd)) | (set(refused) & set(crowd)), "every answer counted or refused"
-    assert not (in_summary & set(refused)), "nobody is both counted and refused"
+    o = _outcome(running, opened.assessment_id, summary[0], crowd)
+    assert o.confirmed <= o.in_summary, f"confirmed but left out of the summary: {sorted(o.confirmed - o.in_summary)}"
+    assert set(crowd) == (o.in_summary & set(crowd)) | (o.refused & set(crowd)), "every answer counted or refused"
+    assert not (o.in_summary & o.refused), "nobody is both counted and refused"
     assert len(summary) == 1
-    counted = re.search(r"(\d+) of \d+ members answered", str(summary[0].params.get("text")))  # type: ignore[attr-defined]
-    assert counted is not None
-    assert int(counted.group(1)) == len(in_summary), "the summary counts exactly the stored answers"
+    assert o.counted == len(o.in_summary), "the summary counts exactly the stored answers"
     # The stored overall is what scoring the stored answers gives (roadmap, export and report recompute).
-    recomputed = running.services.assessments.latest_result(TEAM, CHANNEL)
-    assert recomputed is not None and recomputed.assessment.id == opened.assessment_id
-    assert stored_overall == recomputed.score.overall
+    assert o.stored_overall == o.recomputed_overall
 
 
 def test_two_finishes_and_a_cancel_at_once_one_wins(running: Running) -> None:
     slack, driver, db = running.slack, running.driver, running.db
     opened = open_assessment(driver, slack, db, team=TEAM, channel=CHANNEL, user=LEAD)  # type: ignore[arg-type]
-    _, event = reply_event(
-        slack,  # type: ignore[arg-type]
-        team=TEAM,
-        channel=CHANNEL,
-        user=MEMBERS[1],
-        thread_ts=opened.threads[DIMENSIONS[0]],
-        text=" ".join("3" for _ in QUESTIONS[DIMENSIONS[0]]),
-    )
-    assert driver.event(event).status == 200  # type: ignore[attr-defined]
+    text = " ".join("3" for _ in QUESTIONS[DIMENSIONS[0]])
+    assert _answer(running, MEMBERS[1], opened.threads[DIMENSIONS[0]], text) == 200
     settle(slack)  # type: ignore[arg-type]
     slack.reset_calls()  # type: ignore[attr-defined]
 
@@ -182,15 +202,7 @@ def test_members_who_answered_and_left_still_count_once(running: Running) -> Non
     opened = open_assessment(driver, slack, db, team=TEAM, channel=CHANNEL, user=LEAD)  # type: ignore[arg-type]
     dimension = DIMENSIONS[0]
     for user in MEMBERS[1:]:
-        _, event = reply_event(
-            slack,  # type: ignore[arg-type]
-            team=TEAM,
-            channel=CHANNEL,
-            user=user,
-            thread_ts=opened.threads[dimension],
-            text=" ".join("1" for _ in QUESTIONS[dimension]),
-        )
-        assert driver.event(event).status == 200  # type: ignore[attr-defined]
+        assert _answer(running, user, opened.threads[dimension], " ".join("1" for _ in QUESTIONS[dimension])) == 200
     settle(slack)  # type: ignore[arg-type]
     slack.add_channel(CHANNEL, "ml-platform", members=[LEAD, MEMBERS[1]])  # two answerers left  # type: ignore[attr-defined]
     assert driver.slash("finish", user_id=LEAD, channel_id=CHANNEL).status == 200  # type: ignore[attr-defined]
@@ -212,23 +224,13 @@ def test_answers_sent_while_finish_is_closing_are_refused_not_confirmed_and_left
     summary or refused as closed: none is confirmed and left out (as it was without the row locks
     that answers share with a close)."""
     slack, driver, db = running.slack, running.driver, running.db
-    for user in HELD:
-        slack.add_user(user, user.lower())  # type: ignore[attr-defined]
-    slack.add_channel(CHANNEL, "ml-platform", members=[*MEMBERS, *HELD])  # type: ignore[attr-defined]
+    _crowd(running, HELD)
     opened = open_assessment(driver, slack, db, team=TEAM, channel=CHANNEL, user=LEAD)  # type: ignore[arg-type]
     dimension = DIMENSIONS[0]
     text_ = " ".join("2" for _ in QUESTIONS[dimension])
 
     def answer(user: str) -> int:
-        _, event = reply_event(
-            slack,  # type: ignore[arg-type]
-            team=TEAM,
-            channel=CHANNEL,
-            user=user,
-            thread_ts=opened.threads[dimension],
-            text=text_,
-        )
-        return driver.event(event).status  # type: ignore[attr-defined]
+        return _answer(running, user, opened.threads[dimension], text_)
 
     assert answer(MEMBERS[1]) == 200  # before the finish: counted
     eventually(lambda: checks(slack, [MEMBERS[1]]), what="the first answer's ✅")  # type: ignore[arg-type]
@@ -285,22 +287,13 @@ def test_answers_sent_while_finish_is_closing_are_refused_not_confirmed_and_left
     summary = eventually(lambda: _summaries(slack, opened.assessment_id), what="the summary")
     settle(slack)  # type: ignore[arg-type]
 
-    with db.session() as s:
-        assessment = repo.get_assessment(s, TEAM, opened.assessment_id)
-        assert assessment is not None and assessment.status == "closed"
-        stored_overall = assessment.overall
-        in_summary = {r.user_id for r in repo.list_responses(s, TEAM, opened.assessment_id)}
-    checked = [slack.message(c.channel, c.ts) for c in checks(slack, HELD)]  # type: ignore[arg-type, attr-defined]
-    confirmed = {str(m.user) for m in checked if m is not None}
-    refused = set(_refusals(running)) & set(HELD)
-    counted = re.search(r"(\d+) of \d+ members answered", str(summary[0].params.get("text")))  # type: ignore[attr-defined]
-    assert counted is not None
-    assert int(counted.group(1)) == len(in_summary), (
-        f"{len(in_summary)} answers stored, {counted.group(1)} in the summary: stored after the close "
-        f"(confirmed: {sorted(confirmed)})"
+    o = _outcome(running, opened.assessment_id, summary[0], HELD)
+    refused = o.refused & set(HELD)
+    assert o.counted == len(o.in_summary), (
+        f"{len(o.in_summary)} answers stored, {o.counted} in the summary: stored after the close "
+        f"(confirmed: {sorted(o.confirmed)})"
     )
-    assert confirmed <= in_summary, f"confirmed but left out of the summary: {sorted(confirmed - in_summary)}"
-    assert set(HELD) == (in_summary & set(HELD)) | refused, "every answer counted or refused"
-    assert not (in_summary & refused), "nobody is both counted and refused"
-    recomputed = running.services.assessments.latest_result(TEAM, CHANNEL)
-    assert recomputed is not None and stored_overall == recomputed.score.overall
+    assert o.confirmed <= o.in_summary, f"confirmed but left out of the summary: {sorted(o.confirmed - o.in_summary)}"
+    assert set(HELD) == (o.in_summary & set(HELD)) | refused, "every answer counted or refused"
+    assert not (o.in_summary & refused), "nobody is both counted and refused"
+    assert o.stored_overall == o.recomputed_overall
