@@ -36,7 +36,7 @@ from slack_sdk.models.views import View
 
 from bot.listeners.wiring import Payload, with_services
 from bot.messages import Message, clip, finalize, md
-from bot.slack_io import CHANNEL_ERRORS, ephemeral, post, slack_error, update
+from bot.slack_io import CHANNEL_ERRORS, ephemeral, our_fields, post, slack_error, update
 from bot.templating import part
 from conversations.business_case import (
     BENEFIT_KINDS,
@@ -301,14 +301,6 @@ def view_values(view: dict[str, Any]) -> dict[str, str | None]:
     return out
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 # --- listeners -------------------------------------------------------------------------------------
 
 
@@ -340,8 +332,7 @@ def platform_submitted(
     service = BusinessService(services.db, services.assessments)
     user_id = body["user"]["id"]
     workspace_id = context.team_id or (body.get("team") or {}).get("id")
-    meta = _metadata(view)
-    evaluation_id, channel_id = meta.get("e"), meta.get("c")
+    evaluation_id, channel_id = our_fields(view.get("private_metadata"), "e", "c") or (None, None)
     if not is_row_id(evaluation_id) or not isinstance(channel_id, str):
         ack(response_action="errors", errors={PLATFORM_FIELD: reply("platforms", "form_out_of_date")})
         return
@@ -381,8 +372,8 @@ def roi_submitted(
     service = BusinessService(services.db, services.assessments)
     user_id = body["user"]["id"]
     workspace_id = context.team_id or (body.get("team") or {}).get("id")
-    meta = _metadata(view)
-    channel_id = meta.get("c")
+    # roi_modal's metadata: the channel and its name (null when unknown)
+    channel_id, channel_name = our_fields(view.get("private_metadata"), "c", "n") or (None, None)
     if not isinstance(channel_id, str):
         ack(response_action="errors", errors={"investment": reply("roi", "form_out_of_date")})
         return
@@ -395,7 +386,7 @@ def roi_submitted(
     case = service.save_business_case(
         workspace_id=workspace_id,
         channel_id=channel_id,
-        channel_name=meta.get("n"),
+        channel_name=channel_name if isinstance(channel_name, str) else None,
         user_id=user_id,
         inputs=inputs,
     )
