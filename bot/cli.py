@@ -316,6 +316,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _use_clock(settings)
     db = open_database(settings)
     _check_slack(settings, db)
+    # matplotlib and its font, loaded now rather than by the first chart a member waits for (the
+    # first `/maturity teams` of a process paid ~0.7 s of CPU for them before its heat map); before
+    # the workers fork, so that they share those pages instead of each loading its own copy.
+    from bot.charts import warm_up
+
+    warm_up()
     if args.workers == 1:
         return _serve(settings, db, args)
     db.dispose()  # the supervisor holds no connection: each worker opens its own
@@ -360,11 +366,6 @@ def _serve(settings: Any, db: Any, args: argparse.Namespace, *, sock: Any = None
     server = create_server(app, services, host=args.host, port=settings.port, threads=args.threads, sock=sock)
     signal.signal(signal.SIGTERM, lambda *_: stop_serving(server))
     running_scheduler = _start_scheduler(services) if scheduler else None
-    # matplotlib and its font, loaded now rather than by the first chart a member waits for (the
-    # first `/maturity teams` of a process paid ~0.7 s of CPU for them before its heat map).
-    from bot.charts import warm_up
-
-    warm_up()
     # What start-up built (modules, the app, the frameworks) lives as long as the process: moved out
     # of the collector's generations, it is never scanned again, so a full collection while serving
     # costs a few milliseconds instead of ~100 (and, in forked workers, leaves shared pages shared).
