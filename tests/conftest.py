@@ -150,6 +150,19 @@ class Running:
     services: Services
 
 
+def open_home(r: Running, user: str, count: int | None = None) -> dict:
+    """``user`` opens the App Home: the view the bot published for them, as a dict. ``count``: the
+    ``views.publish`` to wait for (by default, the next one)."""
+    import json
+
+    count = count if count is not None else len(r.slack.calls_to("views.publish")) + 1  # type: ignore[attr-defined]
+    r.driver.app_home_opened(user_id=user)  # type: ignore[attr-defined]
+    call = r.slack.wait_for("views.publish", count=count, timeout=15)[-1]  # type: ignore[attr-defined]
+    assert call.params["user_id"] == user
+    view = call.params["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
 @pytest.fixture
 def slack() -> Iterator[object]:
     from standin.web_api import StandInSlack

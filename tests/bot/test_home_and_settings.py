@@ -11,17 +11,9 @@ from conversations.assessments import TeamOverview
 from conversations.frameworks import get_frameworks
 from storage import repo
 from tests.bot.test_assessment_flow import _assess, _threads, _wait_for_response_url
-from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
+from tests.conftest import CHANNEL, MEMBERS, TEAM, Running, open_home
 
 ANA, BEN, CAT, DAN = MEMBERS
-
-
-def _home(r: Running, user: str, count: int) -> dict:
-    r.driver.app_home_opened(user_id=user)
-    call = r.slack.wait_for("views.publish", count=count)[-1]
-    assert call.params["user_id"] == user
-    view = call.params["view"]
-    return json.loads(view) if isinstance(view, str) else view
 
 
 def test_anonymity_mode_hides_who_has_not_answered(running: Running) -> None:
@@ -56,14 +48,14 @@ def test_settings_rejects_what_it_cannot_read(running: Running) -> None:
 
 def test_app_home_lists_the_members_teams_and_starts_an_assessment(running: Running) -> None:
     r = running
-    empty = _home(r, ANA, 1)
+    empty = open_home(r, ANA, 1)
     assert "not taken part" in json.dumps(empty)
 
     _assess(r)
     r.driver.slash("finish", user_id=ANA, channel_id=CHANNEL)
     r.slack.wait_for("chat.postMessage", count=6)
     time.sleep(0.3)
-    view = _home(r, ANA, 2)
+    view = open_home(r, ANA, 2)
     text = json.dumps(view)
     assert f"<#{CHANNEL}>" in text and "History:" in text
     assert len(view["blocks"]) <= 100
@@ -95,7 +87,7 @@ def test_app_home_lists_the_members_teams_and_starts_an_assessment(running: Runn
 def test_a_member_who_never_answered_sees_no_teams(running: Running) -> None:
     r = running
     _assess(r, user=ANA)
-    view = _home(r, DAN, 1)
+    view = open_home(r, DAN, 1)
     assert "not taken part" in json.dumps(view)
 
 
@@ -115,7 +107,7 @@ def test_app_home_names_the_teams_it_has_no_room_for(running: Running) -> None:
         r.services.assessments.open(workspace_id=TEAM, channel_id=channel, channel_name=None, user_id=ANA)
     for channel in channels[:5]:
         r.services.assessments.finish(workspace_id=TEAM, channel_id=channel, user_id=ANA, member_count=4)
-    view = _home(r, ANA, 1)
+    view = open_home(r, ANA, 1)
     shown, note = _home_channels(view)
     assert len(shown) == 10
     assert "20 more teams: " in note and "run `/maturity status` in their channel" in note
@@ -168,7 +160,7 @@ def test_app_home_changes_the_schedule_in_a_modal(running: Running) -> None:
 
     r = running
     _assess(r)
-    view = _home(r, ANA, 1)
+    view = open_home(r, ANA, 1)
     button = next(
         e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "home:schedule"
     )

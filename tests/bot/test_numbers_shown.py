@@ -16,7 +16,7 @@ import re
 from bot.reports import build_report, render_html, render_markdown
 from tests.bot.test_business_flow import _open_modal, _submit
 from tests.bot.test_reports import DIMENSIONS, run_assessment
-from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
+from tests.conftest import CHANNEL, MEMBERS, TEAM, Running, open_home
 
 ANA, BEN, _, _ = MEMBERS
 MINUS = "\u2212"
@@ -124,7 +124,6 @@ def test_a_gap_to_the_target_is_the_bound_minus_the_score_as_shown(running: Runn
     """A gap is a difference shown beside a two-decimal score, like a delta: Deployment & Serving at
     1.625 is shown 1.63, so against Level 3 (lower bound 2.50) it is 0.87 short — never 0.88, the
     rounding of 0.875 — in the summary, the target section, the report and App Home."""
-    import time
 
     from tests.bot.test_targets import _command
 
@@ -144,10 +143,5 @@ def test_a_gap_to_the_target_is_the_bound_minus_the_score_as_shown(running: Runn
     assert "| Deployment & Serving | 1.63 | Level 3 | 0.87 |" in md  # the target table
     assert "0.88" not in md and ">0.88<" not in html and ">0.87<" in html
 
-    r.driver.app_home_opened(user_id=ANA)
-    deadline = time.time() + 10
-    while not r.slack.calls_to("views.publish") and time.time() < deadline:
-        time.sleep(0.05)
-    view = r.slack.calls_to("views.publish")[-1].params["view"]
-    home = json.dumps(json.loads(view) if isinstance(view, str) else view, ensure_ascii=False)
+    home = json.dumps(open_home(r, ANA), ensure_ascii=False)
     assert "1. Deployment &amp; Serving 1.63 (gap 0.87)" in home

@@ -9,7 +9,7 @@ from typing import Any
 
 from standin.driver import SlackDriver
 from storage import clock
-from tests.conftest import CHANNEL, MEMBERS, SIGNING_SECRET, TEAM, Running
+from tests.conftest import CHANNEL, MEMBERS, SIGNING_SECRET, TEAM, Running, open_home
 from tests.org_seed import seed_assessment, set_anonymous
 from tests.reliability.helpers import eventually
 
@@ -218,28 +218,20 @@ def test_percentiles_within_a_framework_and_the_median_per_quarter(running: Runn
     heat_maps(r, 1)
 
 
-def _home(r: Running, user: str, count: int) -> list[dict[str, Any]]:
-    r.driver.app_home_opened(user_id=user)
-    call = r.slack.wait_for("views.publish", count=count, timeout=15)[-1]
-    assert call.params["user_id"] == user
-    view = call.params["view"]
-    return (json.loads(view) if isinstance(view, str) else view)["blocks"]
-
-
 def test_app_home_has_an_all_teams_section_for_an_admin_only(running: Running) -> None:
     r = running
     people(r)
     seed(r)
     for i in range(30):  # more teams than the section shows
         seed_assessment(r.db, TEAM, f"C0MANY{i:03d}", f"many-{i}", {"U0M1": i % 5, "U0M2": 2, "U0M3": 1})
-    admin = _home(r, LEAD, 1)
+    admin = open_home(r, LEAD, 1)["blocks"]
     assert len(admin) <= 100
     text = json.dumps(admin, ensure_ascii=False)
     assert "All teams" in text and "/maturity teams" in text and "more teams" in text
     sections = [b for b in admin if b["type"] == "section" and "many-" in json.dumps(b)]
     assert 0 < len(sections) <= 10
     assert "too few answers" in text or "tiny-team" not in text
-    member = json.dumps(_home(r, ANA, 2), ensure_ascii=False)
+    member = json.dumps(open_home(r, ANA, 2)["blocks"], ensure_ascii=False)
     assert "All teams" not in member and "many-" not in member
 
 
@@ -276,7 +268,7 @@ def test_each_teams_target_shows_in_the_org_view_and_the_home_section(running: R
     before = len(r.slack.response_url_posts)
     assert r.driver.slash("target 4", user_id=ANA, channel_id=CHANNEL).status == 200
     eventually(lambda: r.slack.response_url_posts[before:], what="the changed target's answer")
-    home = json.dumps(_home(r, LEAD, 1), ensure_ascii=False)
+    home = json.dumps(open_home(r, LEAD, 1)["blocks"], ensure_ascii=False)
     assert "target Level 4 (Full MLOps), gap 0.17" in home  # 3.5 - 3.33
     assert "target —" in home
 

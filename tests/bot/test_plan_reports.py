@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from storage import clock
 from tests.bot.test_export import _uploads
 from tests.bot.test_plan import _button, _said, _state, _submit, _view
 from tests.bot.test_targets import _command, _finish_assessment
-from tests.conftest import CHANNEL, MEMBERS, TEAM, Running
+from tests.conftest import CHANNEL, MEMBERS, TEAM, Running, open_home
 
 ANA, BEN, CAT, DAN = MEMBERS
 
@@ -77,23 +76,11 @@ def test_reports_exports_and_home_show_the_target_and_the_items_with_their_owner
     assert "respondent" not in responses.splitlines()[0]  # anonymity still hides who answered what
 
     # App Home: the team's target, its three top priorities, and Ana's own open items
-    r.driver.app_home_opened(user_id=ANA)
-    deadline = time.time() + 10
-    while not r.slack.calls_to("views.publish") and time.time() < deadline:
-        time.sleep(0.05)
-    view = r.slack.calls_to("views.publish")[-1].params["view"]
-    home = json.dumps(json.loads(view) if isinstance(view, str) else view, ensure_ascii=False)
+    home = json.dumps(open_home(r, ANA), ensure_ascii=False)
     assert f"Target: Level 4 (Full MLOps) by {due}" in home
     assert "Top priorities (weighted gap to Level 4): 1. People &amp; Process 1.33 (gap 2.17)" in home
     assert "*Your open roadmap items* (1): Drift alerts on all models (no due date)" in home
     assert "HYPERLINK" not in home  # Ben's item, not Ana's
     # Ben never answered here, so the channel is not among his teams: his own item is shown all the same
-    publishes = len(r.slack.calls_to("views.publish"))
-    r.driver.app_home_opened(user_id=BEN)
-    deadline = time.time() + 10
-    while len(r.slack.calls_to("views.publish")) == publishes and time.time() < deadline:
-        time.sleep(0.05)
-    view = r.slack.calls_to("views.publish")[-1].params["view"]
-    home = json.dumps(json.loads(view) if isinstance(view, str) else view, ensure_ascii=False)
-    assert r.slack.calls_to("views.publish")[-1].params["user_id"] == BEN
+    home = json.dumps(open_home(r, BEN), ensure_ascii=False)  # published for Ben
     assert f"<#{CHANNEL}> · *Your open roadmap items* (1): =HYPERLINK" in home and f"due {soon}" in home
